@@ -1,0 +1,11 @@
+//! BatchLab's charts, generic over plotters' drawing backend.
+//!
+//! [`line`] draws one [`LineChart`] description; [`run`] turns a run's points into the loss,
+//! accuracy and learning-rate charts. The browser draws them on a canvas, the CLI and the tests to
+//! SVG — the same code, so what the tests check is what a person sees.
+
+pub mod line;
+pub mod run;
+
+pub use line::{draw, fmt_tick, ChartError, LineChart, Marker, Series};
+pub use run::{Curves, XAxis};

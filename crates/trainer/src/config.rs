@@ -1,0 +1,537 @@
+//! [`RunConfig`]: the one description of a run, shared by the UI, the worker, the CLI and the tests.
+//!
+//! It travels across the worker boundary as serde data, and reads and writes the flat `key=value`
+//! form that both URL query strings and CLI flags use ([`RunConfig::set`], [`RunConfig::to_params`]),
+//! so that a link, a command line and a form describe a run with the same words.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::schedule::Schedule;
+
+/// Everything that determines a run. Same config, same numbers, bit for bit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub dataset: DatasetConfig,
+    pub model: ModelConfig,
+    pub optimizer: OptimizerConfig,
+    /// Peak learning rate η (before the schedule scales it).
+    pub lr: f64,
+    /// Examples per step; values at or above the training-set size mean full batch.
+    pub batch_size: usize,
+    pub schedule: ScheduleConfig,
+    pub epochs: usize,
+    pub seed: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DatasetConfig {
+    /// The UCI 8x8 handwritten digits, reference split (1437 train, 360 validation).
+    Digits,
+    /// A 2-D toy problem generated from the run's seed.
+    Toy {
+        kind: ToyKind,
+        /// Total points (train + validation).
+        n: usize,
+        /// Standard deviation of the Gaussian noise added to each point.
+        noise: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToyKind {
+    Moons,
+    Circles,
+    Spiral,
+    Xor,
+    Blobs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Hidden layer widths; empty means a linear model (softmax regression with cross-entropy).
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub loss: LossKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    Relu,
+    Tanh,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossKind {
+    /// Softmax cross-entropy, mean over the batch.
+    CrossEntropy,
+    /// ½‖ŷ − y‖² on one-hot targets, mean over the batch.
+    Mse,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OptimizerConfig {
+    Sgd,
+    /// Heavy-ball momentum: v ← βv + g, θ ← θ − ηv.
+    Momentum {
+        beta: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleConfig {
+    pub kind: ScheduleKind,
+    /// Linear warm-up from η/steps to η over this many epochs, before `kind` takes over.
+    pub warmup_epochs: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ScheduleKind {
+    Constant,
+    /// Multiply η by `gamma` every `every_epochs` epochs.
+    Step {
+        every_epochs: usize,
+        gamma: f64,
+    },
+    /// Multiply η by `gamma` per epoch, continuously.
+    Exponential {
+        gamma: f64,
+    },
+    /// Half a cosine from η down to zero over the run (after warm-up).
+    Cosine,
+}
+
+/// Why a config or a `key=value` setting was refused. The message is shown to the user as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("unknown setting `{0}`")]
+    UnknownKey(String),
+    #[error("`{key}`: {problem} (got `{value}`)")]
+    BadValue { key: String, value: String, problem: String },
+}
+
+impl Default for RunConfig {
+    /// The reference workload: digits, MLP 64-128-10 (ReLU), cross-entropy, SGD, η = 0.1, B = 32.
+    fn default() -> Self {
+        Self {
+            dataset: DatasetConfig::Digits,
+            model: ModelConfig { hidden: vec![128], activation: Activation::Relu, loss: LossKind::CrossEntropy },
+            optimizer: OptimizerConfig::Sgd,
+            lr: 0.1,
+            batch_size: 32,
+            schedule: ScheduleConfig { kind: ScheduleKind::Constant, warmup_epochs: 0.0 },
+            epochs: 10,
+            seed: 1,
+        }
+    }
+}
+
+/// Limits that keep an absurd setting from freezing a tab or exhausting memory.
+pub mod limits {
+    pub const MAX_EPOCHS: usize = 10_000;
+    pub const MAX_WIDTH: usize = 4096;
+    pub const MAX_LAYERS: usize = 8;
+    pub const MIN_TOY_POINTS: usize = 20;
+    pub const MAX_TOY_POINTS: usize = 100_000;
+    pub const MAX_NOISE: f64 = 2.0;
+    pub const MIN_LR: f64 = 1e-8;
+    pub const MAX_LR: f64 = 1e4;
+}
+
+/// The keys [`RunConfig::set`] understands, in the order [`RunConfig::to_params`] writes them.
+pub const PARAM_KEYS: &[&str] = &[
+    "dataset",
+    "n",
+    "noise",
+    "model",
+    "hidden",
+    "activation",
+    "loss",
+    "optimizer",
+    "momentum",
+    "lr",
+    "bs",
+    "schedule",
+    "step_every",
+    "gamma",
+    "warmup",
+    "epochs",
+    "seed",
+];
+
+fn bad(key: &str, value: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::BadValue { key: key.to_owned(), value: value.to_owned(), problem: problem.into() }
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, value: &str, what: &str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| bad(key, value, format!("expected {what}")))
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &str,
+    value: &str,
+    x: T,
+    lo: T,
+    hi: T,
+) -> Result<T, ConfigError> {
+    if x >= lo && x <= hi {
+        Ok(x)
+    } else {
+        Err(bad(key, value, format!("must be between {lo} and {hi}")))
+    }
+}
+
+impl RunConfig {
+    /// Applies one `key=value` setting (a URL query pair or a CLI flag). On error nothing changes.
+    #[allow(clippy::too_many_lines)] // one arm per key: a table reads best in one place
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        use limits::{MAX_EPOCHS, MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_TOY_POINTS, MAX_WIDTH, MIN_LR, MIN_TOY_POINTS};
+        let v = value.trim();
+        match key {
+            "dataset" => {
+                self.dataset = match v {
+                    "digits" => DatasetConfig::Digits,
+                    other => {
+                        let kind = ToyKind::from_name(other)
+                            .ok_or_else(|| bad(key, value, "expected digits, moons, circles, spiral, xor or blobs"))?;
+                        let (n, noise) = match self.dataset {
+                            DatasetConfig::Toy { n, noise, .. } => (n, noise),
+                            DatasetConfig::Digits => (kind.default_points(), kind.default_noise()),
+                        };
+                        DatasetConfig::Toy { kind, n, noise }
+                    }
+                }
+            }
+            "n" | "noise" => {
+                let DatasetConfig::Toy { n, noise, .. } = &mut self.dataset else {
+                    return Err(bad(key, value, "only toy data sets have a size and a noise level"));
+                };
+                if key == "n" {
+                    let x = parse_num(key, value, "a whole number")?;
+                    *n = in_range(key, value, x, MIN_TOY_POINTS, MAX_TOY_POINTS)?;
+                } else {
+                    let x = parse_num(key, value, "a number")?;
+                    *noise = in_range(key, value, x, 0.0, MAX_NOISE)?;
+                }
+            }
+            "model" => match v {
+                "linear" => self.model.hidden.clear(),
+                "mlp" if self.model.hidden.is_empty() => self.model.hidden = vec![128],
+                "mlp" => {}
+                _ => return Err(bad(key, value, "expected linear or mlp")),
+            },
+            "hidden" => {
+                let widths = if v.is_empty() || v == "none" {
+                    Vec::new()
+                } else {
+                    v.split(',')
+                        .map(|w| {
+                            let width =
+                                w.trim().parse().map_err(|_| bad(key, value, "expected widths like 128 or 64,32"))?;
+                            in_range(key, value, width, 1, MAX_WIDTH)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?
+                };
+                if widths.len() > MAX_LAYERS {
+                    return Err(bad(key, value, format!("at most {MAX_LAYERS} hidden layers")));
+                }
+                self.model.hidden = widths;
+            }
+            "activation" => {
+                self.model.activation = match v {
+                    "relu" => Activation::Relu,
+                    "tanh" => Activation::Tanh,
+                    _ => return Err(bad(key, value, "expected relu or tanh")),
+                }
+            }
+            "loss" => {
+                self.model.loss = match v {
+                    "xent" => LossKind::CrossEntropy,
+                    "mse" => LossKind::Mse,
+                    _ => return Err(bad(key, value, "expected xent or mse")),
+                }
+            }
+            "optimizer" => {
+                self.optimizer = match v {
+                    "sgd" => OptimizerConfig::Sgd,
+                    "momentum" => OptimizerConfig::Momentum { beta: self.momentum_or(0.9) },
+                    _ => return Err(bad(key, value, "expected sgd or momentum")),
+                }
+            }
+            "momentum" => {
+                let beta = parse_num(key, value, "a number")?;
+                let beta = in_range(key, value, beta, 0.0, 0.999)?;
+                self.optimizer = if beta == 0.0 { OptimizerConfig::Sgd } else { OptimizerConfig::Momentum { beta } };
+            }
+            "lr" => {
+                let lr: f64 = parse_num(key, value, "a number such as 0.1 or 3e-3")?;
+                self.lr = in_range(key, value, lr, MIN_LR, MAX_LR)?;
+            }
+            "bs" => {
+                self.batch_size = if v == "full" {
+                    usize::MAX
+                } else {
+                    let b = parse_num(key, value, "a whole number or `full`")?;
+                    in_range(key, value, b, 1, usize::MAX)?
+                };
+            }
+            "schedule" => {
+                let (every, gamma) = self.step_params();
+                self.schedule.kind = match v {
+                    "constant" => ScheduleKind::Constant,
+                    "step" => ScheduleKind::Step { every_epochs: every, gamma },
+                    "exp" => ScheduleKind::Exponential { gamma: self.gamma_or(0.9) },
+                    "cosine" => ScheduleKind::Cosine,
+                    _ => return Err(bad(key, value, "expected constant, step, exp or cosine")),
+                };
+            }
+            "step_every" => {
+                let k = parse_num(key, value, "a whole number of epochs")?;
+                let k = in_range(key, value, k, 1, MAX_EPOCHS)?;
+                match &mut self.schedule.kind {
+                    ScheduleKind::Step { every_epochs, .. } => *every_epochs = k,
+                    _ => return Err(bad(key, value, "only the step schedule has `step_every`")),
+                }
+            }
+            "gamma" => {
+                let g = parse_num(key, value, "a number")?;
+                let g = in_range(key, value, g, 1e-6, 1.0)?;
+                match &mut self.schedule.kind {
+                    ScheduleKind::Step { gamma, .. } | ScheduleKind::Exponential { gamma } => *gamma = g,
+                    _ => return Err(bad(key, value, "only the step and exp schedules have `gamma`")),
+                }
+            }
+            "warmup" => {
+                let w = parse_num(key, value, "a number of epochs")?;
+                self.schedule.warmup_epochs = in_range(key, value, w, 0.0, MAX_EPOCHS as f64)?;
+            }
+            "epochs" => {
+                let e = parse_num(key, value, "a whole number")?;
+                self.epochs = in_range(key, value, e, 1, MAX_EPOCHS)?;
+            }
+            "seed" => self.seed = parse_num(key, value, "a whole number from 0 to 4294967295")?,
+            _ => return Err(ConfigError::UnknownKey(key.to_owned())),
+        }
+        Ok(())
+    }
+
+    /// Applies settings in order: order matters (`schedule=step` before `gamma=0.5`), so callers pass
+    /// them in [`PARAM_KEYS`] order. Returns the refused ones; the accepted ones are kept.
+    pub fn set_all<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<ConfigError> {
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort_by_key(|(k, _)| PARAM_KEYS.iter().position(|p| p == k).unwrap_or(usize::MAX));
+        pairs.into_iter().filter_map(|(k, v)| self.set(k, v).err()).collect()
+    }
+
+    /// The settings that differ from [`RunConfig::default`], as `key=value` pairs that
+    /// [`RunConfig::set_all`] reads back into an equal config.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match self.dataset {
+            DatasetConfig::Digits => {}
+            DatasetConfig::Toy { kind, n, noise } => {
+                out.push(("dataset", kind.name().to_owned()));
+                out.push(("n", n.to_string()));
+                out.push(("noise", noise.to_string()));
+            }
+        }
+        let d = Self::default();
+        if self.model.hidden != d.model.hidden {
+            let h: Vec<String> = self.model.hidden.iter().map(ToString::to_string).collect();
+            out.push(("hidden", if h.is_empty() { "none".to_owned() } else { h.join(",") }));
+        }
+        if self.model.activation == Activation::Tanh {
+            out.push(("activation", "tanh".to_owned()));
+        }
+        if self.model.loss == LossKind::Mse {
+            out.push(("loss", "mse".to_owned()));
+        }
+        if let OptimizerConfig::Momentum { beta } = self.optimizer {
+            out.push(("momentum", beta.to_string()));
+        }
+        out.push(("lr", self.lr.to_string()));
+        out.push(("bs", if self.batch_size == usize::MAX { "full".to_owned() } else { self.batch_size.to_string() }));
+        match self.schedule.kind {
+            ScheduleKind::Constant => {}
+            ScheduleKind::Step { every_epochs, gamma } => {
+                out.push(("schedule", "step".to_owned()));
+                out.push(("step_every", every_epochs.to_string()));
+                out.push(("gamma", gamma.to_string()));
+            }
+            ScheduleKind::Exponential { gamma } => {
+                out.push(("schedule", "exp".to_owned()));
+                out.push(("gamma", gamma.to_string()));
+            }
+            ScheduleKind::Cosine => out.push(("schedule", "cosine".to_owned())),
+        }
+        if self.schedule.warmup_epochs > 0.0 {
+            out.push(("warmup", self.schedule.warmup_epochs.to_string()));
+        }
+        out.push(("epochs", self.epochs.to_string()));
+        out.push(("seed", self.seed.to_string()));
+        out
+    }
+
+    /// Checks the whole config (a deserialised one may not have gone through [`RunConfig::set`]).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (k, v) in self.to_params() {
+            self.clone().set(k, &v)?;
+        }
+        if self.batch_size == 0 {
+            return Err(bad("bs", "0", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Training examples the data set will have, without generating it.
+    pub fn train_len(&self) -> usize {
+        match self.dataset {
+            DatasetConfig::Digits => crate::data::DIGITS_TRAIN_ROWS,
+            DatasetConfig::Toy { n, .. } => crate::data::toy_train_len(n),
+        }
+    }
+
+    /// The learning-rate schedule of this run, known before any data is loaded (the UI draws it).
+    pub fn schedule(&self) -> Schedule {
+        let n = self.train_len();
+        let steps_per_epoch = n.div_ceil(self.batch_size.clamp(1, n));
+        Schedule {
+            config: self.schedule,
+            base_lr: self.lr,
+            steps_per_epoch,
+            total_steps: steps_per_epoch * self.epochs,
+        }
+    }
+
+    fn momentum_or(&self, default: f64) -> f64 {
+        match self.optimizer {
+            OptimizerConfig::Momentum { beta } => beta,
+            OptimizerConfig::Sgd => default,
+        }
+    }
+
+    fn gamma_or(&self, default: f64) -> f64 {
+        match self.schedule.kind {
+            ScheduleKind::Step { gamma, .. } | ScheduleKind::Exponential { gamma } => gamma,
+            _ => default,
+        }
+    }
+
+    fn step_params(&self) -> (usize, f64) {
+        match self.schedule.kind {
+            ScheduleKind::Step { every_epochs, gamma } => (every_epochs, gamma),
+            _ => ((self.epochs / 3).max(1), self.gamma_or(0.1)),
+        }
+    }
+}
+
+impl ToyKind {
+    pub const ALL: [ToyKind; 5] = [ToyKind::Moons, ToyKind::Circles, ToyKind::Spiral, ToyKind::Xor, ToyKind::Blobs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ToyKind::Moons => "moons",
+            ToyKind::Circles => "circles",
+            ToyKind::Spiral => "spiral",
+            ToyKind::Xor => "xor",
+            ToyKind::Blobs => "blobs",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn default_points(self) -> usize {
+        match self {
+            ToyKind::Spiral => 600,
+            _ => 400,
+        }
+    }
+
+    pub fn default_noise(self) -> f64 {
+        match self {
+            ToyKind::Moons | ToyKind::Blobs | ToyKind::Xor => 0.2,
+            ToyKind::Circles => 0.1,
+            ToyKind::Spiral => 0.05,
+        }
+    }
+}
+
+impl DatasetConfig {
+    /// The name used in URLs and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DatasetConfig::Digits => "digits",
+            DatasetConfig::Toy { kind, .. } => kind.name(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_round_trip() {
+        let mut c = RunConfig::default();
+        for (k, v) in [
+            ("dataset", "spiral"),
+            ("noise", "0.3"),
+            ("hidden", "64,32"),
+            ("activation", "tanh"),
+            ("loss", "mse"),
+            ("momentum", "0.8"),
+            ("lr", "0.03"),
+            ("bs", "full"),
+            ("schedule", "step"),
+            ("step_every", "4"),
+            ("gamma", "0.5"),
+            ("warmup", "2"),
+            ("epochs", "12"),
+            ("seed", "7"),
+        ] {
+            c.set(k, v).unwrap();
+        }
+        let params = c.to_params();
+        let mut back = RunConfig::default();
+        let errors = back.set_all(params.iter().map(|(k, v)| (*k, v.as_str())));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(back, c);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_values_change_nothing_and_say_why() {
+        let mut c = RunConfig::default();
+        let before = c.clone();
+        for (k, v) in [
+            ("lr", "banana"),
+            ("lr", "-1"),
+            ("lr", "NaN"),
+            ("lr", "inf"),
+            ("bs", "0"),
+            ("bs", "-3"),
+            ("epochs", "1e9"),
+            ("hidden", "64,,2"),
+            ("hidden", "999999"),
+            ("dataset", "mnist"),
+            ("seed", "-1"),
+            ("gamma", "0.5"),
+            ("noise", "0.1"),
+            ("colour", "red"),
+        ] {
+            let err = c.set(k, v).unwrap_err();
+            assert!(!err.to_string().is_empty());
+            assert_eq!(c, before, "{k}={v} changed the config");
+        }
+    }
+
+    #[test]
+    fn set_all_orders_dependent_keys() {
+        let mut c = RunConfig::default();
+        let errors = c.set_all([("gamma", "0.5"), ("schedule", "exp")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(c.schedule.kind, ScheduleKind::Exponential { gamma: 0.5 });
+    }
+}

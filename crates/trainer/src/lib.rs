@@ -1,0 +1,28 @@
+//! BatchLab's training core.
+//!
+//! Everything that decides a number the app shows lives here: data sets, models, losses, optimisers,
+//! learning-rate schedules, the training loop and the rules that call a run diverged or stalled.
+//! It is pure Rust with no browser dependency, so the Web Worker, the native CLI, the benchmarks and
+//! the tests all run the very same code — and, with the same [`RunConfig`], get the same numbers bit
+//! for bit (see `ARCHITECTURE.md`, "Reproducibility").
+//!
+//! The flow is burn-like: a serde [`RunConfig`] describes a run, [`RunConfig::init`] checks it and
+//! builds a [`Trainer`], and the trainer reports through the [`Observer`] trait.
+
+pub mod config;
+pub mod data;
+pub mod loss;
+pub mod model;
+pub mod optim;
+pub mod outcome;
+pub mod scalar;
+pub mod schedule;
+pub mod train;
+
+pub use config::{
+    Activation, ConfigError, DatasetConfig, LossKind, ModelConfig, OptimizerConfig, RunConfig, ScheduleConfig,
+    ScheduleKind, ToyKind,
+};
+pub use data::Dataset;
+pub use outcome::Outcome;
+pub use train::{Observer, Point, Summary, Trainer};

@@ -1,0 +1,78 @@
+//! Learning-rate schedules as pure functions of the step, so the UI can draw the whole curve before
+//! the run starts and the trainer reads the same values.
+
+use crate::config::{ScheduleConfig, ScheduleKind};
+
+/// A schedule bound to a run's length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    pub config: ScheduleConfig,
+    pub base_lr: f64,
+    pub steps_per_epoch: usize,
+    pub total_steps: usize,
+}
+
+impl Schedule {
+    /// Learning rate used by step `step` (0-based).
+    pub fn lr(&self, step: usize) -> f64 {
+        let spe = self.steps_per_epoch.max(1) as f64;
+        let warmup_steps = (self.config.warmup_epochs * spe).round() as usize;
+        if step < warmup_steps {
+            return self.base_lr * (step + 1) as f64 / warmup_steps as f64;
+        }
+        let epoch = step as f64 / spe;
+        let factor = match self.config.kind {
+            ScheduleKind::Constant => 1.0,
+            ScheduleKind::Step { every_epochs, gamma } => {
+                libm::pow(gamma, (epoch / every_epochs.max(1) as f64).floor())
+            }
+            ScheduleKind::Exponential { gamma } => libm::pow(gamma, epoch),
+            ScheduleKind::Cosine => {
+                let span = self.total_steps.saturating_sub(warmup_steps).max(1) as f64;
+                let t = ((step - warmup_steps) as f64 / span).min(1.0);
+                0.5 * (1.0 + libm::cos(std::f64::consts::PI * t))
+            }
+        };
+        self.base_lr * factor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sched(kind: ScheduleKind, warmup_epochs: f64) -> Schedule {
+        Schedule { config: ScheduleConfig { kind, warmup_epochs }, base_lr: 0.8, steps_per_epoch: 10, total_steps: 100 }
+    }
+
+    #[test]
+    fn values_at_chosen_steps() {
+        let c = sched(ScheduleKind::Constant, 0.0);
+        assert_eq!(c.lr(0), 0.8);
+        assert_eq!(c.lr(99), 0.8);
+
+        let s = sched(ScheduleKind::Step { every_epochs: 3, gamma: 0.5 }, 0.0);
+        assert_eq!(s.lr(29), 0.8); // epoch 2.9
+        assert_eq!(s.lr(30), 0.4); // epoch 3
+        assert_eq!(s.lr(60), 0.2);
+
+        let e = sched(ScheduleKind::Exponential { gamma: 0.5 }, 0.0);
+        assert!((e.lr(10) - 0.4).abs() < 1e-15);
+        assert!((e.lr(15) - 0.8 * 0.5f64.powf(1.5)).abs() < 1e-15);
+
+        let cos = sched(ScheduleKind::Cosine, 0.0);
+        assert_eq!(cos.lr(0), 0.8);
+        assert!((cos.lr(50) - 0.4).abs() < 1e-12);
+        assert!(cos.lr(100).abs() < 1e-12);
+    }
+
+    #[test]
+    fn warmup_ramps_linearly_then_hands_over() {
+        let w = sched(ScheduleKind::Cosine, 2.0); // 20 warm-up steps, cosine over the other 80
+        assert!((w.lr(0) - 0.04).abs() < 1e-15);
+        assert!((w.lr(9) - 0.4).abs() < 1e-15);
+        assert_eq!(w.lr(19), 0.8);
+        assert_eq!(w.lr(20), 0.8);
+        assert!((w.lr(60) - 0.4).abs() < 1e-12);
+    }
+}

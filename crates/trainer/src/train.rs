@@ -1,0 +1,327 @@
+//! The training loop: minibatch SGD over shuffled epochs, periodic validation, divergence watch.
+//!
+//! [`Trainer::step`] does one update and nothing else, so that any host — the worker's time slices,
+//! the CLI's loop, a test — decides when to stop and when to yield. Everything the run reports goes
+//! through an [`Observer`].
+
+use ndarray::{s, Array2};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::config::{ConfigError, RunConfig};
+use crate::data::{DataError, Dataset};
+use crate::model::{Mlp, Workspace};
+use crate::optim::Optimizer;
+use crate::outcome::{judge_finished, DivergenceMonitor, Outcome};
+use crate::schedule::Schedule;
+
+/// RNG streams, so that changing one use of randomness never shifts another.
+const INIT_STREAM: u64 = 1;
+const SHUFFLE_STREAM: u64 = 2;
+/// Validation points per epoch (and one at each epoch's end)...
+const POINTS_PER_EPOCH: usize = 10;
+/// ...but about this many per run at most, beyond the epoch ends: validating costs time, and
+/// a chart has only so many pixels.
+const POINTS_PER_RUN: usize = 300;
+/// Rows per chunk when evaluating a whole split.
+const EVAL_CHUNK: usize = 512;
+
+/// One point of the curves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Updates done so far (0 for the initial model).
+    pub step: usize,
+    /// Epochs done, fractional.
+    pub epoch: f64,
+    /// Training examples seen so far.
+    pub examples: u64,
+    /// Learning rate of the last update.
+    pub lr: f64,
+    /// Mean minibatch loss over the updates since the previous point (every update counts, so a
+    /// spike is never smoothed away); at step 0 the loss of the initial model on the training set.
+    pub train_loss: f64,
+    pub val_loss: f64,
+    pub val_acc: f64,
+}
+
+/// How a run ended and where it got to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub outcome: Outcome,
+    pub steps: usize,
+    pub examples: u64,
+    pub initial_train_loss: f64,
+    /// Loss of the final model on the whole training set.
+    pub final_train_loss: f64,
+    pub final_val_loss: f64,
+    pub final_val_acc: f64,
+    /// FNV-1a hash of every minibatch loss and the final parameters, as hex: equal digests mean
+    /// bit-identical runs (used to check the browser against native).
+    pub digest: String,
+}
+
+/// Receives what a run reports. The worker implements it by posting messages; the CLI by writing CSV.
+pub trait Observer {
+    fn on_point(&mut self, point: &Point);
+    fn on_finish(&mut self, _summary: &Summary) {}
+}
+
+/// Collects points and the summary in memory.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub points: Vec<Point>,
+    pub summary: Option<Summary>,
+}
+
+impl Observer for Recorder {
+    fn on_point(&mut self, point: &Point) {
+        self.points.push(point.clone());
+    }
+    fn on_finish(&mut self, summary: &Summary) {
+        self.summary = Some(summary.clone());
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+/// A run in progress. Build it with [`RunConfig::init`].
+pub struct Trainer {
+    config: RunConfig,
+    data: Dataset,
+    model: Mlp<f32>,
+    optimizer: Optimizer<f32>,
+    schedule: Schedule,
+    batch_size: usize,
+    train_ws: Workspace<f32>,
+    eval_ws: Workspace<f32>,
+    grad: Vec<f32>,
+    batch_x: Array2<f32>,
+    batch_y: Vec<usize>,
+    order: Vec<usize>,
+    shuffle_rng: ChaCha8Rng,
+    step: usize,
+    /// Position in `order` within the current epoch.
+    cursor: usize,
+    examples: u64,
+    eval_every: usize,
+    initial_train_loss: f64,
+    monitor: DivergenceMonitor,
+    pending_loss_sum: f64,
+    pending_steps: usize,
+    last_lr: f64,
+    digest: u64,
+    summary: Option<Summary>,
+}
+
+impl RunConfig {
+    /// Checks the config, loads the data and initialises the model.
+    pub fn init(&self) -> Result<Trainer, InitError> {
+        self.validate()?;
+        let data = Dataset::load(&self.dataset, self.seed)?;
+        Ok(Trainer::new(self.clone(), data))
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn fnv(hash: u64, bits: u64) -> u64 {
+    bits.to_le_bytes().iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
+}
+
+impl Trainer {
+    /// A trainer for `config` on already-loaded `data` (benchmarks load once and reuse it).
+    pub fn new(config: RunConfig, data: Dataset) -> Self {
+        let seed = u64::from(config.seed);
+        let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
+        init_rng.set_stream(INIT_STREAM);
+        let mut shuffle_rng = ChaCha8Rng::seed_from_u64(seed);
+        shuffle_rng.set_stream(SHUFFLE_STREAM);
+        let model =
+            Mlp::new(data.features(), &config.model.hidden, data.classes, config.model.activation, &mut init_rng);
+        let n = data.train_len();
+        debug_assert_eq!(n, config.train_len());
+        let batch_size = config.batch_size.clamp(1, n);
+        let schedule = config.schedule();
+        let steps_per_epoch = schedule.steps_per_epoch;
+        let mut eval_ws = model.workspace(EVAL_CHUNK);
+        let initial_train_loss =
+            model.evaluate(data.x_train.view(), &data.y_train, config.model.loss, &mut eval_ws).mean_loss();
+        Self {
+            optimizer: Optimizer::new(config.optimizer, model.param_count()),
+            train_ws: model.workspace(batch_size),
+            grad: vec![0.0; model.param_count()],
+            batch_x: Array2::zeros((batch_size, data.features())),
+            batch_y: Vec::with_capacity(batch_size),
+            order: (0..n).collect(),
+            eval_every: steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN)),
+            monitor: DivergenceMonitor::new(initial_train_loss),
+            last_lr: schedule.lr(0),
+            config,
+            data,
+            model,
+            schedule,
+            batch_size,
+            eval_ws,
+            shuffle_rng,
+            step: 0,
+            cursor: 0,
+            examples: 0,
+            initial_train_loss,
+            pending_loss_sum: 0.0,
+            pending_steps: 0,
+            digest: FNV_OFFSET,
+            summary: None,
+        }
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// The batch size in effect (the config's, capped at the training-set size).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    pub fn total_steps(&self) -> usize {
+        self.schedule.total_steps
+    }
+
+    /// The run's result, once it has ended.
+    pub fn summary(&self) -> Option<&Summary> {
+        self.summary.as_ref()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.summary.is_some()
+    }
+
+    fn epoch(&self) -> f64 {
+        self.step as f64 / self.schedule.steps_per_epoch as f64
+    }
+
+    fn validation_point(&mut self, train_loss: f64) -> Point {
+        let stats =
+            self.model.evaluate(self.data.x_val.view(), &self.data.y_val, self.config.model.loss, &mut self.eval_ws);
+        Point {
+            step: self.step,
+            epoch: self.epoch(),
+            examples: self.examples,
+            lr: self.last_lr,
+            train_loss,
+            val_loss: stats.mean_loss(),
+            val_acc: stats.accuracy(),
+        }
+    }
+
+    /// Does one update (reporting the initial point first). Returns `false` once the run has ended.
+    pub fn step(&mut self, observer: &mut impl Observer) -> bool {
+        if self.summary.is_some() {
+            return false;
+        }
+        if self.step == 0 && self.cursor == 0 && self.pending_steps == 0 {
+            let p = self.validation_point(self.initial_train_loss);
+            observer.on_point(&p);
+        }
+        let n = self.data.train_len();
+        if self.cursor == 0 {
+            self.order.shuffle(&mut self.shuffle_rng);
+        }
+        let end = (self.cursor + self.batch_size).min(n);
+        let rows = end - self.cursor;
+        self.batch_y.clear();
+        for (r, &i) in self.order[self.cursor..end].iter().enumerate() {
+            self.batch_x.row_mut(r).assign(&self.data.x_train.row(i));
+            self.batch_y.push(self.data.y_train[i]);
+        }
+        let lr = self.schedule.lr(self.step);
+        let stats = self.model.loss_grad(
+            self.batch_x.slice(s![..rows, ..]),
+            &self.batch_y,
+            self.config.model.loss,
+            &mut self.train_ws,
+            &mut self.grad,
+        );
+        let loss = stats.mean_loss();
+        self.optimizer.step(&mut self.model.params, &self.grad, lr);
+        self.step += 1;
+        self.examples += rows as u64;
+        self.cursor = if end == n { 0 } else { end };
+        self.last_lr = lr;
+        self.digest = fnv(self.digest, loss.to_bits());
+        self.pending_loss_sum += loss;
+        self.pending_steps += 1;
+
+        let diverged = self.monitor.observe(self.step, loss);
+        let done = diverged.is_some() || self.step >= self.schedule.total_steps;
+        if done || self.cursor == 0 || self.step % self.eval_every == 0 {
+            let train_loss = self.pending_loss_sum / self.pending_steps as f64;
+            self.pending_loss_sum = 0.0;
+            self.pending_steps = 0;
+            let p = self.validation_point(train_loss);
+            observer.on_point(&p);
+            if done {
+                let summary = self.finish(diverged, &p);
+                observer.on_finish(&summary);
+                self.summary = Some(summary);
+            }
+        }
+        !done
+    }
+
+    fn finish(&mut self, diverged: Option<Outcome>, last: &Point) -> Summary {
+        let train = self.model.evaluate(
+            self.data.x_train.view(),
+            &self.data.y_train,
+            self.config.model.loss,
+            &mut self.eval_ws,
+        );
+        let final_train_loss = train.mean_loss();
+        let outcome = diverged.unwrap_or_else(|| {
+            judge_finished(self.initial_train_loss, final_train_loss, last.val_acc, self.data.classes)
+        });
+        let digest = self.model.params.iter().fold(self.digest, |h, p| fnv(h, u64::from(p.to_bits())));
+        Summary {
+            outcome,
+            steps: self.step,
+            examples: self.examples,
+            initial_train_loss: self.initial_train_loss,
+            final_train_loss,
+            final_val_loss: last.val_loss,
+            final_val_acc: last.val_acc,
+            digest: format!("{digest:016x}"),
+        }
+    }
+
+    /// Steps until the run ends or `should_yield` (asked after every step) says to hand back control.
+    pub fn run_until(&mut self, observer: &mut impl Observer, mut should_yield: impl FnMut() -> bool) {
+        while self.step(observer) && !should_yield() {}
+    }
+
+    /// Runs to the end.
+    pub fn run(&mut self, observer: &mut impl Observer) {
+        self.run_until(observer, || false);
+    }
+}

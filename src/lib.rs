@@ -1,0 +1,15 @@
+//! BatchLab in the browser: the Leptos UI, the Web Worker that trains, and the one protocol between
+//! them. The training itself lives in `batchlab-trainer`, the drawing in `batchlab-chart`.
+//!
+//! The modules that need a browser are compiled for wasm32 only; the rest ([`protocol`],
+//! [`session`], [`view_state`], [`deep_link`]) is plain Rust and tested natively with `cargo test`.
+
+pub mod deep_link;
+pub mod protocol;
+pub mod session;
+pub mod view_state;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;

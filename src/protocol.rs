@@ -1,0 +1,52 @@
+//! The messages across the worker boundary: one enum each way, serde-encoded.
+
+use batchlab_trainer::{Point, RunConfig, Summary};
+use serde::{Deserialize, Serialize};
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Start a new run (ending any current one).
+    Start {
+        config: RunConfig,
+    },
+    Pause,
+    Resume,
+    /// While paused: one update, then stay paused.
+    Step,
+    /// End the current run; the worker goes idle.
+    Stop,
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker's wasm has loaded: messages sent from now on are received.
+    Ready {
+        version: String,
+    },
+    /// A run began; its shape, for the charts' frame.
+    Started {
+        total_steps: usize,
+        steps_per_epoch: usize,
+        batch_size: usize,
+        train_len: usize,
+    },
+    /// New curve points since the last message, and how fast training goes.
+    Progress {
+        points: Vec<Point>,
+        step: usize,
+        steps_per_sec: f64,
+    },
+    Paused {
+        step: usize,
+    },
+    /// The run ended: finished, stalled or diverged (a divergence is a result, not a failure).
+    Finished {
+        summary: Summary,
+    },
+    /// A message could not be acted on (for example an invalid config). Nothing else changed.
+    Failed {
+        message: String,
+    },
+}

@@ -1,0 +1,188 @@
+//! What the worker does, without the browser: a state machine from [`ToWorker`] messages and time
+//! slices to [`FromWorker`] messages. The worker binary only moves messages and schedules slices.
+
+use batchlab_trainer::{Observer, Point, Summary, Trainer};
+
+use crate::protocol::{FromWorker, ToWorker};
+
+/// Length of one training slice: short enough that Pause and Stop are answered promptly.
+pub const SLICE_MS: f64 = 25.0;
+/// At most one progress message per this many milliseconds (about 30 a second).
+pub const PROGRESS_INTERVAL_MS: f64 = 33.0;
+
+/// The worker's state: at most one run, and the points not yet posted.
+#[derive(Default)]
+pub struct Session {
+    trainer: Option<Trainer>,
+    paused: bool,
+    outbox: Outbox,
+    last_post_ms: f64,
+    /// Training time and steps since the run started (for steps per second).
+    busy_ms: f64,
+    busy_steps: usize,
+}
+
+#[derive(Default)]
+struct Outbox {
+    points: Vec<Point>,
+    finished: Option<Summary>,
+}
+
+impl Observer for Outbox {
+    fn on_point(&mut self, point: &Point) {
+        self.points.push(point.clone());
+    }
+    fn on_finish(&mut self, summary: &Summary) {
+        self.finished = Some(summary.clone());
+    }
+}
+
+impl Session {
+    /// True while there is a run to advance: the host should schedule [`Session::slice`].
+    pub fn wants_slice(&self) -> bool {
+        !self.paused && self.trainer.as_ref().is_some_and(|t| !t.is_done())
+    }
+
+    /// Acts on one message; returns the replies.
+    pub fn handle(&mut self, msg: ToWorker, now_ms: f64) -> Vec<FromWorker> {
+        match msg {
+            ToWorker::Start { config } => match config.init() {
+                Ok(trainer) => {
+                    let started = FromWorker::Started {
+                        total_steps: trainer.total_steps(),
+                        steps_per_epoch: trainer.schedule().steps_per_epoch,
+                        batch_size: trainer.batch_size(),
+                        train_len: trainer.data().train_len(),
+                    };
+                    *self = Session { trainer: Some(trainer), last_post_ms: now_ms, ..Session::default() };
+                    vec![started]
+                }
+                Err(e) => vec![FromWorker::Failed { message: e.to_string() }],
+            },
+            ToWorker::Pause if self.wants_slice() => {
+                self.paused = true;
+                let mut out = self.flush(now_ms);
+                out.push(FromWorker::Paused { step: self.step() });
+                out
+            }
+            ToWorker::Resume => {
+                self.paused = false;
+                Vec::new()
+            }
+            ToWorker::Step if self.paused => {
+                if let Some(t) = self.trainer.as_mut() {
+                    t.step(&mut self.outbox);
+                }
+                self.flush(now_ms)
+            }
+            ToWorker::Stop => {
+                *self = Session::default();
+                Vec::new()
+            }
+            ToWorker::Pause | ToWorker::Step => Vec::new(),
+        }
+    }
+
+    /// Trains until `clock()` passes `SLICE_MS` from its first reading or the run ends; returns the
+    /// messages due (progress at most every `PROGRESS_INTERVAL_MS`, and the result).
+    pub fn slice(&mut self, mut clock: impl FnMut() -> f64) -> Vec<FromWorker> {
+        let start = clock();
+        let Some(trainer) = self.trainer.as_mut().filter(|_| !self.paused) else {
+            return Vec::new();
+        };
+        let before = trainer.steps_done();
+        let mut now = start;
+        trainer.run_until(&mut self.outbox, || {
+            now = clock();
+            now - start >= SLICE_MS
+        });
+        self.busy_ms += now - start;
+        self.busy_steps += trainer.steps_done() - before;
+        if self.outbox.finished.is_some() || now - self.last_post_ms >= PROGRESS_INTERVAL_MS {
+            self.flush(now)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn step(&self) -> usize {
+        self.trainer.as_ref().map_or(0, Trainer::steps_done)
+    }
+
+    fn flush(&mut self, now_ms: f64) -> Vec<FromWorker> {
+        self.last_post_ms = now_ms;
+        let mut out = Vec::new();
+        if !self.outbox.points.is_empty() {
+            let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
+            out.push(FromWorker::Progress {
+                points: std::mem::take(&mut self.outbox.points),
+                step: self.step(),
+                steps_per_sec,
+            });
+        }
+        if let Some(summary) = self.outbox.finished.take() {
+            out.push(FromWorker::Finished { summary });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use batchlab_trainer::RunConfig;
+
+    /// A fake clock that advances by `tick` ms per reading.
+    fn clock(t: &mut f64, tick: f64) -> impl FnMut() -> f64 + '_ {
+        move || {
+            *t += tick;
+            *t
+        }
+    }
+
+    #[test]
+    fn runs_to_the_end_in_slices_with_throttled_progress() {
+        let mut s = Session::default();
+        let config = RunConfig { epochs: 2, ..RunConfig::default() };
+        let started = s.handle(ToWorker::Start { config }, 0.0);
+        assert!(matches!(started[..], [FromWorker::Started { total_steps: 90, steps_per_epoch: 45, .. }]));
+        let (mut t, mut msgs, mut slices) = (0.0, Vec::new(), 0);
+        while s.wants_slice() {
+            msgs.extend(s.slice(clock(&mut t, 1.0)));
+            slices += 1;
+        }
+        assert!(slices > 2, "a 2-epoch run at 1 ms per step takes several 25 ms slices");
+        let progress = msgs.iter().filter(|m| matches!(m, FromWorker::Progress { .. })).count();
+        assert!(progress >= 2 && progress <= slices, "{progress} progress messages for {slices} slices");
+        let points: usize =
+            msgs.iter().map(|m| if let FromWorker::Progress { points, .. } = m { points.len() } else { 0 }).sum();
+        assert_eq!(points, 1 + 2 * 9, "initial point + 9 per epoch (every 5 steps of 45)");
+        assert!(matches!(msgs.last(), Some(FromWorker::Finished { summary }) if summary.steps == 90));
+    }
+
+    #[test]
+    fn pause_step_resume_stop() {
+        let mut s = Session::default();
+        s.handle(ToWorker::Start { config: RunConfig::default() }, 0.0);
+        let mut t = 0.0;
+        s.slice(clock(&mut t, 1.0));
+        let out = s.handle(ToWorker::Pause, t);
+        let FromWorker::Paused { step } = out.last().unwrap().clone() else { panic!("{out:?}") };
+        assert!(!s.wants_slice());
+        assert!(s.slice(clock(&mut t, 1.0)).is_empty(), "paused: no training");
+        s.handle(ToWorker::Step, t);
+        assert_eq!(s.step(), step + 1);
+        s.handle(ToWorker::Resume, t);
+        assert!(s.wants_slice());
+        s.handle(ToWorker::Stop, t);
+        assert!(!s.wants_slice());
+    }
+
+    #[test]
+    fn an_invalid_config_fails_and_changes_nothing() {
+        let mut s = Session::default();
+        let out = s.handle(ToWorker::Start { config: RunConfig { lr: f64::NAN, ..RunConfig::default() } }, 0.0);
+        assert!(matches!(&out[..], [FromWorker::Failed { message }] if message.contains("lr")));
+        assert!(!s.wants_slice());
+    }
+}

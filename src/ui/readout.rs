@@ -1,0 +1,107 @@
+//! The run's status and latest figures as text, the divergence/stall banner, and notices.
+
+use leptos::prelude::*;
+
+use super::AppState;
+use crate::view_state::{BannerKind, RunView};
+
+fn fmt_loss(x: f64) -> String {
+    if !x.is_finite() {
+        "∞ / NaN".to_owned()
+    } else if x.abs() >= 1e4 || (x != 0.0 && x.abs() < 1e-3) {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+#[component]
+pub fn Notices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <ul class="notices" aria-live="polite">
+            <For each=move || state.notices.get() key=|n| n.id let:n>
+                <li class="notice" data-testid="notice">
+                    <span>{n.text.clone()}</span>
+                    <button type="button" class="icon" aria-label="dismiss"
+                        on:click=move |_| state.notices.update(|v| v.retain(|x| x.id != n.id))>"×"</button>
+                </li>
+            </For>
+        </ul>
+    }
+}
+
+#[component]
+pub fn Banner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.run.with(RunView::banner).map(|(kind, text)| {
+            let class = match kind {
+                BannerKind::Diverged => "banner diverged",
+                BannerKind::Stalled => "banner stalled",
+            };
+            view! { <div class=class role="alert" data-testid="banner">{text}</div> }
+        })
+    }
+}
+
+#[component]
+fn Figure(label: &'static str, testid: &'static str, value: Signal<Option<f64>>, percent: bool) -> impl IntoView {
+    let text = move || match value.get() {
+        None => "–".to_owned(),
+        Some(v) if percent && v.is_finite() => format!("{:.1} %", 100.0 * v),
+        Some(v) => fmt_loss(v),
+    };
+    view! {
+        <div class="figure">
+            <span class="label">{label}</span>
+            <span class="value" data-testid=testid data-value=move || value.get().map(|v| v.to_string())>{text}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn Readout() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let run = state.run;
+    let latest = move |f: fn(&batchlab_trainer::Point) -> f64| Signal::derive(move || run.with(|r| r.latest().map(f)));
+    let speed = move || {
+        run.with(|r| {
+            if r.steps_per_sec <= 0.0 {
+                return String::new();
+            }
+            let first = r.first_point_ms.map(|ms| format!(" · first point after {ms:.0} ms")).unwrap_or_default();
+            format!("{:.0} steps/s · {:.0} examples/s{first}", r.steps_per_sec, r.steps_per_sec * r.batch_size as f64)
+        })
+    };
+    view! {
+        <div class="readout">
+            <div class="figure">
+                <span class="label">"Status"</span>
+                <span class=move || format!("value status {}", run.with(|r| r.status.word())) data-testid="status">
+                    {move || run.with(|r| r.status.word())}
+                </span>
+            </div>
+            <div class="figure">
+                <span class="label">"Step"</span>
+                <span class="value">
+                    <span data-testid="step">{move || run.with(|r| r.step)}</span>
+                    {move || run.with(|r| if r.total_steps > 0 { format!(" / {}", r.total_steps) } else { String::new() })}
+                </span>
+            </div>
+            <Figure label="Training loss" testid="train-loss" value=latest(|p| p.train_loss) percent=false />
+            <Figure label="Validation loss" testid="val-loss" value=latest(|p| p.val_loss) percent=false />
+            <Figure label="Validation accuracy" testid="val-acc" value=latest(|p| p.val_acc) percent=true />
+        </div>
+        <p class="speed" data-testid="speed"
+            data-steps-per-sec=move || run.with(|r| r.steps_per_sec.to_string())
+            data-first-point-ms=move || run.with(|r| r.first_point_ms.map(|v| v.to_string()))>
+            {speed}
+        </p>
+        <p class="digest" data-testid="digest" hidden=move || run.with(|r| r.summary.is_none())>
+            "Run fingerprint: "
+            <code>{move || run.with(|r| r.summary.as_ref().map(|s| s.digest.clone()))}</code>
+            " — the same settings give the same fingerprint, in any browser and natively."
+        </p>
+    }
+}

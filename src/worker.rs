@@ -1,0 +1,86 @@
+//! The Web Worker: moves [`ToWorker`]/[`FromWorker`] messages between the page and a [`Session`],
+//! and schedules training slices with `setTimeout(0)` so that messages are received between them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::protocol::{FromWorker, ToWorker};
+use crate::session::Session;
+
+struct Worker {
+    scope: DedicatedWorkerGlobalScope,
+    session: Session,
+    /// A slice is already scheduled (never two at once).
+    scheduled: bool,
+}
+
+type Shared = Rc<RefCell<Worker>>;
+
+fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
+    scope.performance().map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
+    match serde_wasm_bindgen::to_value(msg) {
+        Ok(v) => {
+            if let Err(e) = scope.post_message(&v) {
+                web_sys::console::error_2(&"posting a message failed".into(), &e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&format!("encoding a message failed: {e}").into()),
+    }
+}
+
+fn schedule(shared: &Shared) {
+    let mut w = shared.borrow_mut();
+    if w.scheduled || !w.session.wants_slice() {
+        return;
+    }
+    w.scheduled = true;
+    let next = shared.clone();
+    let tick = Closure::once_into_js(move || {
+        {
+            let mut w = next.borrow_mut();
+            w.scheduled = false;
+            let scope = w.scope.clone();
+            for msg in w.session.slice(|| now_ms(&scope)) {
+                post(&scope, &msg);
+            }
+        }
+        schedule(&next);
+    });
+    if w.scope.set_timeout_with_callback(tick.unchecked_ref()).is_err() {
+        w.scheduled = false;
+    }
+}
+
+/// Entry point of the worker binary.
+pub fn run() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let shared: Shared =
+        Rc::new(RefCell::new(Worker { scope: scope.clone(), session: Session::default(), scheduled: false }));
+    let handler = shared.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let replies = {
+            let mut w = handler.borrow_mut();
+            let now = now_ms(&w.scope);
+            match serde_wasm_bindgen::from_value::<ToWorker>(ev.data()) {
+                Ok(msg) => w.session.handle(msg, now),
+                Err(e) => vec![FromWorker::Failed { message: format!("the worker did not understand a message: {e}") }],
+            }
+        };
+        let scope = handler.borrow().scope.clone();
+        for msg in &replies {
+            post(&scope, msg);
+        }
+        schedule(&handler);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&scope, &FromWorker::Ready { version: env!("CARGO_PKG_VERSION").to_owned() });
+}

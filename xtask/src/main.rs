@@ -1,0 +1,153 @@
+//! `cargo xtask serve | test | dist` — the project's two-command workflow.
+//!
+//! Installs what is missing (wasm32 target, pinned Trunk, wasm-bindgen-cli and wasm-opt, and for
+//! tests Chromium + chromedriver from the system packages) so a fresh machine needs nothing by hand.
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command in the workspace root, echoing it; fails with its exit status.
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: $ {cmd:?}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+/// Runs a command and returns its standard output.
+fn output(cmd: &mut Command) -> Result<String> {
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn dist() -> Result {
+    let path = tools::ensure_build_tools()?;
+    run(cargo().args(["fetch"]))?;
+    run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
+    eprintln!("xtask: the site is in {}", root().join("dist").display());
+    Ok(())
+}
+
+fn serve() -> Result {
+    let path = tools::ensure_build_tools()?;
+    run(cargo().args(["fetch"]))?;
+    eprintln!("xtask: BatchLab will be at http://127.0.0.1:8080/ (Ctrl-C to stop)");
+    run(Command::new("trunk").env("PATH", &path).args(["serve", "--release"]))
+}
+
+/// Crates that must never appear in the trainer's dependency tree.
+const WEB_CRATES: &[&str] = &["web-sys", "wasm-bindgen", "js-sys", "leptos", "plotters-canvas", "gloo"];
+
+fn check_core_purity() -> Result {
+    let tree = output(cargo().args([
+        "tree",
+        "-p",
+        "batchlab-trainer",
+        "-e",
+        "normal",
+        "--target",
+        "all",
+        "--prefix",
+        "none",
+    ]))?;
+    let bad: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| WEB_CRATES.iter().any(|w| name.starts_with(w)))
+        .collect();
+    if bad.is_empty() {
+        eprintln!("xtask: the trainer core depends on no browser crate");
+        Ok(())
+    } else {
+        Err(format!("the trainer core depends on browser crates: {bad:?}"))
+    }
+}
+
+/// The run the browser test repeats to compare fingerprints with a native run.
+const FINGERPRINT_ARGS: &[(&str, &str)] = &[
+    ("bs", "64"),
+    ("lr", "0.2"),
+    ("epochs", "2"),
+    ("schedule", "cosine"),
+    ("warmup", "0.5"),
+    ("momentum", "0.9"),
+    ("seed", "7"),
+];
+
+fn native_fingerprint() -> Result<String> {
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "batchlab-cli", "--", "run"]);
+    for (k, v) in FINGERPRINT_ARGS {
+        cmd.arg(format!("--{}", if *k == "warmup" { "warmup-epochs" } else { k })).arg(v);
+    }
+    let json = output(&mut cmd)?;
+    let digest = json
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("\"digest\": \""))
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| format!("no digest in {json}"))?;
+    Ok(digest.to_owned())
+}
+
+fn test() -> Result {
+    let path = tools::ensure_build_tools()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args(["clippy", "-p", "batchlab", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    run(cargo().args(["test", "--workspace"]))?;
+    check_core_purity()?;
+    let fingerprint = native_fingerprint()?;
+    run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
+    tools::ensure_browser()?;
+    let e2e = root().join("tests/e2e");
+    tools::npm_install(&e2e)?;
+    let query: Vec<String> = FINGERPRINT_ARGS.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("BATCHLAB_DIST", root().join("dist"))
+        .env("BATCHLAB_ARTIFACTS", root().join("target/e2e"))
+        .env("BATCHLAB_FINGERPRINT_QUERY", query.join("&"))
+        .env("BATCHLAB_NATIVE_FINGERPRINT", fingerprint))
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "serve" => serve(),
+        "test" => test(),
+        "dist" => dist(),
+        _ => Err("usage: cargo xtask serve | test | dist".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
