@@ -73,6 +73,17 @@ fn RunButtons() -> impl IntoView {
     }
 }
 
+fn dataset_hint(name: &str) -> &'static str {
+    match name {
+        "digits" => "8×8 handwritten digits, 10 classes: 1437 to train, 360 to validate.",
+        "moons" => "Two interleaved half-circles, 2 classes.",
+        "circles" => "A ring around a disc, 2 classes.",
+        "spiral" => "Three spiral arms, 3 classes.",
+        "xor" => "Points labelled by the signs of x and y, 2 classes.",
+        _ => "Three Gaussian blobs, 3 classes.",
+    }
+}
+
 #[component]
 fn DataAndModel() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -102,12 +113,14 @@ fn DataAndModel() -> impl IntoView {
         .map(|k| view! { <option value=k.name() selected=move || dataset() == k.name()>{k.name()}</option> })
         .collect_view();
     view! {
-        <Field label="Data set" hint="Digits: 8×8 handwritten digits, 10 classes.">
+        <div class="field">
+            <span class="label">"Data set"</span>
             <select data-testid="dataset" on:change=setter(state, "dataset")>
                 <option value="digits" selected=move || dataset() == "digits">"digits (UCI 8×8)"</option>
                 {toy_options}
             </select>
-        </Field>
+            <span class="hint">{move || dataset_hint(dataset())}</span>
+        </div>
         <Show when=move || config.with(|c| matches!(c.dataset, DatasetConfig::Toy { .. }))>
             <Field label="Noise" hint="Standard deviation of the noise added to each point.">
                 <input type="number" step="0.05" min="0" max="2" data-testid="noise" prop:value=noise
