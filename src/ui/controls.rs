@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use batchlab_trainer::{DatasetConfig, OptimizerConfig, RunConfig, ScheduleKind, ToyKind};
+use batchlab_trainer::{DatasetConfig, OptimizerKind, RunConfig, ScheduleKind, ToyKind};
 
 use super::AppState;
 use crate::view_state::{batch_choices, fmt_lr, Status};
@@ -104,10 +104,7 @@ fn DataAndModel() -> impl IntoView {
             }
         })
     };
-    let optimizer = move || match config.with(|c| c.optimizer) {
-        OptimizerConfig::Sgd => "sgd",
-        OptimizerConfig::Momentum { .. } => "momentum",
-    };
+    let optimizer = move || config.with(|c| c.optimizer.kind.name());
     let toy_options = ToyKind::ALL
         .into_iter()
         .map(|k| view! { <option value=k.name() selected=move || dataset() == k.name()>{k.name()}</option> })
@@ -130,10 +127,21 @@ fn DataAndModel() -> impl IntoView {
         <Field label="Hidden layers" hint="Widths, e.g. 128 or 64,32; none for a linear model.">
             <input type="text" data-testid="hidden" prop:value=hidden on:change=setter(state, "hidden") />
         </Field>
-        <Field label="Optimiser">
+        <Field label="Optimiser" hint="Momentum β and Adam β₁ = 0.9 unless a link sets `momentum`.">
             <select data-testid="optimizer" on:change=setter(state, "optimizer")>
-                <option value="sgd" selected=move || optimizer() == "sgd">"SGD"</option>
-                <option value="momentum" selected=move || optimizer() == "momentum">"SGD + momentum 0.9"</option>
+                {OptimizerKind::ALL
+                    .into_iter()
+                    .map(|k| {
+                        let label = match k {
+                            OptimizerKind::Sgd => "SGD",
+                            OptimizerKind::Momentum => "SGD + momentum",
+                            OptimizerKind::Nesterov => "SGD + Nesterov momentum",
+                            OptimizerKind::Adam => "Adam",
+                            OptimizerKind::AdamW => "AdamW",
+                        };
+                        view! { <option value=k.name() selected=move || optimizer() == k.name()>{label}</option> }
+                    })
+                    .collect_view()}
             </select>
         </Field>
     }

@@ -145,6 +145,9 @@ mod tests {
                 train_loss: if s == 4 { f64::NAN } else { 2.0 + s as f64 },
                 val_loss: 2.0,
                 val_acc: 0.1,
+                sharpness: None,
+                noise_scale: None,
+                grad_norm: None,
             })
             .collect();
         let curves = Curves {

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::diagnostics::DiagnosticsConfig;
 use crate::schedule::Schedule;
 
 /// Everything that determines a run. Same config, same numbers, bit for bit.
@@ -22,6 +23,14 @@ pub struct RunConfig {
     pub schedule: ScheduleConfig,
     pub epochs: usize,
     pub seed: u32,
+    /// Train exactly this many steps instead of `epochs` epochs (0: use epochs).
+    #[serde(default)]
+    pub steps: usize,
+    /// Validate every this many steps (0: about ten times an epoch, at most ~300 points a run).
+    #[serde(default)]
+    pub eval_every: usize,
+    #[serde(default)]
+    pub diagnostics: DiagnosticsConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,13 +78,64 @@ pub enum LossKind {
     Mse,
 }
 
+/// The optimiser and its hyper-parameters (those of other kinds are kept but unused, so that switching
+/// kinds back and forth in the UI loses nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum OptimizerConfig {
+pub struct OptimizerConfig {
+    pub kind: OptimizerKind,
+    /// β of momentum and Nesterov; β₁ of Adam and AdamW.
+    pub momentum: f64,
+    /// β₂ of Adam and AdamW.
+    pub beta2: f64,
+    /// ε of Adam and AdamW.
+    pub eps: f64,
+    /// L2 penalty added to the gradient (SGD, momentum, Nesterov, Adam), or decoupled decay (AdamW).
+    pub weight_decay: f64,
+    /// Rescale the minibatch gradient to at most this norm.
+    pub clip_norm: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptimizerKind {
     Sgd,
-    /// Heavy-ball momentum: v ← βv + g, θ ← θ − ηv.
-    Momentum {
-        beta: f64,
-    },
+    /// Heavy ball: v ← βv + g, θ ← θ − ηv.
+    Momentum,
+    /// v ← βv + g, θ ← θ − η(g + βv).
+    Nesterov,
+    /// Bias-corrected Adam with L2 penalty in the gradient.
+    Adam,
+    /// Adam with decoupled weight decay: θ ← θ − ηλθ.
+    AdamW,
+}
+
+impl OptimizerKind {
+    pub const ALL: [OptimizerKind; 5] = [
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Nesterov,
+        OptimizerKind::Adam,
+        OptimizerKind::AdamW,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Nesterov => "nesterov",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
+        }
+    }
+
+    pub fn is_adaptive(self) -> bool {
+        matches!(self, OptimizerKind::Adam | OptimizerKind::AdamW)
+    }
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        Self { kind: OptimizerKind::Sgd, momentum: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, clip_norm: None }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,12 +176,15 @@ impl Default for RunConfig {
         Self {
             dataset: DatasetConfig::Digits,
             model: ModelConfig { hidden: vec![128], activation: Activation::Relu, loss: LossKind::CrossEntropy },
-            optimizer: OptimizerConfig::Sgd,
+            optimizer: OptimizerConfig::default(),
             lr: 0.1,
             batch_size: 32,
             schedule: ScheduleConfig { kind: ScheduleKind::Constant, warmup_epochs: 0.0 },
             epochs: 10,
             seed: 1,
+            steps: 0,
+            eval_every: 0,
+            diagnostics: DiagnosticsConfig::default(),
         }
     }
 }
@@ -252,16 +315,37 @@ impl RunConfig {
                 }
             }
             "optimizer" => {
-                self.optimizer = match v {
-                    "sgd" => OptimizerConfig::Sgd,
-                    "momentum" => OptimizerConfig::Momentum { beta: self.momentum_or(0.9) },
-                    _ => return Err(bad(key, value, "expected sgd or momentum")),
-                }
+                self.optimizer.kind = OptimizerKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == v)
+                    .ok_or_else(|| bad(key, value, "expected sgd, momentum, nesterov, adam or adamw"))?;
             }
             "momentum" => {
                 let beta = parse_num(key, value, "a number")?;
                 let beta = in_range(key, value, beta, 0.0, 0.999)?;
-                self.optimizer = if beta == 0.0 { OptimizerConfig::Sgd } else { OptimizerConfig::Momentum { beta } };
+                let o = &mut self.optimizer;
+                o.kind = match o.kind {
+                    OptimizerKind::Sgd if beta > 0.0 => OptimizerKind::Momentum,
+                    OptimizerKind::Momentum if beta == 0.0 => OptimizerKind::Sgd,
+                    kind => kind,
+                };
+                o.momentum = beta;
+            }
+            "beta2" => {
+                let b = parse_num(key, value, "a number")?;
+                self.optimizer.beta2 = in_range(key, value, b, 0.0, 0.999_999)?;
+            }
+            "weight_decay" => {
+                let wd = parse_num(key, value, "a number")?;
+                self.optimizer.weight_decay = in_range(key, value, wd, 0.0, 1.0)?;
+            }
+            "clip" => {
+                self.optimizer.clip_norm = if v == "none" {
+                    None
+                } else {
+                    let c = parse_num(key, value, "a gradient norm or `none`")?;
+                    Some(in_range(key, value, c, 1e-6, 1e6)?)
+                };
             }
             "lr" => {
                 let lr: f64 = parse_num(key, value, "a number such as 0.1 or 3e-3")?;
@@ -310,6 +394,19 @@ impl RunConfig {
                 self.epochs = in_range(key, value, e, 1, MAX_EPOCHS)?;
             }
             "seed" => self.seed = parse_num(key, value, "a whole number from 0 to 4294967295")?,
+            "steps" => {
+                let n = parse_num(key, value, "a whole number of steps (0: use epochs)")?;
+                self.steps = in_range(key, value, n, 0, 100_000_000)?;
+            }
+            "eval_every" | "sharpness_every" | "noise_scale_every" => {
+                let k = parse_num(key, value, "a whole number of steps (0: never/auto)")?;
+                let k = in_range(key, value, k, 0, 1_000_000)?;
+                match key {
+                    "eval_every" => self.eval_every = k,
+                    "sharpness_every" => self.diagnostics.sharpness_every = k,
+                    _ => self.diagnostics.noise_scale_every = k,
+                }
+            }
             _ => return Err(ConfigError::UnknownKey(key.to_owned())),
         }
         Ok(())
@@ -346,8 +443,19 @@ impl RunConfig {
         if self.model.loss == LossKind::Mse {
             out.push(("loss", "mse".to_owned()));
         }
-        if let OptimizerConfig::Momentum { beta } = self.optimizer {
-            out.push(("momentum", beta.to_string()));
+        let (o, d) = (self.optimizer, OptimizerConfig::default());
+        if o.kind != OptimizerKind::Sgd {
+            out.push(("optimizer", o.kind.name().to_owned()));
+            out.push(("momentum", o.momentum.to_string()));
+        }
+        if o.kind.is_adaptive() && o.beta2 != d.beta2 {
+            out.push(("beta2", o.beta2.to_string()));
+        }
+        if o.weight_decay > 0.0 {
+            out.push(("weight_decay", o.weight_decay.to_string()));
+        }
+        if let Some(c) = o.clip_norm {
+            out.push(("clip", c.to_string()));
         }
         out.push(("lr", self.lr.to_string()));
         out.push(("bs", if self.batch_size == usize::MAX { "full".to_owned() } else { self.batch_size.to_string() }));
@@ -369,6 +477,16 @@ impl RunConfig {
         }
         out.push(("epochs", self.epochs.to_string()));
         out.push(("seed", self.seed.to_string()));
+        for (key, k) in [
+            ("steps", self.steps),
+            ("eval_every", self.eval_every),
+            ("sharpness_every", self.diagnostics.sharpness_every),
+            ("noise_scale_every", self.diagnostics.noise_scale_every),
+        ] {
+            if k > 0 {
+                out.push((key, k.to_string()));
+            }
+        }
         out
     }
 
@@ -400,13 +518,6 @@ impl RunConfig {
             base_lr: self.lr,
             steps_per_epoch,
             total_steps: steps_per_epoch * self.epochs,
-        }
-    }
-
-    fn momentum_or(&self, default: f64) -> f64 {
-        match self.optimizer {
-            OptimizerConfig::Momentum { beta } => beta,
-            OptimizerConfig::Sgd => default,
         }
     }
 

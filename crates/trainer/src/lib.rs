@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod data;
+pub mod diagnostics;
 pub mod loss;
 pub mod model;
 pub mod optim;
@@ -20,8 +21,8 @@ pub mod schedule;
 pub mod train;
 
 pub use config::{
-    Activation, ConfigError, DatasetConfig, LossKind, ModelConfig, OptimizerConfig, RunConfig, ScheduleConfig,
-    ScheduleKind, ToyKind,
+    Activation, ConfigError, DatasetConfig, LossKind, ModelConfig, OptimizerConfig, OptimizerKind, RunConfig,
+    ScheduleConfig, ScheduleKind, ToyKind,
 };
 pub use data::Dataset;
 pub use outcome::Outcome;

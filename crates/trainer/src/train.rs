@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::config::{ConfigError, RunConfig};
 use crate::data::{DataError, Dataset};
+use crate::diagnostics::{NoiseScale, Sharpness};
 use crate::model::{Mlp, Workspace};
 use crate::optim::Optimizer;
 use crate::outcome::{judge_finished, DivergenceMonitor, Outcome};
@@ -45,6 +46,12 @@ pub struct Point {
     pub train_loss: f64,
     pub val_loss: f64,
     pub val_acc: f64,
+    /// λ_max of the loss Hessian on the fixed evaluation batch, when computed at this step.
+    pub sharpness: Option<f64>,
+    /// Smoothed gradient noise scale B_simple, when computed at this step.
+    pub noise_scale: Option<f64>,
+    /// Norm of the last update's minibatch gradient (before clipping).
+    pub grad_norm: Option<f64>,
 }
 
 /// How a run ended and where it got to.
@@ -118,6 +125,9 @@ pub struct Trainer {
     pending_loss_sum: f64,
     pending_steps: usize,
     last_lr: f64,
+    last_grad_norm: f64,
+    sharpness: Option<Sharpness<f32>>,
+    noise_scale: Option<NoiseScale<f32>>,
     digest: u64,
     summary: Option<Summary>,
 }
@@ -153,6 +163,14 @@ impl Trainer {
         let batch_size = config.batch_size.clamp(1, n);
         let schedule = config.schedule();
         let steps_per_epoch = schedule.steps_per_epoch;
+        let d = config.diagnostics;
+        let sharpness = (d.sharpness_every > 0).then(|| {
+            let rows = d.sharpness_batch.clamp(1, n);
+            let x = data.x_train.slice(s![..rows, ..]);
+            Sharpness::new(&model, x, &data.y_train[..rows], config.seed)
+        });
+        let noise_scale = (d.noise_scale_every > 0)
+            .then(|| NoiseScale::new(&model, data.features(), d.noise_small, d.noise_big, config.seed));
         let mut eval_ws = model.workspace(EVAL_CHUNK);
         let initial_train_loss =
             model.evaluate(data.x_train.view(), &data.y_train, config.model.loss, &mut eval_ws).mean_loss();
@@ -163,9 +181,16 @@ impl Trainer {
             batch_x: Array2::zeros((batch_size, data.features())),
             batch_y: Vec::with_capacity(batch_size),
             order: (0..n).collect(),
-            eval_every: steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN)),
+            eval_every: if config.eval_every > 0 {
+                config.eval_every
+            } else {
+                steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN))
+            },
             monitor: DivergenceMonitor::new(initial_train_loss),
             last_lr: schedule.lr(0),
+            last_grad_norm: f64::NAN,
+            sharpness,
+            noise_scale,
             config,
             data,
             model,
@@ -190,6 +215,11 @@ impl Trainer {
 
     pub fn data(&self) -> &Dataset {
         &self.data
+    }
+
+    /// The model as trained so far.
+    pub fn model(&self) -> &Mlp<f32> {
+        &self.model
     }
 
     pub fn schedule(&self) -> &Schedule {
@@ -233,7 +263,28 @@ impl Trainer {
             train_loss,
             val_loss: stats.mean_loss(),
             val_acc: stats.accuracy(),
+            sharpness: None,
+            noise_scale: None,
+            grad_norm: (self.step > 0).then_some(self.last_grad_norm),
         }
+    }
+
+    /// A validation point, with the diagnostics that are enabled and asked for.
+    fn point(&mut self, train_loss: f64, sharpness_due: bool, noise_due: bool) -> Point {
+        let mut p = self.validation_point(train_loss);
+        let (loss, iters) = (self.config.model.loss, self.config.diagnostics.power_iters);
+        if let Some(sh) = self.sharpness.as_mut().filter(|_| sharpness_due) {
+            p.sharpness = Some(sh.estimate(&self.model, loss, iters));
+        }
+        if let Some(ns) = self.noise_scale.as_mut().filter(|_| noise_due) {
+            p.noise_scale = ns.update(&self.model, self.data.x_train.view(), &self.data.y_train, loss);
+        }
+        p
+    }
+
+    /// True when `every` > 0 divides the current step.
+    fn due(&self, every: usize) -> bool {
+        every > 0 && self.step % every == 0
     }
 
     /// Does one update (reporting the initial point first). Returns `false` once the run has ended.
@@ -242,7 +293,7 @@ impl Trainer {
             return false;
         }
         if self.step == 0 && self.cursor == 0 && self.pending_steps == 0 {
-            let p = self.validation_point(self.initial_train_loss);
+            let p = self.point(self.initial_train_loss, true, true);
             observer.on_point(&p);
         }
         let n = self.data.train_len();
@@ -265,7 +316,7 @@ impl Trainer {
             &mut self.grad,
         );
         let loss = stats.mean_loss();
-        self.optimizer.step(&mut self.model.params, &self.grad, lr);
+        self.last_grad_norm = self.optimizer.step(&mut self.model.params, &mut self.grad, lr);
         self.step += 1;
         self.examples += rows as u64;
         self.cursor = if end == n { 0 } else { end };
@@ -276,11 +327,13 @@ impl Trainer {
 
         let diverged = self.monitor.observe(self.step, loss);
         let done = diverged.is_some() || self.step >= self.schedule.total_steps;
-        if done || self.cursor == 0 || self.step % self.eval_every == 0 {
+        let d = self.config.diagnostics;
+        let (sharpness_due, noise_due) = (self.due(d.sharpness_every), self.due(d.noise_scale_every));
+        if done || self.cursor == 0 || self.step % self.eval_every == 0 || sharpness_due || noise_due {
             let train_loss = self.pending_loss_sum / self.pending_steps as f64;
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
-            let p = self.validation_point(train_loss);
+            let p = self.point(train_loss, sharpness_due, noise_due);
             observer.on_point(&p);
             if done {
                 let summary = self.finish(diverged, &p);

@@ -29,13 +29,13 @@ fn gd_losses(lr: f64) -> Vec<f64> {
     let x = d.x_train.mapv(f64::from);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let mut net = Mlp::<f64>::new(64, &[], 10, Activation::Relu, &mut rng);
-    let mut opt = Optimizer::new(OptimizerConfig::Sgd, net.param_count());
+    let mut opt = Optimizer::new(OptimizerConfig::default(), net.param_count());
     let mut ws = net.workspace(d.train_len());
     let mut grad = vec![0.0; net.param_count()];
     (0..=300)
         .map(|_| {
             let loss = net.loss_grad(x.view(), &d.y_train, LossKind::Mse, &mut ws, &mut grad).mean_loss();
-            opt.step(&mut net.params, &grad, lr);
+            opt.step(&mut net.params, &mut grad, lr);
             loss
         })
         .collect()
