@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub enum ToWorker {
     /// Start a new run (ending any current one).
     Start {
-        config: RunConfig,
+        config: Box<RunConfig>,
     },
     Pause,
     Resume,

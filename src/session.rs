@@ -144,7 +144,7 @@ mod tests {
     fn runs_to_the_end_in_slices_with_throttled_progress() {
         let mut s = Session::default();
         let config = RunConfig { epochs: 2, ..RunConfig::default() };
-        let started = s.handle(ToWorker::Start { config }, 0.0);
+        let started = s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
         assert!(matches!(started[..], [FromWorker::Started { total_steps: 90, steps_per_epoch: 45, .. }]));
         let (mut t, mut msgs, mut slices) = (0.0, Vec::new(), 0);
         while s.wants_slice() {
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn pause_step_resume_stop() {
         let mut s = Session::default();
-        s.handle(ToWorker::Start { config: RunConfig::default() }, 0.0);
+        s.handle(ToWorker::Start { config: Box::default() }, 0.0);
         let mut t = 0.0;
         s.slice(clock(&mut t, 1.0));
         let out = s.handle(ToWorker::Pause, t);
@@ -181,7 +181,8 @@ mod tests {
     #[test]
     fn an_invalid_config_fails_and_changes_nothing() {
         let mut s = Session::default();
-        let out = s.handle(ToWorker::Start { config: RunConfig { lr: f64::NAN, ..RunConfig::default() } }, 0.0);
+        let out =
+            s.handle(ToWorker::Start { config: Box::new(RunConfig { lr: f64::NAN, ..RunConfig::default() }) }, 0.0);
         assert!(matches!(&out[..], [FromWorker::Failed { message }] if message.contains("lr")));
         assert!(!s.wants_slice());
     }

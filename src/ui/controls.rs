@@ -212,6 +212,7 @@ fn ScheduleFields() -> impl IntoView {
         ScheduleKind::Step { .. } => "step",
         ScheduleKind::Exponential { .. } => "exp",
         ScheduleKind::Cosine => "cosine",
+        ScheduleKind::Ramp { .. } => "ramp",
     };
     let step_every = move || match kind() {
         ScheduleKind::Step { every_epochs, .. } => every_epochs.to_string(),
@@ -228,6 +229,7 @@ fn ScheduleFields() -> impl IntoView {
                 <option value="step" selected=move || name() == "step">"step decay"</option>
                 <option value="exp" selected=move || name() == "exp">"exponential decay"</option>
                 <option value="cosine" selected=move || name() == "cosine">"cosine to zero"</option>
+                <option value="ramp" selected=move || name() == "ramp">"ramp up ×1000 (LR range test)"</option>
             </select>
         </Field>
         <div class="row">

@@ -77,7 +77,7 @@ impl AppState {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
         }
         self.run.set(RunView::starting(config.clone(), now_ms()));
-        self.send(ToWorker::Start { config });
+        self.send(ToWorker::Start { config: Box::new(config) });
     }
 
     pub fn pause(&self) {

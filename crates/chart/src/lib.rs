@@ -4,8 +4,10 @@
 //! accuracy and learning-rate charts. The browser draws them on a canvas, the CLI and the tests to
 //! SVG — the same code, so what the tests check is what a person sees.
 
+pub mod heatmap;
 pub mod line;
 pub mod run;
 
+pub use heatmap::{draw_heatmap, Heatmap};
 pub use line::{draw, fmt_tick, ChartError, LineChart, Marker, Series};
 pub use run::{Curves, XAxis};

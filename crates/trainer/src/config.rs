@@ -159,6 +159,10 @@ pub enum ScheduleKind {
     },
     /// Half a cosine from η down to zero over the run (after warm-up).
     Cosine,
+    /// Exponential ramp from η up to `end_lr` over the run: the LR range test.
+    Ramp {
+        end_lr: f64,
+    },
 }
 
 /// Why a config or a `key=value` setting was refused. The message is shown to the user as it is.
@@ -366,7 +370,8 @@ impl RunConfig {
                     "step" => ScheduleKind::Step { every_epochs: every, gamma },
                     "exp" => ScheduleKind::Exponential { gamma: self.gamma_or(0.9) },
                     "cosine" => ScheduleKind::Cosine,
-                    _ => return Err(bad(key, value, "expected constant, step, exp or cosine")),
+                    "ramp" => ScheduleKind::Ramp { end_lr: 10.0 },
+                    _ => return Err(bad(key, value, "expected constant, step, exp, cosine or ramp")),
                 };
             }
             "step_every" => {
@@ -383,6 +388,14 @@ impl RunConfig {
                 match &mut self.schedule.kind {
                     ScheduleKind::Step { gamma, .. } | ScheduleKind::Exponential { gamma } => *gamma = g,
                     _ => return Err(bad(key, value, "only the step and exp schedules have `gamma`")),
+                }
+            }
+            "end_lr" => {
+                let lr: f64 = parse_num(key, value, "a learning rate")?;
+                let lr = in_range(key, value, lr, limits::MIN_LR, limits::MAX_LR)?;
+                match &mut self.schedule.kind {
+                    ScheduleKind::Ramp { end_lr } => *end_lr = lr,
+                    _ => return Err(bad(key, value, "only the ramp schedule has `end_lr`")),
                 }
             }
             "warmup" => {
@@ -471,6 +484,10 @@ impl RunConfig {
                 out.push(("gamma", gamma.to_string()));
             }
             ScheduleKind::Cosine => out.push(("schedule", "cosine".to_owned())),
+            ScheduleKind::Ramp { end_lr } => {
+                out.push(("schedule", "ramp".to_owned()));
+                out.push(("end_lr", end_lr.to_string()));
+            }
         }
         if self.schedule.warmup_epochs > 0.0 {
             out.push(("warmup", self.schedule.warmup_epochs.to_string()));
@@ -513,12 +530,8 @@ impl RunConfig {
     pub fn schedule(&self) -> Schedule {
         let n = self.train_len();
         let steps_per_epoch = n.div_ceil(self.batch_size.clamp(1, n));
-        Schedule {
-            config: self.schedule,
-            base_lr: self.lr,
-            steps_per_epoch,
-            total_steps: steps_per_epoch * self.epochs,
-        }
+        let total_steps = if self.steps > 0 { self.steps } else { steps_per_epoch * self.epochs };
+        Schedule { config: self.schedule, base_lr: self.lr, steps_per_epoch, total_steps }
     }
 
     fn gamma_or(&self, default: f64) -> f64 {

@@ -67,7 +67,9 @@ impl<F: Scalar> Sharpness<F> {
         let p = model.param_count();
         let mut v: Vec<F> = (0..p).map(|_| F::of(StandardNormal.sample(&mut rng))).collect();
         let n = F::of(norm(&v));
-        v.iter_mut().for_each(|x| *x /= n);
+        for x in &mut v {
+            *x /= n;
+        }
         Self {
             x: x.to_owned(),
             y: y.to_vec(),

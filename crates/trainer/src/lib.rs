@@ -13,11 +13,14 @@ pub mod config;
 pub mod data;
 pub mod diagnostics;
 pub mod loss;
+pub mod lr_find;
 pub mod model;
 pub mod optim;
 pub mod outcome;
 pub mod scalar;
+pub mod scaling;
 pub mod schedule;
+pub mod sweep;
 pub mod train;
 
 pub use config::{

@@ -40,7 +40,9 @@ impl<F: Scalar> Optimizer<F> {
         if let Some(max) = c.clip_norm {
             if grad_norm > max {
                 let scale = F::of(max / grad_norm);
-                grad.iter_mut().for_each(|g| *g *= scale);
+                for g in grad.iter_mut() {
+                    *g *= scale;
+                }
             }
         }
         let (eta, beta, wd) = (F::of(lr), F::of(c.momentum), F::of(c.weight_decay));

@@ -32,6 +32,11 @@ impl Schedule {
                 let t = ((step - warmup_steps) as f64 / span).min(1.0);
                 0.5 * (1.0 + libm::cos(std::f64::consts::PI * t))
             }
+            ScheduleKind::Ramp { end_lr } => {
+                let span = self.total_steps.saturating_sub(warmup_steps + 1).max(1) as f64;
+                let t = ((step - warmup_steps) as f64 / span).min(1.0);
+                libm::pow(end_lr / self.base_lr, t)
+            }
         };
         self.base_lr * factor
     }
@@ -64,6 +69,14 @@ mod tests {
         assert_eq!(cos.lr(0), 0.8);
         assert!((cos.lr(50) - 0.4).abs() < 1e-12);
         assert!(cos.lr(100).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_range_test_ramp_is_geometric_from_lr_to_end_lr() {
+        let r = sched(ScheduleKind::Ramp { end_lr: 80.0 }, 0.0); // 0.8 → 80 over steps 0..=99
+        assert!((r.lr(0) - 0.8).abs() < 1e-15);
+        assert!((r.lr(99) - 80.0).abs() < 1e-12);
+        assert!((r.lr(33) / r.lr(32) - r.lr(66) / r.lr(65)).abs() < 1e-12, "constant ratio per step");
     }
 
     #[test]

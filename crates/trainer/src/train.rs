@@ -72,6 +72,8 @@ pub struct Summary {
 
 /// Receives what a run reports. The worker implements it by posting messages; the CLI by writing CSV.
 pub trait Observer {
+    /// Every update's learning rate and minibatch loss (most observers need only the points).
+    fn on_step(&mut self, _step: usize, _lr: f64, _loss: f64) {}
     fn on_point(&mut self, point: &Point);
     fn on_finish(&mut self, _summary: &Summary) {}
 }
@@ -325,6 +327,7 @@ impl Trainer {
         self.pending_loss_sum += loss;
         self.pending_steps += 1;
 
+        observer.on_step(self.step, lr, loss);
         let diverged = self.monitor.observe(self.step, loss);
         let done = diverged.is_some() || self.step >= self.schedule.total_steps;
         let d = self.config.diagnostics;

@@ -63,3 +63,12 @@ fn every_toy_set_trains() {
         assert!(s.final_val_acc > 0.8, "{name}: validation accuracy {}", s.final_val_acc);
     }
 }
+
+#[test]
+fn a_step_budget_overrides_epochs() {
+    let mut c = RunConfig::default();
+    c.set("steps", "7").unwrap();
+    let mut rec = Recorder::default();
+    c.init().unwrap().run(&mut rec);
+    assert_eq!(rec.summary.unwrap().steps, 7);
+}
