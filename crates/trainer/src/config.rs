@@ -216,14 +216,22 @@ pub const PARAM_KEYS: &[&str] = &[
     "loss",
     "optimizer",
     "momentum",
+    "beta2",
+    "weight_decay",
+    "clip",
     "lr",
     "bs",
     "schedule",
     "step_every",
     "gamma",
+    "end_lr",
     "warmup",
     "epochs",
     "seed",
+    "steps",
+    "eval_every",
+    "sharpness_every",
+    "noise_scale_every",
 ];
 
 fn bad(key: &str, value: &str, problem: impl Into<String>) -> ConfigError {
@@ -648,6 +656,21 @@ mod tests {
             let err = c.set(k, v).unwrap_err();
             assert!(!err.to_string().is_empty());
             assert_eq!(c, before, "{k}={v} changed the config");
+        }
+    }
+
+    #[test]
+    fn every_key_is_known_and_every_written_key_is_listed() {
+        let mut c = RunConfig::default();
+        for k in PARAM_KEYS {
+            assert!(!matches!(c.set(k, "?"), Err(ConfigError::UnknownKey(_))), "{k} is listed but not understood");
+        }
+        c.set("schedule", "ramp").unwrap();
+        c.set("optimizer", "adam").unwrap();
+        c.set("clip", "1").unwrap();
+        c.set("steps", "5").unwrap();
+        for (k, _) in c.to_params() {
+            assert!(PARAM_KEYS.contains(&k), "{k} is written but not listed");
         }
     }
 
