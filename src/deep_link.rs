@@ -8,6 +8,9 @@ use batchlab_trainer::RunConfig;
 pub struct DeepLink {
     pub config: RunConfig,
     pub autostart: bool,
+    /// `?bench` or `?bench=SECS`: show the benchmark page instead of the app, timing at least SECS
+    /// (default 3) per measurement.
+    pub bench: Option<f64>,
     /// One line per ignored setting, for the person.
     pub notices: Vec<String>,
 }
@@ -17,10 +20,13 @@ pub fn parse(query: &str) -> DeepLink {
     let query = query.strip_prefix('?').unwrap_or(query);
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut autostart = false;
+    let mut bench = None;
     let mut notices = Vec::new();
     let mut settings = Vec::new();
     for (k, v) in &pairs {
-        if k == "autostart" {
+        if k == "bench" {
+            bench = Some(v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0));
+        } else if k == "autostart" {
             match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
@@ -34,7 +40,7 @@ pub fn parse(query: &str) -> DeepLink {
     for e in config.set_all(settings) {
         notices.push(format!("Ignored a link setting: {e}."));
     }
-    DeepLink { config, autostart, notices }
+    DeepLink { config, autostart, bench, notices }
 }
 
 /// The query string (with `?`) that reproduces `config`.

@@ -1,5 +1,6 @@
 //! The messages across the worker boundary: one enum each way, serde-encoded.
 
+use batchlab_trainer::bench::BenchReport;
 use batchlab_trainer::{Point, RunConfig, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,12 @@ pub enum ToWorker {
     Step,
     /// End the current run; the worker goes idle.
     Stop,
+    /// Run the reference-workload benchmark (the bench page): `min_secs` per measurement,
+    /// median of `repeats`.
+    Bench {
+        min_secs: f64,
+        repeats: usize,
+    },
 }
 
 /// Worker → page.
@@ -44,6 +51,10 @@ pub enum FromWorker {
     /// The run ended: finished, stalled or diverged (a divergence is a result, not a failure).
     Finished {
         summary: Summary,
+    },
+    /// The benchmark's result, in the reference workload's JSON shape.
+    BenchReport {
+        report: BenchReport,
     },
     /// A message could not be acted on (for example an invalid config). Nothing else changed.
     Failed {

@@ -1,7 +1,7 @@
 //! What the worker does, without the browser: a state machine from [`ToWorker`] messages and time
 //! slices to [`FromWorker`] messages. The worker binary only moves messages and schedules slices.
 
-use batchlab_trainer::{Observer, Point, Summary, Trainer};
+use batchlab_trainer::{bench, Observer, Point, Summary, Trainer};
 
 use crate::protocol::{FromWorker, ToWorker};
 
@@ -20,6 +20,8 @@ pub struct Session {
     /// Training time and steps since the run started (for steps per second).
     busy_ms: f64,
     busy_steps: usize,
+    /// A benchmark asked for, run in the next slice: (min_secs, repeats).
+    bench: Option<(f64, usize)>,
 }
 
 #[derive(Default)]
@@ -40,7 +42,7 @@ impl Observer for Outbox {
 impl Session {
     /// True while there is a run to advance: the host should schedule [`Session::slice`].
     pub fn wants_slice(&self) -> bool {
-        !self.paused && self.trainer.as_ref().is_some_and(|t| !t.is_done())
+        self.bench.is_some() || (!self.paused && self.trainer.as_ref().is_some_and(|t| !t.is_done()))
     }
 
     /// Acts on one message; returns the replies.
@@ -79,6 +81,11 @@ impl Session {
                 *self = Session::default();
                 Vec::new()
             }
+            ToWorker::Bench { min_secs, repeats } => {
+                *self =
+                    Session { bench: Some((min_secs.clamp(0.01, 60.0), repeats.clamp(1, 9))), ..Session::default() };
+                Vec::new()
+            }
             ToWorker::Pause | ToWorker::Step => Vec::new(),
         }
     }
@@ -86,6 +93,16 @@ impl Session {
     /// Trains until `clock()` passes `SLICE_MS` from its first reading or the run ends; returns the
     /// messages due (progress at most every `PROGRESS_INTERVAL_MS`, and the result).
     pub fn slice(&mut self, mut clock: impl FnMut() -> f64) -> Vec<FromWorker> {
+        if let Some((min_secs, repeats)) = self.bench.take() {
+            // The benchmark owns the worker until it is done: the bench page does nothing else.
+            return match batchlab_trainer::data::digits() {
+                Ok(data) => {
+                    let mut secs = || clock() / 1000.0;
+                    vec![FromWorker::BenchReport { report: bench::reference(&data, min_secs, repeats, &mut secs) }]
+                }
+                Err(e) => vec![FromWorker::Failed { message: e.to_string() }],
+            };
+        }
         let start = clock();
         let Some(trainer) = self.trainer.as_mut().filter(|_| !self.paused) else {
             return Vec::new();
@@ -175,6 +192,17 @@ mod tests {
         s.handle(ToWorker::Resume, t);
         assert!(s.wants_slice());
         s.handle(ToWorker::Stop, t);
+        assert!(!s.wants_slice());
+    }
+
+    #[test]
+    fn a_bench_request_runs_in_the_next_slice() {
+        let mut s = Session::default();
+        assert!(s.handle(ToWorker::Bench { min_secs: 0.01, repeats: 1 }, 0.0).is_empty());
+        assert!(s.wants_slice());
+        let mut t = 0.0;
+        let out = s.slice(clock(&mut t, 1.0));
+        assert!(matches!(&out[..], [FromWorker::BenchReport { report }] if report.results.len() == 3));
         assert!(!s.wants_slice());
     }
 

@@ -61,7 +61,7 @@ impl RunView {
     /// Applies one worker message. Returns a message for the person when the worker refused something.
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
-            FromWorker::Ready { .. } => {}
+            FromWorker::Ready { .. } | FromWorker::BenchReport { .. } => {}
             FromWorker::Started { total_steps, steps_per_epoch, batch_size, .. } => {
                 self.status = Status::Training;
                 self.total_steps = total_steps;

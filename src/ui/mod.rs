@@ -1,5 +1,6 @@
 //! The Leptos page. It renders [`AppState`] and sends [`ToWorker`] messages; it never trains.
 
+mod bench;
 mod charts;
 mod client;
 mod controls;
@@ -108,6 +109,9 @@ pub fn mount() {
 #[component]
 pub fn App() -> impl IntoView {
     let link = deep_link::parse(&window().location().search().unwrap_or_default());
+    if let Some(min_secs) = link.bench {
+        return view! { <bench::BenchPage min_secs /> }.into_any();
+    }
     let state = AppState {
         config: RwSignal::new(link.config),
         run: RwSignal::new(RunView::default()),
@@ -164,4 +168,5 @@ pub fn App() -> impl IntoView {
             </p>
         </footer>
     }
+    .into_any()
 }

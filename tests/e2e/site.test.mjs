@@ -149,6 +149,23 @@ test("the browser run is bit-identical to the native run", { timeout: LONG }, as
   await page.close();
 });
 
+test("the bench page runs the reference workload and reports JSON", { timeout: LONG }, async () => {
+  const secs = process.env.BATCHLAB_BENCH_SECS ?? "0.3";
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(base + `?bench=${secs}`);
+  await page.waitForFunction(() => document.getElementById("bench-result")?.textContent.length > 0, null, { timeout: LONG });
+  const report = JSON.parse(await page.locator("#bench-result").innerText());
+  assert.equal(report.workload, "digits-mlp128-sgd");
+  assert.deepEqual(report.results.map((r) => r.batch_size), [32, 128, 512]);
+  assert.ok(report.results.every((r) => r.samples_per_sec > 0));
+  assert.ok(report.results[0].val_acc_20ep > 0.88, `20-epoch accuracy ${report.results[0].val_acc_20ep}`);
+  metrics.bench = report;
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("phone-sized screens get a usable layout", { timeout: LONG }, async () => {
   const page = await open("?dataset=moons&epochs=30&bs=16&autostart=1", { width: 390, height: 844 });
   await waitStatus(page, "finished");

@@ -1,4 +1,4 @@
-//! `cargo xtask serve | test | dist` — the project's two-command workflow.
+//! `cargo xtask serve | test | dist | bench` — the project's two-command workflow, and its benchmarks.
 //!
 //! Installs what is missing (wasm32 target, pinned Trunk, wasm-bindgen-cli and wasm-opt, and for
 //! tests Chromium + chromedriver from the system packages) so a fresh machine needs nothing by hand.
@@ -135,13 +135,31 @@ fn test() -> Result {
         .env("BATCHLAB_NATIVE_FINGERPRINT", fingerprint))
 }
 
+/// The reference workload natively (criterion), then in headless Chromium (the bench page).
+fn bench() -> Result {
+    run(cargo().args(["bench", "-p", "batchlab-trainer", "--bench", "reference"]))?;
+    dist()?;
+    tools::ensure_browser()?;
+    let e2e = root().join("tests/e2e");
+    tools::npm_install(&e2e)?;
+    run(Command::new("node")
+        .args(["--test", "--test-name-pattern", "bench page", "tests/e2e/"])
+        .env("BATCHLAB_DIST", root().join("dist"))
+        .env("BATCHLAB_ARTIFACTS", root().join("target/e2e"))
+        .env("BATCHLAB_BENCH_SECS", "3"))?;
+    let metrics = std::fs::read_to_string(root().join("target/e2e/metrics.json")).map_err(|e| e.to_string())?;
+    println!("browser (headless Chromium, Web Worker): {metrics}");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "serve" => serve(),
         "test" => test(),
         "dist" => dist(),
-        _ => Err("usage: cargo xtask serve | test | dist".to_owned()),
+        "bench" => bench(),
+        _ => Err("usage: cargo xtask serve | test | dist | bench".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! The flow is burn-like: a serde [`RunConfig`] describes a run, [`RunConfig::init`] checks it and
 //! builds a [`Trainer`], and the trainer reports through the [`Observer`] trait.
 
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod diagnostics;

@@ -298,6 +298,15 @@ impl Trainer {
             let p = self.point(self.initial_train_loss, true, true);
             observer.on_point(&p);
         }
+        let (lr, loss) = self.update();
+        observer.on_step(self.step, lr, loss);
+        self.report(observer, loss);
+        self.summary.is_none()
+    }
+
+    /// One update on the next minibatch, nothing else (the benchmarks time exactly this); returns
+    /// the learning rate used and the minibatch loss.
+    pub fn update(&mut self) -> (f64, f64) {
         let n = self.data.train_len();
         if self.cursor == 0 {
             self.order.shuffle(&mut self.shuffle_rng);
@@ -324,10 +333,13 @@ impl Trainer {
         self.cursor = if end == n { 0 } else { end };
         self.last_lr = lr;
         self.digest = fnv(self.digest, loss.to_bits());
+        (lr, loss)
+    }
+
+    /// Divergence watch, validation points, diagnostics and the summary after an update.
+    fn report(&mut self, observer: &mut impl Observer, loss: f64) {
         self.pending_loss_sum += loss;
         self.pending_steps += 1;
-
-        observer.on_step(self.step, lr, loss);
         let diverged = self.monitor.observe(self.step, loss);
         let done = diverged.is_some() || self.step >= self.schedule.total_steps;
         let d = self.config.diagnostics;
@@ -344,7 +356,6 @@ impl Trainer {
                 self.summary = Some(summary);
             }
         }
-        !done
     }
 
     fn finish(&mut self, diverged: Option<Outcome>, last: &Point) -> Summary {
