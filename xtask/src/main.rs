@@ -1,4 +1,4 @@
-//! `cargo xtask serve | test | dist | bench` — the project's two-command workflow, and its benchmarks.
+//! `cargo xtask serve | test | dist | bench | science` — the two-command workflow, benchmarks and experiments.
 //!
 //! Installs what is missing (wasm32 target, pinned Trunk, wasm-bindgen-cli and wasm-opt, and for
 //! tests Chromium + chromedriver from the system packages) so a fresh machine needs nothing by hand.
@@ -135,6 +135,11 @@ fn test() -> Result {
         .env("BATCHLAB_NATIVE_FINGERPRINT", fingerprint))
 }
 
+/// The experiments of science.md, slow ones included; writes docs/science/.
+fn science() -> Result {
+    run(cargo().args(["run", "--release", "-p", "batchlab-science", "--", "--out", "docs/science"]))
+}
+
 /// The reference workload natively (criterion), then in headless Chromium (the bench page).
 fn bench() -> Result {
     run(cargo().args(["bench", "-p", "batchlab-trainer", "--bench", "reference"]))?;
@@ -159,7 +164,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "dist" => dist(),
         "bench" => bench(),
-        _ => Err("usage: cargo xtask serve | test | dist | bench".to_owned()),
+        "science" => science(),
+        _ => Err("usage: cargo xtask serve | test | dist | bench | science".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

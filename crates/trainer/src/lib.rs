@@ -16,6 +16,7 @@ pub mod diagnostics;
 pub mod loss;
 pub mod lr_find;
 pub mod model;
+pub mod nqm;
 pub mod optim;
 pub mod outcome;
 pub mod scalar;
