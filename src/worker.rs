@@ -25,14 +25,7 @@ fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
-    match serde_wasm_bindgen::to_value(msg) {
-        Ok(v) => {
-            if let Err(e) = scope.post_message(&v) {
-                web_sys::console::error_2(&"posting a message failed".into(), &e);
-            }
-        }
-        Err(e) => web_sys::console::error_1(&format!("encoding a message failed: {e}").into()),
-    }
+    crate::wire::post(|v| scope.post_message(v), msg);
 }
 
 fn schedule(shared: &Shared) {

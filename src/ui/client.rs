@@ -53,12 +53,5 @@ impl WorkerClient {
 }
 
 fn post(worker: &Worker, msg: &ToWorker) {
-    match serde_wasm_bindgen::to_value(msg) {
-        Ok(v) => {
-            if let Err(e) = worker.post_message(&v) {
-                web_sys::console::error_2(&"posting to the worker failed".into(), &e);
-            }
-        }
-        Err(e) => web_sys::console::error_1(&format!("encoding a message failed: {e}").into()),
-    }
+    crate::wire::post(|v| worker.post_message(v), msg);
 }

@@ -3,6 +3,7 @@
 //! Nothing is smoothed. A value that is infinite, NaN or above the plotted range is drawn at the top
 //! edge with an upward triangle, so a blow-up stays visible instead of being dropped.
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
@@ -122,45 +123,38 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
     if !chart.title.is_empty() {
         builder.caption(&chart.title, (FONT, 16));
     }
-    let fmt = |v: &f64| fmt_tick(*v);
+    let labels = (x_labels, y_labels);
     if chart.log_y {
         let mut ctx = builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(err)?;
-        ctx.configure_mesh()
-            .x_desc(&chart.x_label)
-            .y_desc(&chart.y_label)
-            .x_labels(x_labels)
-            .y_labels(y_labels)
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&fmt)
-            .light_line_style(GRID)
-            .draw()
-            .map_err(err)?;
-        plot(&mut ctx, chart, (y0, y1))
+        plot(&mut ctx, chart, (y0, y1), labels)
     } else {
         let mut ctx = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
-        ctx.configure_mesh()
-            .x_desc(&chart.x_label)
-            .y_desc(&chart.y_label)
-            .x_labels(x_labels)
-            .y_labels(y_labels)
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&fmt)
-            .light_line_style(GRID)
-            .draw()
-            .map_err(err)?;
-        plot(&mut ctx, chart, (y0, y1))
+        plot(&mut ctx, chart, (y0, y1), labels)
     }
 }
 
+/// Axes, markers, series and legend, for a linear or a logarithmic y-axis `Y`.
 fn plot<'a, DB, Y>(
     ctx: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
     chart: &LineChart,
     (y0, y1): (f64, f64),
+    (x_labels, y_labels): (usize, usize),
 ) -> Result<(), ChartError>
 where
     DB: DrawingBackend + 'a,
-    Y: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    let fmt = |v: &f64| fmt_tick(*v);
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_labels(x_labels)
+        .y_labels(y_labels)
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&fmt)
+        .light_line_style(GRID)
+        .draw()
+        .map_err(err)?;
     for m in &chart.markers {
         ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], m.color.stroke_width(2))).map_err(err)?;
         ctx.draw_series([Text::new(format!(" {}", m.label), (m.x, y1), (FONT, 13).into_font().color(&m.color))])

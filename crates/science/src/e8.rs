@@ -92,11 +92,13 @@ pub fn run() -> Report {
         figure: LineChart {
             title: "NQM (d = 1000, hᵢ = 1/i): best learning rate per batch size".to_owned(),
             x_label: "log2 batch size".to_owned(),
-            y_label: "best η (to 1 % of the initial loss)".to_owned(),
+            y_label: "best (effective) η to 1 % of the initial loss".to_owned(),
             log_y: true,
             series: vec![
                 line("SGD", RGBColor(37, 99, 235), &|r| r.sgd.0),
-                line("momentum (best β)", RGBColor(234, 88, 12), &|r| r.momentum.0),
+                line("momentum (best β), as η/(1 − β)", RGBColor(234, 88, 12), &|r| {
+                    r.momentum.0 / (1.0 - r.momentum.1)
+                }),
             ],
             ..LineChart::default()
         },
