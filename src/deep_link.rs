@@ -11,7 +11,7 @@ pub struct DeepLink {
     /// `?bench` or `?bench=SECS`: show the benchmark page instead of the app, timing at least SECS
     /// (default 3) per measurement.
     pub bench: Option<f64>,
-    /// One line per ignored setting, for the person.
+    /// One line per ignored setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
 
@@ -30,16 +30,14 @@ pub fn parse(query: &str) -> DeepLink {
             match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
-                _ => notices.push(format!("Ignored autostart={v}: expected 1 or 0.")),
+                _ => notices.push(format!("autostart = \"{v}\": expected 1 or 0")),
             }
         } else {
             settings.push((k.as_str(), v.as_str()));
         }
     }
     let mut config = RunConfig::default();
-    for e in config.set_all(settings) {
-        notices.push(format!("Ignored a link setting: {e}."));
-    }
+    notices.extend(config.set_all(settings).iter().map(ToString::to_string));
     DeepLink { config, autostart, bench, notices }
 }
 

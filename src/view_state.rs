@@ -119,16 +119,17 @@ impl RunView {
             Outcome::Diverged { step, reason } => Some((
                 BannerKind::Diverged,
                 format!(
-                    "The loss blew up at step {step}: the learning rate η = {} is too high for batch size {}. \
-                     Try η = {} (3× smaller), a larger batch, or a warm-up. Why it was stopped: {reason}.",
+                    "The loss blew up at step {step} (epoch {:.2}): the learning rate η = {} is too high for batch \
+                     size {}. Try η = {}, a larger batch, or a warm-up. Why it was stopped: {reason}.",
+                    *step as f64 / self.steps_per_epoch.max(1) as f64,
                     fmt_lr(config.lr),
                     self.batch_size,
-                    fmt_lr(config.lr / 3.0),
+                    fmt_lr(smaller_lr(config.lr)),
                 ),
             )),
             Outcome::Stalled { reason } => Some((
                 BannerKind::Stalled,
-                format!("Training finished but learned nothing: {reason}. Try η = {}.", fmt_lr(config.lr / 3.0)),
+                format!("Training finished but learned nothing: {reason}. Try η = {}.", fmt_lr(smaller_lr(config.lr))),
             )),
         }
     }
@@ -138,6 +139,13 @@ impl RunView {
 pub enum BannerKind {
     Diverged,
     Stalled,
+}
+
+/// The next smaller "round" learning rate, about 3× smaller: 10 → 3, 3 → 1, 0.5 → 0.1.
+pub fn smaller_lr(lr: f64) -> f64 {
+    let decade = 10f64.powf((lr / 3.0).log10().floor());
+    let m = lr / 3.0 / decade;
+    decade * if m >= 3.0 { 3.0 } else { 1.0 }
 }
 
 /// Batch sizes the slider offers: powers of two below the training-set size, then the full set
@@ -190,7 +198,11 @@ mod tests {
         assert_eq!(v.diverged_at(), Some(12));
         let (kind, text) = v.banner().unwrap();
         assert_eq!(kind, BannerKind::Diverged);
-        assert!(text.contains("step 12") && text.contains("η = 10") && text.contains("batch size 32"), "{text}");
+        assert!(
+            text.contains("step 12 (epoch 0.27)") && text.contains("η = 10 is") && text.contains("batch size 32"),
+            "{text}"
+        );
+        assert!(text.contains("Try η = 3,"), "{text}");
     }
 
     #[test]
@@ -204,6 +216,14 @@ mod tests {
     fn batch_sizes_double_up_to_the_full_set() {
         assert_eq!(batch_choices(1437), [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, usize::MAX]);
         assert_eq!(batch_choices(1), [usize::MAX]);
+    }
+
+    #[test]
+    fn suggestions_are_round_and_about_three_times_smaller() {
+        let got: Vec<f64> = [10.0, 3.0, 1.0, 0.5, 0.1].map(smaller_lr).to_vec();
+        for (g, want) in got.iter().zip([3.0, 1.0, 0.3, 0.1, 0.03]) {
+            assert!((g / want - 1.0).abs() < 1e-12, "{got:?}");
+        }
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn Charts() -> impl IntoView {
                     XAxis::Steps => schedule.total_steps as f64,
                 },
                 steps_per_epoch: schedule.steps_per_epoch,
+                classes: config.dataset.classes(),
             };
             if let Some(c) = loss_ref.get() {
                 paint(&c, &curves.loss_chart());

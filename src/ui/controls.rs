@@ -127,7 +127,7 @@ fn DataAndModel() -> impl IntoView {
         <Field label="Hidden layers" hint="Widths, e.g. 128 or 64,32; none for a linear model.">
             <input type="text" data-testid="hidden" prop:value=hidden on:change=setter(state, "hidden") />
         </Field>
-        <Field label="Optimiser" hint="Momentum β and Adam β₁ = 0.9 unless a link sets `momentum`.">
+        <Field label="Optimiser" hint="Momentum: β = 0.9. Adam: β₁ = 0.9, β₂ = 0.999.">
             <select data-testid="optimizer" on:change=setter(state, "optimizer")>
                 {OptimizerKind::ALL
                     .into_iter()
@@ -278,7 +278,7 @@ fn LengthAndSeed() -> impl IntoView {
                         prop:value=move || config.with(|c| c.seed.to_string())
                         on:change=setter(state, "seed") />
                     <button type="button" class="icon" title="New random seed" aria-label="new random seed"
-                        on:click=new_seed>"⟳"</button>
+                        on:click=new_seed>"new"</button>
                 </span>
             </Field>
         </div>

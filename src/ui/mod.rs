@@ -121,8 +121,14 @@ pub fn App() -> impl IntoView {
         client: StoredValue::new_local(None),
     };
     provide_context(state);
-    for n in link.notices {
-        state.notify(n);
+    if !link.notices.is_empty() {
+        let n = link.notices.len();
+        state.notify(format!(
+            "{n} setting{} in the link {} ignored; the defaults are used instead, and nothing starts until you press Start: {}.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" },
+            link.notices.join("; ")
+        ));
     }
     match WorkerClient::spawn(move |msg| {
         let mut refusal = None;

@@ -3,6 +3,7 @@
 //! Nothing is smoothed. A value that is infinite, NaN or above the plotted range is drawn at the top
 //! edge with an upward triangle, so a blow-up stays visible instead of being dropped.
 
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -110,6 +111,23 @@ impl LineChart {
     }
 }
 
+/// Tick values for a log axis: 1, 2 and 5 times the powers of ten in [lo, hi], thinned to 1 and 3
+/// (then to 1) when that gives too many.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let within = |mantissas: &[f64]| -> Vec<f64> {
+        (first..=last)
+            // Dividing by 10^−e keeps 0.3 exactly 0.3 (3 × 0.1 is not).
+            .flat_map(|e| mantissas.iter().map(move |m| if e >= 0 { m * 10f64.powi(e) } else { m / 10f64.powi(-e) }))
+            .filter(|v| *v >= lo && *v <= hi)
+            .collect()
+    };
+    [&[1.0, 2.0, 5.0][..], &[1.0, 3.0]].into_iter().map(within).find(|t| t.len() <= 8).unwrap_or_else(|| {
+        let decades = within(&[1.0]);
+        decades.iter().copied().step_by(decades.len().div_ceil(8).max(1)).collect()
+    })
+}
+
 /// Draws `chart` filling `area`.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> Result<(), ChartError> {
     area.fill(&WHITE).map_err(err)?;
@@ -125,7 +143,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
     }
     let labels = (x_labels, y_labels);
     if chart.log_y {
-        let mut ctx = builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(err)?;
+        let y = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
+        let mut ctx = builder.build_cartesian_2d(x0..x1, y).map_err(err)?;
         plot(&mut ctx, chart, (y0, y1), labels)
     } else {
         let mut ctx = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
@@ -220,6 +239,14 @@ mod tests {
             "two triangles for two blow-ups"
         );
         assert!(!wild.contains("NaN") && !wild.contains("inf"));
+    }
+
+    #[test]
+    fn log_axes_get_round_ticks() {
+        assert_eq!(log_ticks(0.15, 3.3), [0.2, 0.5, 1.0, 2.0]);
+        assert_eq!(log_ticks(0.05, 20.0), [0.1, 0.3, 1.0, 3.0, 10.0]);
+        assert_eq!(log_ticks(0.01, 100.0), [0.01, 0.1, 1.0, 10.0, 100.0]);
+        assert_eq!(log_ticks(1e-6, 1e6), [1e-6, 1e-4, 1e-2, 1.0, 1e2, 1e4, 1e6]);
     }
 
     #[test]

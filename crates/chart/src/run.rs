@@ -11,6 +11,7 @@ pub const VAL_COLOR: RGBColor = RGBColor(234, 88, 12);
 pub const ACC_COLOR: RGBColor = RGBColor(22, 163, 74);
 pub const LR_COLOR: RGBColor = RGBColor(124, 58, 237);
 pub const DIVERGED_COLOR: RGBColor = RGBColor(220, 38, 38);
+pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
 
 /// What the x-axis counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct Curves<'a> {
     /// Extent of the x-axis: the whole planned run, so the curve grows into a fixed frame.
     pub x_max: f64,
     pub steps_per_epoch: usize,
+    /// Classes of the data set, for the chance-level line of the accuracy chart.
+    pub classes: usize,
 }
 
 impl Curves<'_> {
@@ -82,7 +85,7 @@ impl Curves<'_> {
             x_range: Some((0.0, self.x_max)),
             y_range: None,
             series: vec![
-                self.series("training loss", TRAIN_COLOR, |p| p.train_loss),
+                self.series("training loss (minibatch mean)", TRAIN_COLOR, |p| p.train_loss),
                 self.series("validation loss", VAL_COLOR, |p| p.val_loss),
             ],
             markers: self.markers(),
@@ -96,7 +99,18 @@ impl Curves<'_> {
             y_label: "validation accuracy".to_owned(),
             x_range: Some((0.0, self.x_max)),
             y_range: Some((0.0, 1.0)),
-            series: vec![self.series("", ACC_COLOR, |p| p.val_acc)],
+            series: vec![
+                self.series("validation accuracy", ACC_COLOR, |p| p.val_acc),
+                Series {
+                    label: format!("chance ({:.0} %)", 100.0 / self.classes.max(1) as f64),
+                    color: CHANCE_COLOR,
+                    points: vec![
+                        (0.0, 1.0 / self.classes.max(1) as f64),
+                        (self.x_max, 1.0 / self.classes.max(1) as f64),
+                    ],
+                    fill: false,
+                },
+            ],
             markers: self.markers(),
             ..LineChart::default()
         }
@@ -119,7 +133,7 @@ impl Curves<'_> {
         let peak = (0..total_steps.max(1)).step_by((total_steps / 400).max(1)).map(&lr_at_step).fold(0.0, f64::max);
         LineChart {
             x_label: self.x_axis.label().to_owned(),
-            y_label: "η".to_owned(),
+            y_label: "learning rate η".to_owned(),
             x_range: Some((0.0, self.x_max)),
             y_range: Some((0.0, peak * 1.1)),
             series: vec![Series { label: String::new(), color: LR_COLOR, points, fill: true }],
@@ -157,6 +171,7 @@ mod tests {
             log_y: true,
             x_max: 10.0,
             steps_per_epoch: 2,
+            classes: 10,
         };
         let chart = curves.loss_chart();
         assert_eq!(chart.markers[0].x, 2.0);

@@ -100,6 +100,7 @@ fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), Stri
         log_y: true,
         x_max: schedule.total_steps as f64,
         steps_per_epoch: schedule.steps_per_epoch,
+        classes: config.dataset.classes(),
     };
     let area = SVGBackend::new(path, (800, 420)).into_drawing_area();
     batchlab_chart::draw(&area, &curves.loss_chart()).map_err(|e| e.to_string())?;

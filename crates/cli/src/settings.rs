@@ -68,6 +68,9 @@ pub struct Settings {
     pub epochs: Option<String>,
     #[arg(long)]
     pub seed: Option<String>,
+    /// Grow the batch: EPOCHSxFACTOR, e.g. 10x3 (×3 every 10 epochs)
+    #[arg(long = "bs-growth")]
+    pub bs_growth: Option<String>,
     /// Train this many steps instead of whole epochs
     #[arg(long)]
     pub steps: Option<String>,
@@ -108,6 +111,7 @@ impl Settings {
             ("warmup", &s.warmup),
             ("epochs", &s.epochs),
             ("seed", &s.seed),
+            ("bs_growth", &s.bs_growth),
             ("steps", &s.steps),
             ("eval_every", &s.eval_every),
             ("sharpness_every", &s.sharpness_every),
@@ -118,7 +122,7 @@ impl Settings {
         let errors = config.set_all(given.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
         match errors.first() {
             None => Ok(config),
-            Some(e) => Err(format!("{}{}", e.to_string().replace('`', "'"), flag_hint(e))),
+            Some(e) => Err(format!("{e}{}", flag_hint(e))),
         }
     }
 }
@@ -137,7 +141,7 @@ pub fn list<T>(key: &str, values: &str, read: impl Fn(&RunConfig) -> T) -> Resul
         .split(',')
         .map(|v| {
             let mut c = RunConfig::default();
-            c.set(key, v).map(|()| read(&c)).map_err(|e| e.to_string().replace('`', "'"))
+            c.set(key, v).map(|()| read(&c)).map_err(|e| e.to_string())
         })
         .collect()
 }

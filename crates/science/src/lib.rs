@@ -10,7 +10,11 @@ pub mod e0;
 pub mod e1;
 pub mod e10;
 pub mod e3;
+pub mod e4;
+pub mod e6;
+pub mod e7;
 pub mod e8;
+pub mod e9;
 
 use batchlab_chart::LineChart;
 

@@ -55,3 +55,9 @@ fn e1_linear_scaling_holds_and_warm_up_removes_the_early_spike() {
     let r = e1::run();
     assert_eq!(r.passed, Some(true), "{}", r.measured);
 }
+
+#[test]
+fn e4_growing_the_batch_matches_decaying_the_learning_rate() {
+    let r = batchlab_science::e4::run();
+    assert_eq!(r.passed, Some(true), "{}", r.measured);
+}

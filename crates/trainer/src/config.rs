@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::diagnostics::DiagnosticsConfig;
-use crate::schedule::Schedule;
+use crate::schedule::{Growth, Schedule};
 
 /// Everything that determines a run. Same config, same numbers, bit for bit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,9 @@ pub struct RunConfig {
     /// Train exactly this many steps instead of `epochs` epochs (0: use epochs).
     #[serde(default)]
     pub steps: usize,
+    /// Grow the batch size during the run instead of decaying η (Smith et al. 2017).
+    #[serde(default)]
+    pub batch_growth: Option<BatchGrowth>,
     /// Validate every this many steps (0: about ten times an epoch, at most ~300 points a run).
     #[serde(default)]
     pub eval_every: usize,
@@ -138,6 +141,13 @@ impl Default for OptimizerConfig {
     }
 }
 
+/// Multiply the batch size by `factor` every `every_epochs` epochs, up to the whole training set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchGrowth {
+    pub every_epochs: usize,
+    pub factor: usize,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleConfig {
     pub kind: ScheduleKind,
@@ -168,9 +178,9 @@ pub enum ScheduleKind {
 /// Why a config or a `key=value` setting was refused. The message is shown to the user as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ConfigError {
-    #[error("unknown setting `{0}`")]
+    #[error("unknown setting \"{0}\"")]
     UnknownKey(String),
-    #[error("`{key}`: {problem} (got `{value}`)")]
+    #[error("{key} = \"{value}\": {problem}")]
     BadValue { key: String, value: String, problem: String },
 }
 
@@ -187,6 +197,7 @@ impl Default for RunConfig {
             epochs: 10,
             seed: 1,
             steps: 0,
+            batch_growth: None,
             eval_every: 0,
             diagnostics: DiagnosticsConfig::default(),
         }
@@ -228,6 +239,7 @@ pub const PARAM_KEYS: &[&str] = &[
     "warmup",
     "epochs",
     "seed",
+    "bs_growth",
     "steps",
     "eval_every",
     "sharpness_every",
@@ -279,7 +291,7 @@ impl RunConfig {
             }
             "n" | "noise" => {
                 let DatasetConfig::Toy { n, noise, .. } = &mut self.dataset else {
-                    return Err(bad(key, value, "only toy data sets have a size and a noise level"));
+                    return Err(bad(key, value, "only the toy data sets have a size and a noise level"));
                 };
                 if key == "n" {
                     let x = parse_num(key, value, "a whole number")?;
@@ -355,7 +367,7 @@ impl RunConfig {
                 self.optimizer.clip_norm = if v == "none" {
                     None
                 } else {
-                    let c = parse_num(key, value, "a gradient norm or `none`")?;
+                    let c = parse_num(key, value, "a gradient norm or 'none'")?;
                     Some(in_range(key, value, c, 1e-6, 1e6)?)
                 };
             }
@@ -367,7 +379,7 @@ impl RunConfig {
                 self.batch_size = if v == "full" {
                     usize::MAX
                 } else {
-                    let b = parse_num(key, value, "a whole number or `full`")?;
+                    let b = parse_num(key, value, "a whole number or 'full'")?;
                     in_range(key, value, b, 1, usize::MAX)?
                 };
             }
@@ -387,7 +399,7 @@ impl RunConfig {
                 let k = in_range(key, value, k, 1, MAX_EPOCHS)?;
                 match &mut self.schedule.kind {
                     ScheduleKind::Step { every_epochs, .. } => *every_epochs = k,
-                    _ => return Err(bad(key, value, "only the step schedule has `step_every`")),
+                    _ => return Err(bad(key, value, "only the step schedule has 'step_every'")),
                 }
             }
             "gamma" => {
@@ -395,7 +407,7 @@ impl RunConfig {
                 let g = in_range(key, value, g, 1e-6, 1.0)?;
                 match &mut self.schedule.kind {
                     ScheduleKind::Step { gamma, .. } | ScheduleKind::Exponential { gamma } => *gamma = g,
-                    _ => return Err(bad(key, value, "only the step and exp schedules have `gamma`")),
+                    _ => return Err(bad(key, value, "only the step and exp schedules have 'gamma'")),
                 }
             }
             "end_lr" => {
@@ -403,7 +415,7 @@ impl RunConfig {
                 let lr = in_range(key, value, lr, limits::MIN_LR, limits::MAX_LR)?;
                 match &mut self.schedule.kind {
                     ScheduleKind::Ramp { end_lr } => *end_lr = lr,
-                    _ => return Err(bad(key, value, "only the ramp schedule has `end_lr`")),
+                    _ => return Err(bad(key, value, "only the ramp schedule has 'end_lr'")),
                 }
             }
             "warmup" => {
@@ -415,6 +427,20 @@ impl RunConfig {
                 self.epochs = in_range(key, value, e, 1, MAX_EPOCHS)?;
             }
             "seed" => self.seed = parse_num(key, value, "a whole number from 0 to 4294967295")?,
+            "bs_growth" => {
+                self.batch_growth = if v == "none" {
+                    None
+                } else {
+                    let problem = "expected EPOCHSxFACTOR, e.g. 10x3 (×3 every 10 epochs), or none";
+                    let (every, factor) = v.split_once('x').ok_or_else(|| bad(key, value, problem))?;
+                    let every: usize = every.trim().parse().map_err(|_| bad(key, value, problem))?;
+                    let factor: usize = factor.trim().parse().map_err(|_| bad(key, value, problem))?;
+                    Some(BatchGrowth {
+                        every_epochs: in_range(key, value, every, 1, limits::MAX_EPOCHS)?,
+                        factor: in_range(key, value, factor, 1, 1000)?,
+                    })
+                };
+            }
             "steps" => {
                 let n = parse_num(key, value, "a whole number of steps (0: use epochs)")?;
                 self.steps = in_range(key, value, n, 0, 100_000_000)?;
@@ -502,6 +528,9 @@ impl RunConfig {
         }
         out.push(("epochs", self.epochs.to_string()));
         out.push(("seed", self.seed.to_string()));
+        if let Some(g) = self.batch_growth {
+            out.push(("bs_growth", format!("{}x{}", g.every_epochs, g.factor)));
+        }
         for (key, k) in [
             ("steps", self.steps),
             ("eval_every", self.eval_every),
@@ -538,8 +567,34 @@ impl RunConfig {
     pub fn schedule(&self) -> Schedule {
         let n = self.train_len();
         let steps_per_epoch = n.div_ceil(self.batch_size.clamp(1, n));
-        let total_steps = if self.steps > 0 { self.steps } else { steps_per_epoch * self.epochs };
-        Schedule { config: self.schedule, base_lr: self.lr, steps_per_epoch, total_steps }
+        let total_steps = if self.steps > 0 {
+            self.steps
+        } else {
+            (0..self.epochs).map(|e| n.div_ceil(self.batch_size_at_epoch(e))).sum()
+        };
+        let growth = self.batch_growth.map(|g| Growth {
+            every_epochs: g.every_epochs,
+            factor: g.factor,
+            base_batch_size: self.batch_size.clamp(1, n),
+            train_len: n,
+        });
+        Schedule { config: self.schedule, base_lr: self.lr, steps_per_epoch, total_steps, growth }
+    }
+
+    /// The batch size of epoch `epoch` (0-based): the config's, grown by `batch_growth`, at most
+    /// the training-set size.
+    pub fn batch_size_at_epoch(&self, epoch: usize) -> usize {
+        let n = self.train_len();
+        let mut b = self.batch_size.clamp(1, n);
+        if let Some(g) = self.batch_growth {
+            for _ in 0..epoch / g.every_epochs.max(1) {
+                if b >= n {
+                    break;
+                }
+                b = b.saturating_mul(g.factor);
+            }
+        }
+        b.min(n)
     }
 
     fn gamma_or(&self, default: f64) -> f64 {
@@ -591,6 +646,15 @@ impl ToyKind {
 }
 
 impl DatasetConfig {
+    /// Number of classes, known without generating the data.
+    pub fn classes(&self) -> usize {
+        match self {
+            DatasetConfig::Digits => 10,
+            DatasetConfig::Toy { kind: ToyKind::Spiral | ToyKind::Blobs, .. } => 3,
+            DatasetConfig::Toy { .. } => 2,
+        }
+    }
+
     /// The name used in URLs and on the command line.
     pub fn name(&self) -> &'static str {
         match self {

@@ -8,11 +8,41 @@ use crate::config::{ScheduleConfig, ScheduleKind};
 pub struct Schedule {
     pub config: ScheduleConfig,
     pub base_lr: f64,
+    /// Steps per epoch at the initial batch size.
     pub steps_per_epoch: usize,
     pub total_steps: usize,
+    /// Batch growth, which makes later epochs shorter.
+    pub growth: Option<Growth>,
+}
+
+/// What [`Schedule::epoch`] needs to know of a growing batch size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Growth {
+    pub every_epochs: usize,
+    pub factor: usize,
+    pub base_batch_size: usize,
+    pub train_len: usize,
 }
 
 impl Schedule {
+    /// Epochs done after `step` updates (fractional).
+    pub fn epoch(&self, step: usize) -> f64 {
+        let Some(g) = self.growth else {
+            return step as f64 / self.steps_per_epoch.max(1) as f64;
+        };
+        let (mut start, mut batch, mut phase) = (0, g.base_batch_size.max(1), 0);
+        loop {
+            let spe = g.train_len.div_ceil(batch);
+            let len = spe * g.every_epochs.max(1);
+            if step < start + len || batch >= g.train_len || g.factor <= 1 {
+                return (phase * g.every_epochs) as f64 + (step - start) as f64 / spe as f64;
+            }
+            start += len;
+            phase += 1;
+            batch = batch.saturating_mul(g.factor).min(g.train_len);
+        }
+    }
+
     /// Learning rate used by step `step` (0-based).
     pub fn lr(&self, step: usize) -> f64 {
         let spe = self.steps_per_epoch.max(1) as f64;
@@ -20,7 +50,7 @@ impl Schedule {
         if step < warmup_steps {
             return self.base_lr * (step + 1) as f64 / warmup_steps as f64;
         }
-        let epoch = step as f64 / spe;
+        let epoch = self.epoch(step);
         let factor = match self.config.kind {
             ScheduleKind::Constant => 1.0,
             ScheduleKind::Step { every_epochs, gamma } => {
@@ -47,7 +77,13 @@ mod tests {
     use super::*;
 
     fn sched(kind: ScheduleKind, warmup_epochs: f64) -> Schedule {
-        Schedule { config: ScheduleConfig { kind, warmup_epochs }, base_lr: 0.8, steps_per_epoch: 10, total_steps: 100 }
+        Schedule {
+            config: ScheduleConfig { kind, warmup_epochs },
+            base_lr: 0.8,
+            steps_per_epoch: 10,
+            total_steps: 100,
+            growth: None,
+        }
     }
 
     #[test]

@@ -162,7 +162,9 @@ impl Trainer {
             Mlp::new(data.features(), &config.model.hidden, data.classes, config.model.activation, &mut init_rng);
         let n = data.train_len();
         debug_assert_eq!(n, config.train_len());
-        let batch_size = config.batch_size.clamp(1, n);
+        let batch_size = config.batch_size_at_epoch(0);
+        // Buffers for the largest batch of the run (batch growth only ever raises it).
+        let max_batch_size = config.batch_size_at_epoch(config.epochs.saturating_sub(1)).max(batch_size);
         let schedule = config.schedule();
         let steps_per_epoch = schedule.steps_per_epoch;
         let d = config.diagnostics;
@@ -178,10 +180,10 @@ impl Trainer {
             model.evaluate(data.x_train.view(), &data.y_train, config.model.loss, &mut eval_ws).mean_loss();
         Self {
             optimizer: Optimizer::new(config.optimizer, model.param_count()),
-            train_ws: model.workspace(batch_size),
+            train_ws: model.workspace(max_batch_size),
             grad: vec![0.0; model.param_count()],
-            batch_x: Array2::zeros((batch_size, data.features())),
-            batch_y: Vec::with_capacity(batch_size),
+            batch_x: Array2::zeros((max_batch_size, data.features())),
+            batch_y: Vec::with_capacity(max_batch_size),
             order: (0..n).collect(),
             eval_every: if config.eval_every > 0 {
                 config.eval_every
@@ -228,7 +230,7 @@ impl Trainer {
         &self.schedule
     }
 
-    /// The batch size in effect (the config's, capped at the training-set size).
+    /// The batch size in effect (the config's, grown if asked, capped at the training-set size).
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
@@ -251,7 +253,7 @@ impl Trainer {
     }
 
     fn epoch(&self) -> f64 {
-        self.step as f64 / self.schedule.steps_per_epoch as f64
+        self.schedule.epoch(self.step)
     }
 
     fn validation_point(&mut self, train_loss: f64) -> Point {
@@ -310,6 +312,7 @@ impl Trainer {
         let n = self.data.train_len();
         if self.cursor == 0 {
             self.order.shuffle(&mut self.shuffle_rng);
+            self.batch_size = self.config.batch_size_at_epoch(self.examples as usize / n);
         }
         let end = (self.cursor + self.batch_size).min(n);
         let rows = end - self.cursor;

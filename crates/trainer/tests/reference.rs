@@ -72,3 +72,20 @@ fn a_step_budget_overrides_epochs() {
     c.init().unwrap().run(&mut rec);
     assert_eq!(rec.summary.unwrap().steps, 7);
 }
+
+#[test]
+fn batch_growth_triples_the_batch_every_ten_epochs() {
+    let mut c = RunConfig { epochs: 30, batch_size: 16, ..RunConfig::default() };
+    c.set("bs_growth", "10x3").unwrap();
+    assert_eq!((c.batch_size_at_epoch(9), c.batch_size_at_epoch(10), c.batch_size_at_epoch(29)), (16, 48, 144));
+    // 1437 rows: 90 steps an epoch at 16, 30 at 48, 10 at 144.
+    assert_eq!(c.schedule().total_steps, 10 * 90 + 10 * 30 + 10 * 10);
+    assert_eq!(c.schedule().epoch(900 + 15), 10.5);
+    let mut rec = Recorder::default();
+    let mut t = c.init().unwrap();
+    t.run(&mut rec);
+    assert_eq!(t.batch_size(), 144);
+    let s = rec.summary.unwrap();
+    assert_eq!((s.steps, s.examples), (1300, 30 * 1437));
+    assert_eq!(rec.points.last().unwrap().epoch, 30.0);
+}

@@ -26,10 +26,7 @@ pub fn generate(kind: ToyKind, n: usize, noise: f64, seed: u32) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(u64::from(seed));
     rng.set_stream(DATA_STREAM);
     let gauss = Normal::new(0.0, noise.max(0.0)).unwrap_or_else(|_| Normal::new(0.0, 0.0).expect("σ = 0 is valid"));
-    let classes = match kind {
-        ToyKind::Spiral | ToyKind::Blobs => 3,
-        _ => 2,
-    };
+    let classes = crate::config::DatasetConfig::Toy { kind, n, noise }.classes();
     let mut points: Vec<([f64; 2], usize)> = (0..n)
         .map(|i| {
             let label = i % classes;
