@@ -21,8 +21,8 @@ const ALL: [Experiment; 9] = [
     ("E10", e10::run),
 ];
 
-/// The experiments of science.md that this crate does not run yet, and where each stands.
-const NOT_YET: &str = "## Elsewhere, or not automated yet\n\n\
+/// Where experiments are measured elsewhere, and why the failing ones fail.
+const NOT_YET: &str = "## Notes\n\n\
 - E2 (√B vs linear scaling, report only) and E5's steps/examples fit are measured inside E7 above.\n\
 - E5's estimator: the two-batch estimate is checked against exact per-example gradients in the trainer's \
   tests (1000 pairs, B = 32 and 1024, at two checkpoints: within 20 %, measured within 4 %).\n\
