@@ -4,7 +4,7 @@
 
 use batchlab_chart::{LineChart, Series};
 use batchlab_trainer::diagnostics::Sharpness;
-use batchlab_trainer::{Observer, Point, RunConfig};
+use batchlab_trainer::RunConfig;
 use plotters::style::RGBColor;
 
 use crate::Report;
@@ -13,11 +13,6 @@ const LR: f64 = 0.03;
 const SEEDS: [u32; 3] = [1, 2, 3];
 /// Give up on reaching 100 % training accuracy after this many updates.
 const MAX_STEPS: usize = 60_000;
-
-struct Quiet;
-impl Observer for Quiet {
-    fn on_point(&mut self, _: &Point) {}
-}
 
 /// A solution: λ_max on the whole training set, validation accuracy, updates taken, and whether
 /// training accuracy reached 100 %.
@@ -36,7 +31,7 @@ pub fn solve(batch_size: usize, seed: u32) -> Solution {
     let mut ws = trainer.model().workspace(512);
     let loss = config.model.loss;
     let mut interpolated = false;
-    while trainer.step(&mut Quiet) {
+    while trainer.step(&mut ()) {
         if trainer.steps_done() % check_every == 0 {
             let d = trainer.data();
             if trainer.model().evaluate(d.x_train.view(), &d.y_train, loss, &mut ws).correct == d.train_len() {

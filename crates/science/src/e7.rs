@@ -5,7 +5,7 @@
 use batchlab_chart::{LineChart, Series};
 use batchlab_trainer::config::LossKind;
 use batchlab_trainer::diagnostics::exact_noise_scale;
-use batchlab_trainer::{Observer, Point, RunConfig};
+use batchlab_trainer::RunConfig;
 use plotters::style::RGBColor;
 
 use crate::{log_log_slope, Report};
@@ -14,11 +14,6 @@ const TARGET_LOSS: f64 = 0.1;
 const SEEDS: [u32; 3] = [1, 2, 3];
 const MAX_STEPS: usize = 6000;
 
-struct Quiet;
-impl Observer for Quiet {
-    fn on_point(&mut self, _: &Point) {}
-}
-
 /// Updates until the loss on the whole training set is ≤ `TARGET_LOSS` (checked every few steps),
 /// or `None` within `MAX_STEPS` or on divergence.
 pub fn steps_to_target(base: &RunConfig, batch_size: usize, lr: f64, seed: u32) -> Option<usize> {
@@ -26,7 +21,7 @@ pub fn steps_to_target(base: &RunConfig, batch_size: usize, lr: f64, seed: u32) 
     let mut trainer = config.init().expect("a valid config");
     let check_every = (64 / batch_size).max(1);
     let mut ws = trainer.model().workspace(512);
-    while trainer.step(&mut Quiet) {
+    while trainer.step(&mut ()) {
         if trainer.steps_done() % check_every == 0 {
             let d = trainer.data();
             let loss =

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::train::{Observer, Point, Trainer};
+use crate::train::Trainer;
 use crate::RunConfig;
 
 pub const WORKLOAD: &str = "digits-mlp128-sgd";
@@ -22,11 +22,6 @@ pub struct BenchResult {
 pub struct BenchReport {
     pub workload: String,
     pub results: Vec<BenchResult>,
-}
-
-struct Quiet;
-impl Observer for Quiet {
-    fn on_point(&mut self, _: &Point) {}
 }
 
 /// Training samples per second at `batch_size`: one warm-up epoch, then whole epochs of updates
@@ -71,7 +66,7 @@ pub fn reference(data: &Dataset, min_secs: f64, repeats: usize, clock: &mut impl
         .map(|batch_size| {
             let val_acc_20ep = (batch_size == 32).then(|| {
                 let mut t = Trainer::new(RunConfig { batch_size, epochs: 20, ..RunConfig::default() }, data.clone());
-                t.run(&mut Quiet);
+                t.run(&mut ());
                 t.summary().map_or(f64::NAN, |s| s.final_val_acc)
             });
             BenchResult {
