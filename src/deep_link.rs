@@ -1,17 +1,27 @@
-//! Deep links: the URL query sets the initial state (`?dataset=moons&bs=64&lr=0.3&autostart=1`).
-//! A bad value is ignored with a notice; the rest of the link still applies.
+//! Deep links: the URL query picks the page's view and sets the initial state
+//! (`?dataset=moons&bs=64&lr=0.3&autostart=1`). A refused value is ignored with a notice; the rest of
+//! the link still applies, and a link with a refused value never starts a run by itself.
 
 use batchlab_trainer::RunConfig;
+
+/// The page's views.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Page {
+    /// The lab: settings, runs and charts.
+    Lab,
+    /// `?bench` or `?bench=SECS`: the reference-workload benchmark, timing at least SECS (default 3)
+    /// per measurement.
+    Bench { min_secs: f64 },
+}
 
 /// What a page URL asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeepLink {
+    pub page: Page,
     pub config: RunConfig,
+    /// Start at once: asked for with `autostart=1`, and only when every setting was accepted.
     pub autostart: bool,
-    /// `?bench` or `?bench=SECS`: show the benchmark page instead of the app, timing at least SECS
-    /// (default 3) per measurement.
-    pub bench: Option<f64>,
-    /// One line per ignored setting (the page shows them together, as one notice).
+    /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
 
@@ -20,25 +30,33 @@ pub fn parse(query: &str) -> DeepLink {
     let query = query.strip_prefix('?').unwrap_or(query);
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut autostart = false;
-    let mut bench = None;
+    let mut page = Page::Lab;
     let mut notices = Vec::new();
     let mut settings = Vec::new();
     for (k, v) in &pairs {
-        if k == "bench" {
-            bench = Some(v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0));
-        } else if k == "autostart" {
-            match v.as_str() {
+        match k.as_str() {
+            "bench" => {
+                page =
+                    Page::Bench { min_secs: v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0) };
+            }
+            "autostart" => match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
-                _ => notices.push(format!("autostart = \"{v}\": expected 1 or 0")),
-            }
-        } else {
-            settings.push((k.as_str(), v.as_str()));
+                _ => notices.push(
+                    batchlab_trainer::ConfigError::BadValue {
+                        key: "autostart".to_owned(),
+                        value: v.clone(),
+                        problem: "expected 1 or 0".to_owned(),
+                    }
+                    .to_string(),
+                ),
+            },
+            _ => settings.push((k.as_str(), v.as_str())),
         }
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
-    DeepLink { config, autostart, bench, notices }
+    DeepLink { page, config, autostart: autostart && notices.is_empty(), notices }
 }
 
 /// The query string (with `?`) that reproduces `config`.
@@ -59,15 +77,24 @@ mod tests {
         let link = parse("?dataset=moons&bs=64&lr=0.3&schedule=cosine&epochs=7&seed=3&hidden=16,8&autostart=1");
         assert!(link.notices.is_empty(), "{:?}", link.notices);
         assert!(link.autostart);
-        assert_eq!(link.config.batch_size, 64);
+        assert_eq!(link.config.batch_size, batchlab_trainer::BatchSize::Examples(64));
         assert_eq!(parse(&to_query(&link.config)).config, link.config);
     }
 
     #[test]
-    fn garbage_is_ignored_with_notices() {
+    fn garbage_is_ignored_with_notices_and_nothing_starts() {
         let link = parse("lr=banana&bs=-4&dataset=%%%&autostart=maybe&zzz=1&epochs=5");
         assert_eq!(link.notices.len(), 5, "{:?}", link.notices);
         assert_eq!(link.config, RunConfig { epochs: 5, ..RunConfig::default() });
         assert!(!link.autostart);
+        let refused = parse("?bs=8&lr=banana&autostart=1");
+        assert!(!refused.autostart, "a link with a refused value does not start by itself");
+    }
+
+    #[test]
+    fn the_bench_page_has_its_own_view() {
+        assert_eq!(parse("?bench").page, Page::Bench { min_secs: 3.0 });
+        assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
+        assert_eq!(parse("?bs=8").page, Page::Lab);
     }
 }

@@ -5,6 +5,7 @@
 //! [`session`], [`view_state`], [`deep_link`]) is plain Rust and tested natively with `cargo test`.
 
 pub mod deep_link;
+pub mod form;
 pub mod protocol;
 pub mod session;
 pub mod view_state;

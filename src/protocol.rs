@@ -1,7 +1,7 @@
 //! The messages across the worker boundary: one enum each way, serde-encoded.
 
 use batchlab_trainer::bench::BenchReport;
-use batchlab_trainer::{Point, RunConfig, Summary};
+use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.
@@ -13,7 +13,7 @@ pub enum ToWorker {
     },
     Pause,
     Resume,
-    /// While paused: one update, then stay paused.
+    /// While paused: one update, then stay paused (answered with `Progress` for that step).
     Step,
     /// End the current run; the worker goes idle.
     Stop,
@@ -29,15 +29,10 @@ pub enum ToWorker {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
     /// The worker's wasm has loaded: messages sent from now on are received.
-    Ready {
-        version: String,
-    },
-    /// A run began; its shape, for the charts' frame.
+    Ready,
+    /// A run began; its length, for the charts' frame.
     Started {
         total_steps: usize,
-        steps_per_epoch: usize,
-        batch_size: usize,
-        train_len: usize,
     },
     /// New curve points since the last message, and how fast training goes.
     Progress {
@@ -49,8 +44,10 @@ pub enum FromWorker {
         step: usize,
     },
     /// The run ended: finished, stalled or diverged (a divergence is a result, not a failure).
+    /// `stability` is measured for a run that diverged or stalled.
     Finished {
         summary: Summary,
+        stability: Option<StabilityLimit>,
     },
     /// The benchmark's result, in the reference workload's JSON shape.
     BenchReport {
@@ -58,6 +55,10 @@ pub enum FromWorker {
     },
     /// A message could not be acted on (for example an invalid config). Nothing else changed.
     Failed {
+        message: String,
+    },
+    /// The worker panicked; it is about to stop and must be replaced.
+    Crashed {
         message: String,
     },
 }

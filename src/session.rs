@@ -1,7 +1,7 @@
 //! What the worker does, without the browser: a state machine from [`ToWorker`] messages and time
 //! slices to [`FromWorker`] messages. The worker binary only moves messages and schedules slices.
 
-use batchlab_trainer::{bench, Observer, Point, Summary, Trainer};
+use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
 use crate::protocol::{FromWorker, ToWorker};
 
@@ -9,6 +9,9 @@ use crate::protocol::{FromWorker, ToWorker};
 pub const SLICE_MS: f64 = 25.0;
 /// At most one progress message per this many milliseconds (about 30 a second).
 pub const PROGRESS_INTERVAL_MS: f64 = 33.0;
+/// At least one progress message per this many milliseconds while training, new points or not: the
+/// page takes a long silence for a dead worker.
+pub const HEARTBEAT_MS: f64 = 1000.0;
 
 /// The worker's state: at most one run, and the points not yet posted.
 #[derive(Default)]
@@ -50,12 +53,7 @@ impl Session {
         match msg {
             ToWorker::Start { config } => match config.init() {
                 Ok(trainer) => {
-                    let started = FromWorker::Started {
-                        total_steps: trainer.total_steps(),
-                        steps_per_epoch: trainer.schedule().steps_per_epoch,
-                        batch_size: trainer.batch_size(),
-                        train_len: trainer.data().train_len(),
-                    };
+                    let started = FromWorker::Started { total_steps: trainer.total_steps() };
                     *self = Session { trainer: Some(trainer), last_post_ms: now_ms, ..Session::default() };
                     vec![started]
                 }
@@ -75,7 +73,12 @@ impl Session {
                 if let Some(t) = self.trainer.as_mut() {
                     t.step(&mut self.outbox);
                 }
-                self.flush(now_ms)
+                // Every step is answered, with or without a new curve point, so the counter moves.
+                let mut out = self.flush(now_ms);
+                if !out.iter().any(|m| matches!(m, FromWorker::Progress { .. })) {
+                    out.insert(0, self.progress(Vec::new()));
+                }
+                out
             }
             ToWorker::Stop => {
                 *self = Session::default();
@@ -108,37 +111,47 @@ impl Session {
             return Vec::new();
         };
         let before = trainer.steps_done();
-        let mut now = start;
-        trainer.run_until(&mut self.outbox, || {
-            now = clock();
-            now - start >= SLICE_MS
-        });
+        trainer.advance(&mut self.outbox, &mut clock, start + SLICE_MS);
+        let now = clock();
         self.busy_ms += now - start;
         self.busy_steps += trainer.steps_done() - before;
-        if self.outbox.finished.is_some() || now - self.last_post_ms >= PROGRESS_INTERVAL_MS {
-            self.flush(now)
-        } else {
-            Vec::new()
+        let since = now - self.last_post_ms;
+        let due = self.outbox.finished.is_some()
+            || (since >= PROGRESS_INTERVAL_MS && !self.outbox.points.is_empty())
+            || since >= HEARTBEAT_MS;
+        if !due {
+            return Vec::new();
         }
+        let mut out = self.flush(now);
+        if out.is_empty() {
+            out.push(self.progress(Vec::new()));
+        }
+        out
     }
 
     fn step(&self) -> usize {
         self.trainer.as_ref().map_or(0, Trainer::steps_done)
     }
 
+    fn progress(&self, points: Vec<Point>) -> FromWorker {
+        let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
+        FromWorker::Progress { points, step: self.step(), steps_per_sec }
+    }
+
     fn flush(&mut self, now_ms: f64) -> Vec<FromWorker> {
         self.last_post_ms = now_ms;
         let mut out = Vec::new();
         if !self.outbox.points.is_empty() {
-            let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
-            out.push(FromWorker::Progress {
-                points: std::mem::take(&mut self.outbox.points),
-                step: self.step(),
-                steps_per_sec,
-            });
+            let points = std::mem::take(&mut self.outbox.points);
+            out.push(self.progress(points));
         }
         if let Some(summary) = self.outbox.finished.take() {
-            out.push(FromWorker::Finished { summary });
+            // A run that went wrong gets its measured stability limit, for the explanation.
+            let stability = match summary.outcome {
+                Outcome::Finished => None,
+                _ => self.trainer.as_ref().and_then(Trainer::stability_limit),
+            };
+            out.push(FromWorker::Finished { summary, stability });
         }
         out
     }
@@ -162,7 +175,7 @@ mod tests {
         let mut s = Session::default();
         let config = RunConfig { epochs: 2, ..RunConfig::default() };
         let started = s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
-        assert!(matches!(started[..], [FromWorker::Started { total_steps: 90, steps_per_epoch: 45, .. }]));
+        assert!(matches!(started[..], [FromWorker::Started { total_steps: 90 }]));
         let (mut t, mut msgs, mut slices) = (0.0, Vec::new(), 0);
         while s.wants_slice() {
             msgs.extend(s.slice(clock(&mut t, 1.0)));
@@ -174,21 +187,29 @@ mod tests {
         let points: usize =
             msgs.iter().map(|m| if let FromWorker::Progress { points, .. } = m { points.len() } else { 0 }).sum();
         assert_eq!(points, 1 + 2 * 9, "initial point + 9 per epoch (every 5 steps of 45)");
-        assert!(matches!(msgs.last(), Some(FromWorker::Finished { summary }) if summary.steps == 90));
+        assert!(matches!(msgs.last(), Some(FromWorker::Finished { summary, stability: None }) if summary.steps == 90));
     }
 
     #[test]
     fn pause_step_resume_stop() {
         let mut s = Session::default();
-        s.handle(ToWorker::Start { config: Box::default() }, 0.0);
+        // B = 1: validation points are hundreds of steps apart, and every Step must still be answered.
+        let mut config = RunConfig::default();
+        config.set("bs", "1").unwrap();
+        s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
         let mut t = 0.0;
         s.slice(clock(&mut t, 1.0));
         let out = s.handle(ToWorker::Pause, t);
         let FromWorker::Paused { step } = out.last().unwrap().clone() else { panic!("{out:?}") };
         assert!(!s.wants_slice());
         assert!(s.slice(clock(&mut t, 1.0)).is_empty(), "paused: no training");
-        s.handle(ToWorker::Step, t);
-        assert_eq!(s.step(), step + 1);
+        for k in 1..=5 {
+            let out = s.handle(ToWorker::Step, t);
+            assert!(
+                matches!(out[..], [FromWorker::Progress { step: reported, .. }] if reported == step + k),
+                "click {k}: {out:?}"
+            );
+        }
         s.handle(ToWorker::Resume, t);
         assert!(s.wants_slice());
         s.handle(ToWorker::Stop, t);
@@ -204,6 +225,21 @@ mod tests {
         let out = s.slice(clock(&mut t, 1.0));
         assert!(matches!(&out[..], [FromWorker::BenchReport { report }] if report.results.len() == 3));
         assert!(!s.wants_slice());
+    }
+
+    #[test]
+    fn a_run_that_goes_wrong_comes_with_its_stability_limit() {
+        let mut s = Session::default();
+        let config = RunConfig { lr: 10.0, ..RunConfig::default() };
+        s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
+        let mut t = 0.0;
+        let mut msgs = Vec::new();
+        while s.wants_slice() {
+            msgs.extend(s.slice(clock(&mut t, 1.0)));
+        }
+        let Some(FromWorker::Finished { summary, stability: Some(limit) }) = msgs.last() else { panic!("{msgs:?}") };
+        assert_eq!(summary.outcome.status(), "diverged");
+        assert!(limit.lr > 0.0 && limit.lr < 10.0, "{limit:?}");
     }
 
     #[test]

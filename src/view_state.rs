@@ -1,7 +1,13 @@
-//! What the page knows about the current run, updated only by [`FromWorker`] messages. The UI renders
-//! it and never computes training state of its own.
+//! What the page knows about the current run, updated only by [`FromWorker`] messages (and the
+//! worker's death). The UI renders it and never computes training state of its own; every sentence
+//! it shows about a run is built here, where native tests check it.
 
-use batchlab_trainer::{Outcome, Point, RunConfig, Summary};
+use batchlab_trainer::advice::{advise, AdviceReason};
+use batchlab_trainer::optim::OptimizerKind;
+use batchlab_trainer::outcome::{Divergence, Outcome};
+use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
+
+use batchlab_chart::Trace;
 
 use crate::protocol::FromWorker;
 
@@ -15,7 +21,10 @@ pub enum Status {
     Training,
     Paused,
     Finished,
+    Stalled,
     Diverged,
+    /// The worker died (a bug, or a file of the site that could not load).
+    Failed,
 }
 
 impl Status {
@@ -25,12 +34,22 @@ impl Status {
             Status::Starting | Status::Training => "training",
             Status::Paused => "paused",
             Status::Finished => "finished",
+            Status::Stalled => "stalled",
             Status::Diverged => "diverged",
+            Status::Failed => "failed",
         }
     }
 
     pub fn is_active(self) -> bool {
         matches!(self, Status::Starting | Status::Training | Status::Paused)
+    }
+
+    fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Finished => Status::Finished,
+            Outcome::Stalled(_) => Status::Stalled,
+            Outcome::Diverged(_) => Status::Diverged,
+        }
     }
 }
 
@@ -40,16 +59,28 @@ pub struct RunView {
     pub status: Status,
     /// The config the run was started with (the form may have changed since).
     pub config: Option<RunConfig>,
-    pub points: Vec<Point>,
+    pub trace: Trace,
     pub step: usize,
     pub total_steps: usize,
-    pub steps_per_epoch: usize,
-    pub batch_size: usize,
     pub steps_per_sec: f64,
     pub summary: Option<Summary>,
+    /// Measured for a run that diverged or stalled.
+    pub stability: Option<StabilityLimit>,
+    /// Why the worker stopped, for a failed run.
+    pub failure: Option<String>,
     /// Milliseconds from Start to the first curve point, for the speed read-out.
     pub first_point_ms: Option<f64>,
     pub started_at_ms: f64,
+}
+
+/// What kind of explanation the banner gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BannerKind {
+    Diverged,
+    Stalled,
+    /// The LR range test's reading (a ramp run ends by breaking away on purpose).
+    RangeTest,
+    Failed,
 }
 
 impl RunView {
@@ -61,18 +92,16 @@ impl RunView {
     /// Applies one worker message. Returns a message for the person when the worker refused something.
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
-            FromWorker::Ready { .. } | FromWorker::BenchReport { .. } => {}
-            FromWorker::Started { total_steps, steps_per_epoch, batch_size, .. } => {
+            FromWorker::Ready | FromWorker::BenchReport { .. } => {}
+            FromWorker::Started { total_steps } => {
                 self.status = Status::Training;
                 self.total_steps = total_steps;
-                self.steps_per_epoch = steps_per_epoch;
-                self.batch_size = batch_size;
             }
             FromWorker::Progress { points, step, steps_per_sec } => {
                 if self.first_point_ms.is_none() && !points.is_empty() {
                     self.first_point_ms = Some(now_ms - self.started_at_ms);
                 }
-                self.points.extend(points);
+                self.trace.extend(points);
                 self.step = step;
                 self.steps_per_sec = steps_per_sec;
             }
@@ -80,13 +109,11 @@ impl RunView {
                 self.status = Status::Paused;
                 self.step = step;
             }
-            FromWorker::Finished { summary } => {
-                self.status = match summary.outcome {
-                    Outcome::Diverged { .. } => Status::Diverged,
-                    Outcome::Finished | Outcome::Stalled { .. } => Status::Finished,
-                };
+            FromWorker::Finished { summary, stability } => {
+                self.status = Status::of(&summary.outcome);
                 self.step = summary.steps;
                 self.summary = Some(summary);
+                self.stability = stability;
             }
             FromWorker::Failed { message } => {
                 if self.status == Status::Starting {
@@ -94,65 +121,128 @@ impl RunView {
                 }
                 return Some(message);
             }
+            FromWorker::Crashed { message } => self.fail(message),
         }
         None
     }
 
-    pub fn latest(&self) -> Option<&Point> {
-        self.points.last()
+    /// The worker stopped (it crashed, or could not load): an active run becomes a failed one.
+    pub fn fail(&mut self, message: String) {
+        if self.status.is_active() || self.status == Status::Idle {
+            self.status = Status::Failed;
+        }
+        self.failure.get_or_insert(message);
     }
 
-    /// The step at which the run diverged.
-    pub fn diverged_at(&self) -> Option<usize> {
-        match self.summary.as_ref()?.outcome {
-            Outcome::Diverged { step, .. } => Some(step),
-            _ => None,
+    pub fn latest(&self) -> Option<&Point> {
+        self.trace.last()
+    }
+
+    pub fn divergence(&self) -> Option<&Divergence> {
+        self.summary.as_ref()?.outcome.divergence()
+    }
+
+    /// The training-loss figure: during the run the last point's (the mean minibatch loss since the
+    /// point before), after it the loss on the whole training set — the one the banner speaks of.
+    pub fn train_loss(&self) -> Option<(f64, &'static str)> {
+        match &self.summary {
+            Some(s) => Some((s.final_train_loss, "Training loss (whole set)")),
+            None => self.latest().map(|p| (p.train_loss, "Training loss")),
         }
     }
 
-    /// Plain-language explanation of a divergence or a stall, with what to try.
+    /// Plain-language explanation of how the run ended, with what to try: every figure in it is one
+    /// the run measured.
     pub fn banner(&self) -> Option<(BannerKind, String)> {
+        if self.status == Status::Failed {
+            let why = self.failure.as_deref().unwrap_or("it stopped").trim_end_matches('.');
+            return Some((
+                BannerKind::Failed,
+                format!("The training worker stopped: {why}. Press Start to try again with a fresh worker."),
+            ));
+        }
         let summary = self.summary.as_ref()?;
         let config = self.config.as_ref()?;
+        let advice = advise(config, summary, self.stability);
+        let try_lr = advice.map(|a| {
+            let lr = fmt_lr(a.lr);
+            match a.reason {
+                AdviceReason::RangeTest => format!(" Try η = {lr}."),
+                AdviceReason::StabilityLimit => format!(" Try η = {lr}, the largest round rate below that limit."),
+                AdviceReason::Smaller => format!(" Try η = {lr}, about three times smaller."),
+                AdviceReason::Larger if self.stability.is_some() => {
+                    format!(" η = {} is far below that limit: try η = {lr}.", fmt_lr(config.lr))
+                }
+                AdviceReason::Larger => format!(
+                    " η = {} is far below {}'s usual {lr}: try η = {lr}.",
+                    fmt_lr(config.lr),
+                    config.optimizer.kind.label()
+                ),
+                AdviceReason::AdaptiveDefault => {
+                    format!(" Try η = {lr}, {}'s usual default.", config.optimizer.kind.label())
+                }
+            }
+        });
+        let try_lr = try_lr.unwrap_or_default();
+        if let Some(r) = summary.range_test {
+            let reached = self.latest().map_or(config.schedule.end_lr, |p| p.lr);
+            let broke = r.broke_at_lr.map(|b| format!(" and broke away at η ≈ {}", fmt_lr(b))).unwrap_or_default();
+            return Some((
+                BannerKind::RangeTest,
+                format!(
+                    "LR range test: η rose from {} to {}. The smoothed loss fell fastest at η ≈ {}, was lowest at η ≈ {}{broke}.{try_lr}",
+                    fmt_lr(config.lr),
+                    fmt_lr(reached),
+                    fmt_lr(r.suggested_lr),
+                    fmt_lr(r.min_loss_lr),
+                ),
+            ));
+        }
+        let limit = self.stability.map(|l| stability_sentence(config, l)).unwrap_or_default();
         match &summary.outcome {
             Outcome::Finished => None,
-            Outcome::Diverged { step, reason } => Some((
+            Outcome::Diverged(d) => Some((
                 BannerKind::Diverged,
                 format!(
-                    "The loss blew up at step {step} (epoch {:.2}): the learning rate η = {} is too high for batch \
-                     size {}. Try η = {}, a larger batch, or a warm-up. Why it was stopped: {reason}.",
-                    *step as f64 / self.steps_per_epoch.max(1) as f64,
-                    fmt_lr(config.lr),
-                    self.batch_size,
-                    fmt_lr(smaller_lr(config.lr)),
+                    "Diverged at step {} (epoch {:.2}), with η = {}: {}.{limit}{try_lr}",
+                    d.step,
+                    d.epoch,
+                    fmt_lr(d.lr),
+                    d,
                 ),
             )),
-            Outcome::Stalled { reason } => Some((
-                BannerKind::Stalled,
-                format!("Training finished but learned nothing: {reason}. Try η = {}.", fmt_lr(smaller_lr(config.lr))),
-            )),
+            Outcome::Stalled(s) => {
+                Some((BannerKind::Stalled, format!("Finished, but learned nothing: {s}.{limit}{try_lr}")))
+            }
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BannerKind {
-    Diverged,
-    Stalled,
+/// What the measured stability limit says, in a sentence or two.
+fn stability_sentence(config: &RunConfig, l: StabilityLimit) -> String {
+    let beta = config.optimizer.momentum;
+    let (method, bound) = match config.optimizer.kind {
+        OptimizerKind::Momentum => (format!("full-batch gradient descent with momentum β = {beta}"), "2(1 + β)/λ_max"),
+        OptimizerKind::Nesterov => {
+            (format!("full-batch gradient descent with Nesterov momentum β = {beta}"), "2(1 + β)/((1 + 2β)λ_max)")
+        }
+        _ => ("full-batch gradient descent".to_owned(), "2/λ_max"),
+    };
+    format!(
+        " At the start the sharpness (the loss's largest curvature) was λ_max = {:.3}, so {method} is stable there only \
+         for η < {bound} = {}. A network can still train above that once it reaches flatter ground, after an early \
+         jump in the loss.",
+        l.lambda_max,
+        fmt_lr(l.lr)
+    )
 }
 
-/// The next smaller "round" learning rate, about 3× smaller: 10 → 3, 3 → 1, 0.5 → 0.1.
-pub fn smaller_lr(lr: f64) -> f64 {
-    let decade = 10f64.powf((lr / 3.0).log10().floor());
-    let m = lr / 3.0 / decade;
-    decade * if m >= 3.0 { 3.0 } else { 1.0 }
-}
-
-/// Batch sizes the slider offers: powers of two below the training-set size, then the full set
-/// (`usize::MAX`, which the trainer caps at the set's size).
-pub fn batch_choices(train_len: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..usize::BITS).map(|k| 1usize << k).take_while(|&b| b < train_len).collect();
-    v.push(usize::MAX);
+/// Batch sizes the slider offers: powers of two below the training-set size, then the full set.
+pub fn batch_choices(train_len: usize) -> Vec<batchlab_trainer::BatchSize> {
+    use batchlab_trainer::BatchSize;
+    let mut v: Vec<BatchSize> =
+        (0..usize::BITS).map(|k| 1usize << k).take_while(|&b| b < train_len).map(BatchSize::Examples).collect();
+    v.push(BatchSize::Full);
     v
 }
 
@@ -173,36 +263,103 @@ pub fn fmt_lr(lr: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use batchlab_trainer::Summary;
+    use crate::protocol::ToWorker;
+    use crate::session::Session;
+    use batchlab_trainer::outcome::fmt_loss;
+    use batchlab_trainer::BatchSize;
 
-    fn summary(outcome: Outcome) -> Summary {
-        Summary {
-            outcome,
-            steps: 12,
-            examples: 384,
-            initial_train_loss: 2.3,
-            final_train_loss: f64::NAN,
-            final_val_loss: f64::NAN,
-            final_val_acc: 0.1,
-            digest: String::new(),
+    /// Runs `link` through the worker's session as the page would, and folds the replies into a view.
+    fn run(link: &[(&str, &str)]) -> RunView {
+        let mut config = RunConfig::default();
+        assert_eq!(config.set_all(link.iter().copied()), []);
+        let mut view = RunView::starting(config.clone(), 0.0);
+        let mut s = Session::default();
+        let mut t = 0.0;
+        for m in s.handle(ToWorker::Start { config: Box::new(config) }, t) {
+            view.apply(m, t);
         }
+        while s.wants_slice() {
+            for m in s.slice(|| {
+                t += 1.0;
+                t
+            }) {
+                view.apply(m, t);
+            }
+        }
+        view
+    }
+
+    /// The numbers quoted in a sentence.
+    fn numbers(text: &str) -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-'))
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+            .map(|w| w.trim_end_matches('.').to_owned())
+            .collect()
     }
 
     #[test]
-    fn a_divergence_sets_status_marker_and_banner() {
-        let mut v = RunView::starting(RunConfig { lr: 10.0, ..RunConfig::default() }, 0.0);
-        v.apply(FromWorker::Started { total_steps: 450, steps_per_epoch: 45, batch_size: 32, train_len: 1437 }, 1.0);
-        assert_eq!(v.status.word(), "training");
-        v.apply(FromWorker::Finished { summary: summary(Outcome::Diverged { step: 12, reason: "x".into() }) }, 2.0);
-        assert_eq!(v.status.word(), "diverged");
-        assert_eq!(v.diverged_at(), Some(12));
-        let (kind, text) = v.banner().unwrap();
+    fn a_divergence_names_its_step_its_rate_the_limit_and_advice_that_works() {
+        let view = run(&[("lr", "10"), ("epochs", "2")]);
+        assert_eq!(view.status.word(), "diverged");
+        let d = view.divergence().unwrap();
+        let (kind, text) = view.banner().unwrap();
         assert_eq!(kind, BannerKind::Diverged);
         assert!(
-            text.contains("step 12 (epoch 0.27)") && text.contains("η = 10 is") && text.contains("batch size 32"),
+            text.starts_with(&format!("Diverged at step {} (epoch {:.2}), with η = 10:", d.step, d.epoch)),
             "{text}"
         );
-        assert!(text.contains("Try η = 3,"), "{text}");
+        let limit = view.stability.unwrap();
+        assert!(
+            text.contains(&format!("λ_max = {:.3}", limit.lambda_max)) && text.contains(&fmt_lr(limit.lr)),
+            "{text}"
+        );
+        assert!(text.contains("Try η = 0.2,"), "{text}");
+        assert!(!text.contains("larger batch"), "the app's own runs contradict that advice: {text}");
+    }
+
+    #[test]
+    fn a_short_run_that_climbs_is_diverged_and_its_loss_matches_the_card() {
+        // 10 full-batch steps at η = 5: the smoothing window never fills.
+        let view = run(&[("bs", "1437"), ("lr", "5"), ("epochs", "10")]);
+        assert_eq!(view.status, Status::Diverged);
+        let (_, text) = view.banner().unwrap();
+        let (card, label) = view.train_loss().unwrap();
+        assert_eq!(label, "Training loss (whole set)");
+        let card = fmt_loss(card);
+        // Any whole-set loss the banner quotes is the card's figure, digit for digit.
+        if text.contains("whole training set ended at") {
+            assert!(numbers(&text).contains(&card), "card {card}: {text}");
+        }
+        assert!(view.divergence().unwrap().step <= 10);
+    }
+
+    #[test]
+    fn a_ramp_run_reads_the_range_test_instead_of_blaming_its_first_rate() {
+        let view = run(&[("bs", "32"), ("lr", "0.0001"), ("schedule", "ramp"), ("epochs", "10")]);
+        let (kind, text) = view.banner().unwrap();
+        assert_eq!(kind, BannerKind::RangeTest, "{text}");
+        let suggested = view.summary.as_ref().unwrap().range_test.unwrap().suggested_lr;
+        assert!((0.03..=1.5).contains(&suggested), "{text}");
+        assert!(text.contains(&format!("Try η = {}.", fmt_lr(suggested))), "{text}");
+    }
+
+    #[test]
+    fn a_stall_is_its_own_status_with_its_reason() {
+        let view = run(&[("lr", "1e-5"), ("epochs", "1")]);
+        assert_eq!(view.status.word(), "stalled");
+        let (kind, text) = view.banner().unwrap();
+        assert_eq!(kind, BannerKind::Stalled);
+        assert!(text.contains("at chance") && text.contains("try η = 0.2"), "{text}");
+    }
+
+    #[test]
+    fn a_crash_fails_the_run_with_the_message() {
+        let mut v = RunView::starting(RunConfig::default(), 0.0);
+        v.apply(FromWorker::Crashed { message: "panicked at src/x.rs".into() }, 1.0);
+        assert_eq!(v.status.word(), "failed");
+        let (kind, text) = v.banner().unwrap();
+        assert_eq!(kind, BannerKind::Failed);
+        assert!(text.contains("panicked at src/x.rs") && text.contains("Press Start"));
     }
 
     #[test]
@@ -214,16 +371,12 @@ mod tests {
 
     #[test]
     fn batch_sizes_double_up_to_the_full_set() {
-        assert_eq!(batch_choices(1437), [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, usize::MAX]);
-        assert_eq!(batch_choices(1), [usize::MAX]);
-    }
-
-    #[test]
-    fn suggestions_are_round_and_about_three_times_smaller() {
-        let got: Vec<f64> = [10.0, 3.0, 1.0, 0.5, 0.1].map(smaller_lr).to_vec();
-        for (g, want) in got.iter().zip([3.0, 1.0, 0.3, 0.1, 0.03]) {
-            assert!((g / want - 1.0).abs() < 1e-12, "{got:?}");
-        }
+        let e = BatchSize::Examples;
+        assert_eq!(
+            batch_choices(1437),
+            [e(1), e(2), e(4), e(8), e(16), e(32), e(64), e(128), e(256), e(512), e(1024), BatchSize::Full]
+        );
+        assert_eq!(batch_choices(1), [BatchSize::Full]);
     }
 
     #[test]

@@ -53,7 +53,13 @@ fn schedule(shared: &Shared) {
 
 /// Entry point of the worker binary.
 pub fn run() {
-    console_error_panic_hook::set_once();
+    // A panic is a bug, never a result: log it, and tell the page before the worker stops, so the
+    // run shows the message and the next Start gets a fresh worker.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        post(&scope, &FromWorker::Crashed { message: info.to_string() });
+    }));
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let shared: Shared =
         Rc::new(RefCell::new(Worker { scope: scope.clone(), session: Session::default(), scheduled: false }));
@@ -75,5 +81,5 @@ pub fn run() {
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&scope, &FromWorker::Ready { version: env!("CARGO_PKG_VERSION").to_owned() });
+    post(&scope, &FromWorker::Ready);
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::client::WorkerClient;
+use super::now_ms;
 use crate::protocol::{FromWorker, ToWorker};
 
 #[component]
@@ -11,14 +12,17 @@ pub fn BenchPage(min_secs: f64) -> impl IntoView {
     let result = RwSignal::new(String::new());
     let status = RwSignal::new("running the reference workload…".to_owned());
     let on_message = move |msg| match msg {
-        FromWorker::BenchReport { report } => {
-            result.set(serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
-            status.set("done".to_owned());
-        }
+        FromWorker::BenchReport { report } => match serde_json::to_string(&report) {
+            Ok(json) => {
+                result.set(json);
+                status.set("done".to_owned());
+            }
+            Err(e) => status.set(format!("failed: the report could not be encoded: {e}")),
+        },
         FromWorker::Failed { message } => status.set(format!("failed: {message}")),
         _ => {}
     };
-    match WorkerClient::spawn(on_message) {
+    match WorkerClient::spawn(on_message, move |why| status.set(format!("failed: the worker stopped: {why}")), now_ms) {
         Ok(client) => {
             client.send(ToWorker::Bench { min_secs, repeats: 3 });
             // The client must outlive this function: it owns the worker's message handler.

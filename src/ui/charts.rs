@@ -43,22 +43,21 @@ pub fn Charts() -> impl IntoView {
         let schedule = config.schedule();
         state.run.with(|run| {
             let curves = Curves {
-                points: &run.points,
-                diverged_at: run.diverged_at(),
+                trace: &run.trace,
+                divergence: run.divergence(),
                 x_axis,
                 log_y,
                 x_max: match x_axis {
-                    XAxis::Epochs => config.epochs as f64,
+                    XAxis::Epochs => schedule.epoch(schedule.total_steps),
                     XAxis::Steps => schedule.total_steps as f64,
                 },
-                steps_per_epoch: schedule.steps_per_epoch,
                 classes: config.dataset.classes(),
             };
             if let Some(c) = loss_ref.get() {
                 paint(&c, &curves.loss_chart());
             }
             if let Some(c) = lr_ref.get() {
-                paint(&c, &curves.lr_chart(schedule.total_steps, |s| schedule.lr(s)));
+                paint(&c, &curves.lr_chart(&schedule));
             }
             if let Some(c) = acc_ref.get() {
                 paint(&c, &curves.accuracy_chart());
@@ -66,7 +65,7 @@ pub fn Charts() -> impl IntoView {
         });
     });
 
-    let diverged = move || state.run.with(|r| r.diverged_at().map(|s| s.to_string()));
+    let diverged = move || state.run.with(|r| r.divergence().map(|d| d.step.to_string()));
     view! {
         <div class="chart-tools">
             <label class="toggle">

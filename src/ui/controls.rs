@@ -1,9 +1,12 @@
-//! The form: run buttons, data set and model, batch size and learning rate, schedule, run length and
-//! seed. Every edit goes through [`AppState::set`], the same rules as links and CLI flags.
+//! The form: run buttons, then one field per setting of the trainer's settings table (its label,
+//! unit, limits and hint come from there), with sliders for the batch size and the learning rate.
+//! Every edit goes through [`AppState::set`], the same rules as links and CLI flags; a field whose
+//! setting has no effect in the current config is not shown.
 
 use leptos::prelude::*;
 
-use batchlab_trainer::{DatasetConfig, OptimizerKind, RunConfig, ScheduleKind, ToyKind};
+use batchlab_trainer::settings::{setting, Domain, Setting};
+use batchlab_trainer::{BatchSize, RunConfig};
 
 use super::AppState;
 use crate::view_state::{batch_choices, fmt_lr, Status};
@@ -20,33 +23,95 @@ fn slider_to_lr(pos: f64) -> f64 {
     10f64.powf(LR_MIN_LOG10 + pos / LR_SLIDER_STEPS * (LR_MAX_LOG10 - LR_MIN_LOG10))
 }
 
-/// An `on:change`/`on:input` handler that applies the field's value to `key`.
+/// An `on:change` handler that applies the field's value to `key`.
 fn setter(state: AppState, key: &'static str) -> impl Fn(leptos::ev::Event) + Copy {
     move |ev| state.set(key, &event_target_value(&ev))
 }
 
+/// The table's entry for `key` (every key in [`crate::form`] is in the table: a test keeps it so).
+fn entry(key: &'static str) -> Option<&'static Setting> {
+    setting(key)
+}
+
+/// The label with its unit: "Warm-up (epochs)" (but "Epochs", not "Epochs (epochs)").
+fn label(s: &Setting) -> String {
+    if s.unit.is_empty() || matches!(s.domain, Domain::Choice { .. }) || s.label.eq_ignore_ascii_case(s.unit) {
+        s.label.to_owned()
+    } else {
+        format!("{} ({})", s.label, s.unit)
+    }
+}
+
+/// A field for one setting: a select for a choice, a number field for a plain number, a text field
+/// for anything that also takes a word (`off`, `full`, `auto`) or a list.
 #[component]
-fn Field(label: &'static str, #[prop(optional)] hint: &'static str, children: Children) -> impl IntoView {
+fn SettingField(
+    key: &'static str,
+    /// A hint in place of the table's help (the data set's says which set is chosen).
+    #[prop(optional, into)]
+    hint: Option<Signal<&'static str>>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let Some(s) = entry(key) else { return ().into_any() };
+    let applies = move || state.config.with(|c| s.read(c).is_ok());
+    let value = move || state.config.with(|c| s.read(c).map(|v| v.to_string()).unwrap_or_default());
+    let input = match s.domain {
+        Domain::Choice { names, labels } => {
+            let options = names
+                .iter()
+                .zip(labels)
+                .map(|(&name, &text)| view! { <option value=name selected=move || value() == name>{text}</option> })
+                .collect_view();
+            view! { <select data-testid=key on:change=setter(state, key)>{options}</select> }.into_any()
+        }
+        Domain::Whole { min, max, words: [] } => view! {
+            <input type="number" step="1" min=min max=max data-testid=key prop:value=value on:change=setter(state, key) />
+        }
+        .into_any(),
+        Domain::Real { min, max, words: [] } => view! {
+            <input type="number" step="any" min=min max=max data-testid=key prop:value=value on:change=setter(state, key) />
+        }
+        .into_any(),
+        _ => view! {
+            <input type="text" spellcheck="false" data-testid=key prop:value=value on:change=setter(state, key) />
+        }
+        .into_any(),
+    };
+    let short = matches!(s.domain, Domain::Whole { .. } | Domain::Real { .. }) && !matches!(key, "lr" | "bs");
     view! {
-        <label class="field">
-            <span class="label">{label}</span>
-            {children()}
-            {(!hint.is_empty()).then(|| view! { <span class="hint">{hint}</span> })}
+        <label class=if short { "field short" } else { "field" } hidden=move || !applies()>
+            <span class="label">{label(s)}</span>
+            {input}
+            <span class="hint">{move || hint.map_or(s.help, |h| h.get())}</span>
         </label>
     }
+    .into_any()
 }
 
 #[component]
 pub fn Controls() -> impl IntoView {
+    let main = crate::form::MAIN
+        .iter()
+        .map(|&key| match key {
+            "dataset" => view! { <DataSet /> }.into_any(),
+            "bs" => view! { <BatchAndRate /> }.into_any(),
+            "lr" => ().into_any(),
+            "seed" => view! { <Seed /> }.into_any(),
+            _ => view! { <SettingField key /> }.into_any(),
+        })
+        .collect_view();
     view! {
         <aside class="controls" aria-label="Training settings">
             <h2>"Settings"</h2>
             <RunButtons />
             <p class="hint">"Changes apply when you press Start."</p>
-            <DataAndModel />
-            <BatchAndRate />
-            <ScheduleFields />
-            <LengthAndSeed />
+            <div class="fields">{main}</div>
+            <details class="more">
+                <summary>"More settings"</summary>
+                <div class="fields">
+                    {crate::form::MORE.iter().map(|&key| view! { <SettingField key /> }).collect_view()}
+                </div>
+            </details>
         </aside>
     }
 }
@@ -73,103 +138,37 @@ fn RunButtons() -> impl IntoView {
     }
 }
 
-fn dataset_hint(name: &str) -> &'static str {
-    match name {
-        "digits" => "8×8 handwritten digits, 10 classes: 1437 to train, 360 to validate.",
-        "moons" => "Two interleaved half-circles, 2 classes.",
-        "circles" => "A ring around a disc, 2 classes.",
-        "spiral" => "Three spiral arms, 3 classes.",
-        "xor" => "Points labelled by the signs of x and y, 2 classes.",
-        _ => "Three Gaussian blobs, 3 classes.",
-    }
-}
-
+/// The data set's field, with a sentence about the chosen set.
 #[component]
-fn DataAndModel() -> impl IntoView {
+fn DataSet() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let config = state.config;
-    let dataset = move || config.with(|c| c.dataset.name());
-    let noise = move || {
-        config.with(|c| match c.dataset {
-            DatasetConfig::Toy { noise, .. } => noise.to_string(),
-            DatasetConfig::Digits => String::new(),
-        })
-    };
-    let hidden = move || {
-        config.with(|c| {
-            if c.model.hidden.is_empty() {
-                "none".to_owned()
-            } else {
-                c.model.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
-            }
-        })
-    };
-    let optimizer = move || config.with(|c| c.optimizer.kind.name());
-    let toy_options = ToyKind::ALL
-        .into_iter()
-        .map(|k| view! { <option value=k.name() selected=move || dataset() == k.name()>{k.name()}</option> })
-        .collect_view();
-    view! {
-        <div class="field">
-            <span class="label">"Data set"</span>
-            <select data-testid="dataset" on:change=setter(state, "dataset")>
-                <option value="digits" selected=move || dataset() == "digits">"digits (UCI 8×8)"</option>
-                {toy_options}
-            </select>
-            <span class="hint">{move || dataset_hint(dataset())}</span>
-        </div>
-        <Show when=move || config.with(|c| matches!(c.dataset, DatasetConfig::Toy { .. }))>
-            <Field label="Noise" hint="Standard deviation of the noise added to each point.">
-                <input type="number" step="0.05" min="0" max="2" data-testid="noise" prop:value=noise
-                    on:change=setter(state, "noise") />
-            </Field>
-        </Show>
-        <Field label="Hidden layers" hint="Widths, e.g. 128 or 64,32; none for a linear model.">
-            <input type="text" data-testid="hidden" prop:value=hidden on:change=setter(state, "hidden") />
-        </Field>
-        <Field label="Optimiser" hint="Momentum: β = 0.9. Adam: β₁ = 0.9, β₂ = 0.999.">
-            <select data-testid="optimizer" on:change=setter(state, "optimizer")>
-                {OptimizerKind::ALL
-                    .into_iter()
-                    .map(|k| {
-                        let label = match k {
-                            OptimizerKind::Sgd => "SGD",
-                            OptimizerKind::Momentum => "SGD + momentum",
-                            OptimizerKind::Nesterov => "SGD + Nesterov momentum",
-                            OptimizerKind::Adam => "Adam",
-                            OptimizerKind::AdamW => "AdamW",
-                        };
-                        view! { <option value=k.name() selected=move || optimizer() == k.name()>{label}</option> }
-                    })
-                    .collect_view()}
-            </select>
-        </Field>
-    }
+    let about = Signal::derive(move || state.config.with(|c| c.dataset.kind.about()));
+    view! { <SettingField key="dataset" hint=about /> }
 }
 
 #[component]
 fn BatchAndRate() -> impl IntoView {
     let state = expect_context::<AppState>();
     let config = state.config;
+    let (Some(bs), Some(lr)) = (entry("bs"), entry("lr")) else { return ().into_any() };
     let train_len = Memo::new(move |_| config.with(RunConfig::train_len));
     let bs_index = move || {
         let choices = batch_choices(train_len.get());
-        let bs = config.with(|c| c.batch_size);
-        choices.iter().position(|&b| b >= bs).unwrap_or(choices.len() - 1)
+        let b = config.with(|c| c.batch_size.resolve(train_len.get()));
+        choices.iter().position(|c| c.resolve(train_len.get()) >= b).unwrap_or(choices.len() - 1)
     };
     let bs_text = move || {
-        let (bs, n) = (config.with(|c| c.batch_size), train_len.get());
-        if bs >= n {
+        let (b, n) = (config.with(|c| c.batch_size.resolve(train_len.get())), train_len.get());
+        if b >= n {
             format!("{n} (full batch)")
         } else {
-            bs.to_string()
+            b.to_string()
         }
     };
     let on_bs = move |ev: leptos::ev::Event| {
         let choices = batch_choices(train_len.get_untracked());
         match event_target_value(&ev).parse::<usize>().ok().and_then(|i| choices.get(i)) {
-            Some(&usize::MAX) => state.set("bs", "full"),
-            Some(b) => state.set("bs", &b.to_string()),
+            Some(b @ (BatchSize::Full | BatchSize::Examples(_))) => state.set("bs", &b.to_string()),
             None => state.notify("Not changed: that batch-size position does not exist."),
         }
     };
@@ -179,85 +178,34 @@ fn BatchAndRate() -> impl IntoView {
     };
     view! {
         <div class="field">
-            <span class="label">"Batch size B = " <output data-testid="batch-size-value">{bs_text}</output></span>
+            <span class="label">{bs.label} " = " <output data-testid="batch-size-value">{bs_text}</output></span>
             <input type="range" min="0" step="1" data-testid="batch-size" aria-label="batch size"
                 prop:max=move || (batch_choices(train_len.get()).len() - 1).to_string()
                 prop:value=move || bs_index().to_string()
                 on:input=on_bs />
-            <span class="hint">"Powers of two, up to the whole training set."</span>
+            <span class="hint">{bs.help}</span>
         </div>
         <div class="field">
-            <span class="label">"Learning rate η"</span>
+            <span class="label">{lr.label}</span>
             <div class="lr-row">
                 <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="learning-rate-slider"
-                    aria-label="learning rate (log scale)"
+                    aria-label="learning rate (log scale, 0.0001 to 10)"
                     prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
                     on:input=on_lr_slider />
                 <input type="number" step="any" min="0" data-testid="learning-rate" aria-label="learning rate"
                     prop:value=move || fmt_lr(config.with(|c| c.lr))
                     on:change=setter(state, "lr") />
             </div>
-            <span class="hint">"Log scale from 0.0001 to 10."</span>
+            <span class="hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10."</span>
         </div>
     }
+    .into_any()
 }
 
 #[component]
-fn ScheduleFields() -> impl IntoView {
+fn Seed() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let config = state.config;
-    let kind = move || config.with(|c| c.schedule.kind);
-    let name = move || match kind() {
-        ScheduleKind::Constant => "constant",
-        ScheduleKind::Step { .. } => "step",
-        ScheduleKind::Exponential { .. } => "exp",
-        ScheduleKind::Cosine => "cosine",
-        ScheduleKind::Ramp { .. } => "ramp",
-    };
-    let step_every = move || match kind() {
-        ScheduleKind::Step { every_epochs, .. } => every_epochs.to_string(),
-        _ => String::new(),
-    };
-    let gamma = move || match kind() {
-        ScheduleKind::Step { gamma, .. } | ScheduleKind::Exponential { gamma } => gamma.to_string(),
-        _ => String::new(),
-    };
-    view! {
-        <Field label="Schedule" hint="How η changes during the run (drawn under the loss).">
-            <select data-testid="schedule" on:change=setter(state, "schedule")>
-                <option value="constant" selected=move || name() == "constant">"constant"</option>
-                <option value="step" selected=move || name() == "step">"step decay"</option>
-                <option value="exp" selected=move || name() == "exp">"exponential decay"</option>
-                <option value="cosine" selected=move || name() == "cosine">"cosine to zero"</option>
-                <option value="ramp" selected=move || name() == "ramp">"ramp up ×1000 (LR range test)"</option>
-            </select>
-        </Field>
-        <div class="row">
-            <Show when=move || name() == "step">
-                <Field label="Every (epochs)">
-                    <input type="number" min="1" data-testid="step-every" prop:value=step_every
-                        on:change=setter(state, "step_every") />
-                </Field>
-            </Show>
-            <Show when=move || matches!(name(), "step" | "exp")>
-                <Field label="× γ">
-                    <input type="number" step="any" min="0" max="1" data-testid="gamma" prop:value=gamma
-                        on:change=setter(state, "gamma") />
-                </Field>
-            </Show>
-            <Field label="Warm-up (epochs)">
-                <input type="number" step="any" min="0" data-testid="warmup"
-                    prop:value=move || config.with(|c| c.schedule.warmup_epochs.to_string())
-                    on:change=setter(state, "warmup") />
-            </Field>
-        </div>
-    }
-}
-
-#[component]
-fn LengthAndSeed() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let config = state.config;
+    let Some(seed) = entry("seed") else { return ().into_any() };
     let new_seed = move |_| {
         let mut bytes = [0u8; 4];
         match getrandom::fill(&mut bytes) {
@@ -266,21 +214,17 @@ fn LengthAndSeed() -> impl IntoView {
         }
     };
     view! {
-        <div class="row">
-            <Field label="Epochs">
-                <input type="number" min="1" data-testid="epochs"
-                    prop:value=move || config.with(|c| c.epochs.to_string())
-                    on:change=setter(state, "epochs") />
-            </Field>
-            <Field label="Seed">
-                <span class="seed-row">
-                    <input type="number" min="0" data-testid="seed"
-                        prop:value=move || config.with(|c| c.seed.to_string())
-                        on:change=setter(state, "seed") />
-                    <button type="button" class="icon" title="New random seed" aria-label="new random seed"
-                        on:click=new_seed>"new"</button>
-                </span>
-            </Field>
-        </div>
+        <label class="field short">
+            <span class="label">{seed.label}</span>
+            <span class="seed-row">
+                <input type="number" min="0" data-testid="seed"
+                    prop:value=move || state.config.with(|c| c.seed.to_string())
+                    on:change=setter(state, "seed") />
+                <button type="button" class="icon" title="New random seed" aria-label="new random seed"
+                    on:click=new_seed>"new"</button>
+            </span>
+            <span class="hint">{seed.help}</span>
+        </label>
     }
+    .into_any()
 }

@@ -6,15 +6,17 @@ mod client;
 mod controls;
 mod readout;
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use batchlab_chart::XAxis;
 use batchlab_trainer::RunConfig;
 
-use crate::deep_link;
+use crate::deep_link::{self, Page};
 use crate::protocol::ToWorker;
-use crate::view_state::RunView;
-use client::WorkerClient;
+use crate::view_state::{RunView, Status};
+use client::{WorkerClient, SILENCE_LIMIT_MS};
 
 /// A message for the person (a refused input, an ignored link setting).
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +34,7 @@ pub struct AppState {
     pub notices: RwSignal<Vec<Notice>>,
     pub x_axis: RwSignal<XAxis>,
     pub log_y: RwSignal<bool>,
+    /// The training worker; `None` before the first one and after one died (Start spawns anew).
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
 }
 
@@ -62,9 +65,39 @@ impl AppState {
         }
     }
 
+    /// A live worker, spawning one if there is none (the first, or after one died).
+    fn ensure_client(&self) {
+        if self.client.with_value(Option::is_some) {
+            return;
+        }
+        let state = *self;
+        let spawned = WorkerClient::spawn(
+            move |msg| {
+                let mut refusal = None;
+                state.run.update(|r| refusal = r.apply(msg, now_ms()));
+                if let Some(text) = refusal {
+                    state.notify(text);
+                }
+            },
+            move |why| state.worker_died(why),
+            now_ms,
+        );
+        match spawned {
+            Ok(c) => self.client.set_value(Some(c)),
+            Err(e) => self.worker_died(e),
+        }
+    }
+
+    /// The worker died: the run on screen fails with the reason, and the next Start gets a new one.
+    fn worker_died(&self, why: String) {
+        self.run.update(|r| r.fail(why));
+        self.client.set_value(None);
+    }
+
     fn send(&self, msg: ToWorker) {
         self.client.with_value(|c| {
             if let Some(c) = c {
+                c.expect_answer(now_ms());
                 c.send(msg);
             }
         });
@@ -78,6 +111,7 @@ impl AppState {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
         }
         self.run.set(RunView::starting(config.clone(), now_ms()));
+        self.ensure_client();
         self.send(ToWorker::Start { config: Box::new(config) });
     }
 
@@ -86,7 +120,7 @@ impl AppState {
     }
 
     pub fn resume(&self) {
-        self.run.update(|r| r.status = crate::view_state::Status::Training);
+        self.run.update(|r| r.status = Status::Training);
         self.send(ToWorker::Resume);
     }
 
@@ -98,20 +132,37 @@ impl AppState {
         self.send(ToWorker::Stop);
         self.run.set(RunView::default());
     }
+
+    /// Fails the run if the worker owes an answer and has been silent too long.
+    fn watch(&self) {
+        let owes = self.run.with_untracked(|r| matches!(r.status, Status::Starting | Status::Training));
+        let silent = self.client.with_value(|c| c.as_ref().map(|c| c.silent_for_ms(now_ms())));
+        if let Some(ms) = silent.filter(|&ms| owes && ms > SILENCE_LIMIT_MS) {
+            self.worker_died(format!("it stopped answering ({:.0} s without a message)", ms / 1000.0));
+        }
+    }
 }
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`, replacing the loading message.
 pub fn mount() {
     console_error_panic_hook::set_once();
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(App);
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     let link = deep_link::parse(&window().location().search().unwrap_or_default());
-    if let Some(min_secs) = link.bench {
-        return view! { <bench::BenchPage min_secs /> }.into_any();
+    match link.page {
+        Page::Bench { min_secs } => view! { <bench::BenchPage min_secs /> }.into_any(),
+        Page::Lab => view! { <Lab link /> }.into_any(),
     }
+}
+
+#[component]
+fn Lab(link: deep_link::DeepLink) -> impl IntoView {
     let state = AppState {
         config: RwSignal::new(link.config),
         run: RwSignal::new(RunView::default()),
@@ -124,21 +175,15 @@ pub fn App() -> impl IntoView {
     if !link.notices.is_empty() {
         let n = link.notices.len();
         state.notify(format!(
-            "{n} setting{} in the link {} ignored; the defaults are used instead, and nothing starts until you press Start: {}.",
+            "{n} setting{} in the link {} refused, and the defaults are used instead; nothing starts until you press Start: {}.",
             if n == 1 { "" } else { "s" },
             if n == 1 { "was" } else { "were" },
             link.notices.join("; ")
         ));
     }
-    match WorkerClient::spawn(move |msg| {
-        let mut refusal = None;
-        state.run.update(|r| refusal = r.apply(msg, now_ms()));
-        if let Some(text) = refusal {
-            state.notify(text);
-        }
-    }) {
-        Ok(c) => state.client.set_value(Some(c)),
-        Err(e) => state.notify(e),
+    state.ensure_client();
+    if let Ok(watchdog) = set_interval_with_handle(move || state.watch(), Duration::from_secs(2)) {
+        on_cleanup(move || watchdog.clear());
     }
     if link.autostart {
         state.start();
@@ -174,5 +219,4 @@ pub fn App() -> impl IntoView {
             </p>
         </footer>
     }
-    .into_any()
 }

@@ -2,18 +2,10 @@
 
 use leptos::prelude::*;
 
+use batchlab_trainer::outcome::fmt_loss;
+
 use super::AppState;
 use crate::view_state::{BannerKind, RunView};
-
-fn fmt_loss(x: f64) -> String {
-    if !x.is_finite() {
-        "∞ / NaN".to_owned()
-    } else if x.abs() >= 1e4 || (x != 0.0 && x.abs() < 1e-3) {
-        format!("{x:.3e}")
-    } else {
-        format!("{x:.4}")
-    }
-}
 
 #[component]
 pub fn Notices() -> impl IntoView {
@@ -37,8 +29,9 @@ pub fn Banner() -> impl IntoView {
     move || {
         state.run.with(RunView::banner).map(|(kind, text)| {
             let class = match kind {
-                BannerKind::Diverged => "banner diverged",
+                BannerKind::Diverged | BannerKind::Failed => "banner diverged",
                 BannerKind::Stalled => "banner stalled",
+                BannerKind::RangeTest => "banner info",
             };
             view! { <div class=class role="alert" data-testid="banner">{text}</div> }
         })
@@ -46,7 +39,12 @@ pub fn Banner() -> impl IntoView {
 }
 
 #[component]
-fn Figure(label: &'static str, testid: &'static str, value: Signal<Option<f64>>, percent: bool) -> impl IntoView {
+fn Figure(
+    #[prop(into)] label: Signal<&'static str>,
+    testid: &'static str,
+    value: Signal<Option<f64>>,
+    percent: bool,
+) -> impl IntoView {
     let text = move || match value.get() {
         None => "–".to_owned(),
         Some(v) if percent && v.is_finite() => format!("{:.1} %", 100.0 * v),
@@ -65,13 +63,16 @@ pub fn Readout() -> impl IntoView {
     let state = expect_context::<AppState>();
     let run = state.run;
     let latest = move |f: fn(&batchlab_trainer::Point) -> f64| Signal::derive(move || run.with(|r| r.latest().map(f)));
+    let train_loss = Signal::derive(move || run.with(|r| r.train_loss().map(|t| t.0)));
+    let train_label = Signal::derive(move || run.with(|r| r.train_loss().map_or("Training loss", |t| t.1)));
     let speed = move || {
         run.with(|r| {
             if r.steps_per_sec <= 0.0 {
                 return String::new();
             }
             let first = r.first_point_ms.map(|ms| format!(" · first point after {ms:.0} ms")).unwrap_or_default();
-            format!("{:.0} steps/s · {:.0} examples/s{first}", r.steps_per_sec, r.steps_per_sec * r.batch_size as f64)
+            let batch = r.latest().map_or(0, |p| p.batch_size);
+            format!("{:.0} steps/s · {:.0} examples/s{first}", r.steps_per_sec, r.steps_per_sec * batch as f64)
         })
     };
     view! {
@@ -89,7 +90,7 @@ pub fn Readout() -> impl IntoView {
                     {move || run.with(|r| if r.total_steps > 0 { format!(" / {}", r.total_steps) } else { String::new() })}
                 </span>
             </div>
-            <Figure label="Training loss" testid="train-loss" value=latest(|p| p.train_loss) percent=false />
+            <Figure label=train_label testid="train-loss" value=train_loss percent=false />
             <Figure label="Validation loss" testid="val-loss" value=latest(|p| p.val_loss) percent=false />
             <Figure label="Validation accuracy" testid="val-acc" value=latest(|p| p.val_acc) percent=true />
         </div>

@@ -1,4 +1,6 @@
 // A minimal static file server for dist/ on 127.0.0.1 (an ephemeral port), for the browser tests.
+// `server.fault` may be set to a function (path) → { status, body } | undefined, to break a file of
+// the site on purpose (a missing or corrupt worker, say) and then mend it.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -13,9 +15,15 @@ export function serve(root) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(root, path.endsWith("/") ? path + "index.html" : path);
+    const fault = server.fault?.(path);
+    if (fault) {
+      res.writeHead(fault.status ?? 200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      res.end(fault.body ?? "");
+      return;
+    }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
       res.end(body);
     } catch {
       res.writeHead(404).end("not found");

@@ -43,6 +43,9 @@ async function open(query = "", viewport = { width: 1280, height: 900 }) {
   return page;
 }
 
+/** The numbers in a sentence, as written. */
+const numbers = (text) => (text.match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? []);
+
 const status = (page) => page.getByTestId("status").innerText();
 const step = async (page) => Number(await page.getByTestId("step").innerText());
 const value = async (page, id) => Number(await page.getByTestId(id).getAttribute("data-value"));
@@ -93,19 +96,82 @@ test("Start on digits draws curves, and 5 epochs reach validation accuracy above
   await page.close();
 });
 
-test("a learning rate of 10 diverges, with the marker and the banner", { timeout: LONG }, async () => {
+test("a learning rate of 10 diverges, with the marker, the measured limit and advice", { timeout: LONG }, async () => {
   const page = await open();
   await page.getByTestId("learning-rate").fill("10");
   await page.getByTestId("learning-rate").press("Enter");
   await page.getByTestId("start").click();
   await waitStatus(page, "diverged");
   const at = Number(await page.getByTestId("loss-chart").getAttribute("data-diverged-step"));
-  assert.ok(at > 0 && at === (await step(page)), `diverged at ${at}`);
-  assert.match(await page.getByTestId("banner").innerText(), new RegExp(`step ${at}\\b.*too high`));
+  assert.ok(at > 0 && at <= (await step(page)), `diverged at ${at}, stopped at ${await step(page)}`);
+  const banner = await page.getByTestId("banner").innerText();
+  assert.match(banner, new RegExp(`^Diverged at step ${at} \\(epoch [0-9.]+\\), with η = 10:`));
+  assert.match(banner, /λ_max = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ_max = [0-9.]+/);
+  assert.match(banner, /Try η = 0\.2,/);
+  assert.ok(!banner.includes("larger batch"), banner);
   assert.ok((await countColour(page, "loss-chart", DIVERGED_RED)) > 50, "the divergence marker is drawn");
   await page.screenshot({ path: join(ARTIFACTS, "diverged.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test("a short full-batch run that climbs is diverged, and the banner's figures match the cards", { timeout: LONG }, async () => {
+  const page = await open("?bs=1437&lr=5&epochs=10&autostart=1");
+  await waitStatus(page, "diverged");
+  const banner = await page.getByTestId("banner").innerText();
+  assert.match(banner, /^Diverged at step \d+ \(epoch/);
+  const card = await page.getByTestId("train-loss").innerText();
+  assert.match(await page.locator(".figure .label").nth(2).innerText(), /whole set/i);
+  if (banner.includes("whole training set ended at")) assert.ok(numbers(banner).includes(card), `card ${card}: ${banner}`);
+  await page.close();
+});
+
+test("the marker sits where the loss left its course", { timeout: LONG }, async () => {
+  const page = await open("?bs=512&lr=10&epochs=10&autostart=1");
+  await waitStatus(page, "diverged");
+  const banner = await page.getByTestId("banner").innerText();
+  const [, stepText, epochText] = banner.match(/^Diverged at step (\d+) \(epoch ([0-9.]+)\)/);
+  assert.ok(Number(epochText) < 1.5, `left its course near epoch 0.7, not at the rule's notice: ${banner}`);
+  assert.equal(await page.getByTestId("loss-chart").getAttribute("data-diverged-step"), stepText);
+  await page.close();
+});
+
+test("a stalled run has its own status word and reason", { timeout: LONG }, async () => {
+  const page = await open("?lr=0.00001&epochs=1&autostart=1");
+  await waitStatus(page, "stalled");
+  const banner = await page.getByTestId("banner").innerText();
+  assert.match(banner, /^Finished, but learned nothing: validation accuracy [0-9.]+ % is at chance/);
+  assert.match(banner, /try η = 0\.2\./);
+  await page.close();
+});
+
+test("the LR range test reads its suggestion off the ramp", { timeout: LONG }, async () => {
+  for (const lr of ["0.0001", "0.5"]) {
+    const page = await open(`?bs=32&lr=${lr}&schedule=ramp&epochs=10&autostart=1`);
+    await page.waitForFunction(() => ["finished", "diverged", "stalled"].includes(document.querySelector("[data-testid=status]")?.textContent));
+    const banner = await page.getByTestId("banner").innerText();
+    const suggested = Number(banner.match(/fell fastest at η ≈ ([0-9.e-]+)/)[1]);
+    assert.ok(suggested >= 0.03 && suggested <= 1.5, banner);
+    assert.ok(banner.includes(`Try η = ${banner.match(/fell fastest at η ≈ ([0-9.e-]+)/)[1]}.`), banner);
+    if (lr === "0.5") assert.match(banner, /broke away at η ≈ (1\.[5-9]|2\.|3\.)/, "blames the η where the loss broke, not the first one");
+    await page.close();
+  }
+});
+
+test("Step while paused moves the counter on every click", { timeout: LONG }, async () => {
+  for (const bs of ["1", "32"]) {
+    const page = await open(`?bs=${bs}&epochs=500`);
+    await page.getByTestId("start").click();
+    await page.waitForFunction(() => Number(document.querySelector("[data-testid=step]")?.textContent) > 0);
+    await page.getByTestId("pause").click();
+    await waitStatus(page, "paused", 30_000);
+    for (let k = 0; k < 3; k++) {
+      const before = await step(page);
+      await page.getByTestId("step-once").click();
+      await page.waitForFunction((s) => Number(document.querySelector("[data-testid=step]")?.textContent) === s + 1, before, { timeout: 10_000 });
+    }
+    await page.close();
+  }
 });
 
 test("Pause stops the step count and Resume continues it", { timeout: LONG }, async () => {
@@ -126,15 +192,79 @@ test("Pause stops the step count and Resume continues it", { timeout: LONG }, as
   await page.close();
 });
 
-test("a deep link with garbage values still loads, with a notice", async () => {
+test("a deep link with refused values still loads, with one notice, and does not start", async () => {
   const page = await open("?lr=banana&bs=-3&dataset=%25%25&epochs=7&autostart=maybe");
   const notices = await page.getByTestId("notice").allInnerTexts();
   assert.equal(notices.length, 1, notices.join("\n"));
-  assert.match(notices[0], /^4 settings in the link were ignored/);
+  assert.match(notices[0], /^4 settings in the link were refused/);
   for (const word of ["lr = \"banana\"", "bs = \"-3\"", "dataset", "autostart"]) assert.ok(notices[0].includes(word), notices[0]);
   assert.equal(await status(page), "idle");
   assert.equal(await page.getByTestId("epochs").inputValue(), "7", "the good setting still applies");
   await page.screenshot({ path: join(ARTIFACTS, "bad-link.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+  // A refused value stops autostart; contradictions are refused with their reason; a huge value is
+  // quoted short and cannot widen the page.
+  const refused = await open(`?bs=8&lr=banana&autostart=1&model=linear&hidden=64&noise=${"9".repeat(12_000)}`);
+  await refused.waitForTimeout(1000);
+  assert.equal(await status(refused), "idle", "nothing starts until Start");
+  const text = (await refused.getByTestId("notice").allInnerTexts()).join("\n");
+  assert.ok(text.includes('model = "linear" contradicts hidden = "64"'), text);
+  assert.ok(text.length < 2000, `the notice is ${text.length} characters`);
+  const overflow = await refused.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await refused.close();
+});
+
+test("a dead worker fails the run with its reason, and Start brings a fresh one", { timeout: LONG }, async () => {
+  const crash = `importScripts("./worker.js");
+    wasm_bindgen({ module_or_path: "./worker_bg.wasm" }).then(() => { self.onmessage = () => {
+      postMessage({ Crashed: { message: "panicked at 'simulated'" } }); throw new Error("unreachable"); }; });`;
+  const faults = {
+    "worker_bg.wasm missing": (p) => (p === "/worker_bg.wasm" ? { status: 404 } : undefined),
+    "worker_bg.wasm corrupt": (p) => (p === "/worker_bg.wasm" ? { body: "not wasm" } : undefined),
+    "worker.js missing": (p) => (p === "/worker.js" ? { status: 404 } : undefined),
+    "worker.js corrupt": (p) => (p === "/worker.js" ? { body: "this is not javascript(" } : undefined),
+    "worker_loader.js missing": (p) => (p === "/worker_loader.js" ? { status: 404 } : undefined),
+    "a crash while training": (p) => (p === "/worker_loader.js" ? { body: crash } : undefined),
+  };
+  for (const [name, fault] of Object.entries(faults)) {
+    server.fault = fault;
+    const page = await open("?epochs=1");
+    await page.getByTestId("start").click();
+    await waitStatus(page, "failed", 30_000).catch((e) => assert.fail(`${name}: ${e}`));
+    const banner = await page.getByTestId("banner").innerText();
+    assert.match(banner, /^The training worker stopped: .+Press Start to try again/, `${name}: ${banner}`);
+    if (name === "a crash while training") assert.ok(banner.includes("simulated"), banner);
+    server.fault = undefined;
+    await page.getByTestId("start").click();
+    await waitStatus(page, "finished");
+    await page.close();
+  }
+});
+
+test("if the app's own wasm cannot load, the page says so", async () => {
+  server.fault = (p) => (/^\/app-.*\.wasm$/.test(p) ? { status: 404 } : undefined);
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById("boot")?.dataset.failed === "1", null, { timeout: 30_000 });
+  assert.match(await page.locator("#boot").innerText(), /^BatchLab could not start: /);
+  server.fault = undefined;
+  await page.close();
+});
+
+test("a setting that keeps every point cannot freeze the tab", { timeout: LONG }, async () => {
+  const page = await open("?dataset=moons&bs=1&lr=0.001&epochs=10000&eval_every=1&autostart=1");
+  await page.waitForTimeout(8000);
+  const t0 = Date.now();
+  const stepsSeen = await step(page);
+  const roundTrip = Date.now() - t0;
+  assert.ok(stepsSeen > 10_000, `only ${stepsSeen} steps in 8 s`);
+  assert.ok(roundTrip < 1000, `the page took ${roundTrip} ms to answer`);
+  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  metrics.many_points = { steps: stepsSeen, round_trip_ms: roundTrip, js_heap_mb: heap / 2 ** 20 };
+  await page.getByTestId("pause").click();
+  await waitStatus(page, "paused", 10_000);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -95,6 +95,7 @@ const FINGERPRINT_ARGS: &[(&str, &str)] = &[
     ("epochs", "2"),
     ("schedule", "cosine"),
     ("warmup", "0.5"),
+    ("optimizer", "momentum"),
     ("momentum", "0.9"),
     ("seed", "7"),
 ];
@@ -103,15 +104,12 @@ fn native_fingerprint() -> Result<String> {
     let mut cmd = cargo();
     cmd.args(["run", "--quiet", "-p", "batchlab-cli", "--", "run"]);
     for (k, v) in FINGERPRINT_ARGS {
-        cmd.arg(format!("--{}", if *k == "warmup" { "warmup-epochs" } else { k })).arg(v);
+        // A CLI flag is the link's key with `_` written as `-`.
+        cmd.arg(format!("--{}", k.replace('_', "-"))).arg(v);
     }
     let json = output(&mut cmd)?;
-    let digest = json
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("\"digest\": \""))
-        .and_then(|rest| rest.split('"').next())
-        .ok_or_else(|| format!("no digest in {json}"))?;
-    Ok(digest.to_owned())
+    let summary: serde_json::Value = serde_json::from_str(&json).map_err(|e| format!("the CLI's summary: {e}"))?;
+    summary["digest"].as_str().map(str::to_owned).ok_or_else(|| format!("no digest in {json}"))
 }
 
 fn test() -> Result {

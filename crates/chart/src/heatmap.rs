@@ -1,6 +1,8 @@
-//! A sweep's heatmap: batch size × learning rate, each cell coloured by a loss (log scale), diverged
-//! cells marked, and the best cell of each row outlined.
+//! A sweep's heatmap: batch size × learning rate, each cell coloured by its measure (log scale),
+//! diverged and stalled cells marked as such (never coloured as numbers), and the best cell of each
+//! row outlined.
 
+use batchlab_trainer::sweep::{CellSummary, SweepTable};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -9,15 +11,33 @@ use crate::line::{fmt_tick, ChartError};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Heatmap {
     pub title: String,
-    /// Column values (learning rates), left to right.
-    pub columns: Vec<f64>,
+    /// Column labels (learning rates), left to right.
+    pub columns: Vec<String>,
     pub column_label: String,
-    /// Row values (batch sizes), bottom to top.
-    pub rows: Vec<f64>,
+    /// Row labels (batch sizes), bottom to top.
+    pub rows: Vec<String>,
     pub row_label: String,
-    /// `cells[row][column]`; `None` for a diverged cell.
-    pub cells: Vec<Vec<Option<f64>>>,
+    /// `cells[row][column]`.
+    pub cells: Vec<Vec<CellSummary>>,
 }
+
+impl Heatmap {
+    /// The heatmap of a sweep's table.
+    pub fn of(table: &SweepTable, title: &str) -> Self {
+        Heatmap {
+            title: title.to_owned(),
+            columns: table.lrs.iter().map(|&lr| fmt_tick(lr)).collect(),
+            column_label: "learning rate η".to_owned(),
+            rows: table.batch_sizes.iter().map(ToString::to_string).collect(),
+            row_label: "batch size B".to_owned(),
+            cells: table.cells.clone(),
+        }
+    }
+}
+
+const DIVERGED_FILL: RGBColor = RGBColor(127, 29, 29);
+const STALLED_FILL: RGBColor = RGBColor(120, 113, 108);
+const MISSING_FILL: RGBColor = RGBColor(241, 245, 249);
 
 /// Dark blue (low) to yellow (high), a viridis-like ramp.
 fn colour(t: f64) -> RGBColor {
@@ -35,8 +55,15 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
     let e = |e| ChartError::from_debug(&e);
     area.fill(&WHITE).map_err(e)?;
     let (nx, ny) = (map.columns.len().max(1), map.rows.len().max(1));
-    let finite: Vec<f64> =
-        map.cells.iter().flatten().flatten().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
+    let finite: Vec<f64> = map
+        .cells
+        .iter()
+        .flatten()
+        .filter_map(|c| match *c {
+            CellSummary::Mean(v) if v.is_finite() && v > 0.0 => Some(v),
+            _ => None,
+        })
+        .collect();
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min).ln();
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max).ln();
     let norm = |v: f64| if hi > lo { (v.ln() - lo) / (hi - lo) } else { 0.5 };
@@ -47,10 +74,10 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .y_label_area_size(60)
         .build_cartesian_2d(0f64..nx as f64, 0f64..ny as f64)
         .map_err(e)?;
-    let label = |values: &[f64], v: &f64| {
+    let label = |values: &[String], v: &f64| {
         let i = v.floor() as usize;
         if (v - v.floor() - 0.5).abs() < 1e-9 {
-            values.get(i).map(|x| fmt_tick(*x)).unwrap_or_default()
+            values.get(i).cloned().unwrap_or_default()
         } else {
             String::new()
         }
@@ -67,12 +94,19 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .draw()
         .map_err(e)?;
     for (r, row) in map.cells.iter().enumerate() {
-        let best = row.iter().enumerate().filter_map(|(c, v)| v.map(|v| (c, v))).min_by(|a, b| a.1.total_cmp(&b.1));
+        let mean = |c: &CellSummary| match *c {
+            CellSummary::Mean(v) if v.is_finite() => Some(v),
+            _ => None,
+        };
+        let best =
+            row.iter().enumerate().filter_map(|(c, v)| mean(v).map(|v| (c, v))).min_by(|a, b| a.1.total_cmp(&b.1));
         for (c, v) in row.iter().enumerate() {
             let (x, y) = (c as f64, r as f64);
-            let (fill, text) = match v {
-                Some(v) if v.is_finite() => (colour(norm(*v)), fmt_tick(*v)),
-                _ => (RGBColor(127, 29, 29), "diverged".to_owned()),
+            let (fill, text) = match *v {
+                CellSummary::Mean(v) if v.is_finite() => (colour(norm(v)), fmt_tick(v)),
+                CellSummary::Mean(_) | CellSummary::Diverged => (DIVERGED_FILL, "diverged".to_owned()),
+                CellSummary::Stalled => (STALLED_FILL, "stalled".to_owned()),
+                CellSummary::Missing => (MISSING_FILL, "…".to_owned()),
             };
             chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())]).map_err(e)?;
             if best.is_some_and(|b| b.0 == c) {
@@ -80,7 +114,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
                     .draw_series([Rectangle::new([(x + 0.04, y + 0.06), (x + 0.96, y + 0.94)], WHITE.stroke_width(3))])
                     .map_err(e)?;
             }
-            let ink = if v.is_some_and(|v| norm(v) > 0.6) { BLACK } else { WHITE };
+            let ink = if mean(v).is_some_and(|v| norm(v) > 0.6) || *v == CellSummary::Missing { BLACK } else { WHITE };
             chart
                 .draw_series([Text::new(
                     text,
@@ -102,19 +136,20 @@ mod tests {
 
     #[test]
     fn cells_are_labelled_and_divergence_shown() {
+        use CellSummary::{Diverged, Mean, Stalled};
         let map = Heatmap {
             title: "final training loss".into(),
-            columns: vec![0.01, 0.1, 1.0],
+            columns: vec!["0.01".into(), "0.1".into(), "1".into()],
             column_label: "η".into(),
-            rows: vec![16.0, 256.0],
+            rows: vec!["16".into(), "256".into()],
             row_label: "B".into(),
-            cells: vec![vec![Some(0.5), Some(0.1), None], vec![Some(1.2), Some(0.3), Some(0.2)]],
+            cells: vec![vec![Mean(0.5), Mean(0.1), Diverged], vec![Mean(1.2), Stalled, Mean(0.2)]],
         };
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
             draw_heatmap(&area, &map).unwrap();
         }
-        assert!(svg.contains("diverged") && svg.contains("0.1") && svg.contains("256"));
+        assert!(svg.contains("diverged") && svg.contains("stalled") && svg.contains("0.1") && svg.contains("256"));
     }
 }

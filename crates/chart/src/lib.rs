@@ -1,13 +1,15 @@
 //! BatchLab's charts, generic over plotters' drawing backend.
 //!
-//! [`line`] draws one [`LineChart`] description; [`run`] turns a run's points into the loss,
-//! accuracy and learning-rate charts. The browser draws them on a canvas, the CLI and the tests to
+//! [`line`] draws one [`LineChart`] description; [`run`] turns a run's [`Trace`] (its points, bounded
+//! in number) into the loss, accuracy and learning-rate charts. The browser draws them on a canvas, the CLI and the tests to
 //! SVG — the same code, so what the tests check is what a person sees.
 
 pub mod heatmap;
 pub mod line;
 pub mod run;
+pub mod trace;
 
 pub use heatmap::{draw_heatmap, Heatmap};
 pub use line::{draw, fmt_tick, ChartError, LineChart, Marker, Series};
 pub use run::{Curves, XAxis};
+pub use trace::Trace;

@@ -19,6 +19,14 @@ pub struct Series {
     pub fill: bool,
 }
 
+/// Vertical bars from `lo` to `hi` at `x`, one per `(x, lo, hi)`: the spread of points merged into
+/// one (see [`crate::Trace`]), drawn under the lines so a merged spike stays visible.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bars {
+    pub color: RGBColor,
+    pub bars: Vec<(f64, f64, f64)>,
+}
+
 /// A vertical line at `x` with a label (for example where a run diverged).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Marker {
@@ -39,6 +47,7 @@ pub struct LineChart {
     /// Fixed y range; by default the finite data's, padded.
     pub y_range: Option<(f64, f64)>,
     pub series: Vec<Series>,
+    pub bars: Vec<Bars>,
     pub markers: Vec<Marker>,
 }
 
@@ -179,9 +188,15 @@ where
         ctx.draw_series([Text::new(format!(" {}", m.label), (m.x, y1), (FONT, 13).into_font().color(&m.color))])
             .map_err(err)?;
     }
+    // A non-finite or out-of-range value is pinned to the top edge, never dropped.
+    let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
+    for b in &chart.bars {
+        let style = b.color.mix(0.35).stroke_width(1);
+        ctx.draw_series(b.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, pin(lo)), (x, pin(hi))], style)))
+            .map_err(err)?;
+    }
     for s in &chart.series {
-        // A non-finite or out-of-range value is pinned to the top edge, never dropped.
-        let pinned = |&(x, y): &(f64, f64)| (x, if y.is_finite() { y.clamp(y0, y1) } else { y1 });
+        let pinned = |&(x, y): &(f64, f64)| (x, pin(y));
         if s.fill {
             let shade = s.color.mix(0.15);
             ctx.draw_series(AreaSeries::new(s.points.iter().map(pinned), y0, shade)).map_err(err)?;

@@ -1,10 +1,13 @@
 //! The charts of one or more runs: losses (with the divergence marker), validation accuracy, and the
 //! learning-rate schedule drawn under the loss.
 
+use batchlab_trainer::outcome::Divergence;
+use batchlab_trainer::schedule::Schedule;
 use batchlab_trainer::Point;
 use plotters::style::RGBColor;
 
-use crate::line::{LineChart, Marker, Series};
+use crate::line::{Bars, LineChart, Marker, Series};
+use crate::trace::{Bucket, Span, Trace};
 
 pub const TRAIN_COLOR: RGBColor = RGBColor(37, 99, 235);
 pub const VAL_COLOR: RGBColor = RGBColor(234, 88, 12);
@@ -40,36 +43,41 @@ impl XAxis {
 /// One run's curves and how to show them.
 #[derive(Clone, Copy, Debug)]
 pub struct Curves<'a> {
-    pub points: &'a [Point],
-    /// The step at which the run diverged, if it did.
-    pub diverged_at: Option<usize>,
+    pub trace: &'a Trace,
+    /// Where the run diverged, if it did.
+    pub divergence: Option<&'a Divergence>,
     pub x_axis: XAxis,
     pub log_y: bool,
     /// Extent of the x-axis: the whole planned run, so the curve grows into a fixed frame.
     pub x_max: f64,
-    pub steps_per_epoch: usize,
     /// Classes of the data set, for the chance-level line of the accuracy chart.
     pub classes: usize,
 }
 
 impl Curves<'_> {
-    fn series(&self, label: &str, color: RGBColor, y: impl Fn(&Point) -> f64) -> Series {
-        Series {
-            label: label.to_owned(),
-            color,
-            points: self.points.iter().map(|p| (self.x_axis.of(p), y(p))).collect(),
-            fill: false,
-        }
+    /// The line through each bucket's last value, and bars over the buckets that merged several.
+    fn series(&self, label: &str, color: RGBColor, y: impl Fn(&Bucket) -> (f64, Span)) -> (Series, Bars) {
+        let buckets = self.trace.buckets();
+        let points = buckets.iter().map(|b| (self.x_axis.of(&b.last), y(b).0)).collect();
+        let bars = buckets
+            .iter()
+            .filter(|b| b.count > 1)
+            .map(|b| {
+                let span = y(b).1;
+                (self.x_axis.of(&b.last), span.min, span.max)
+            })
+            .collect();
+        (Series { label: label.to_owned(), color, points, fill: false }, Bars { color, bars })
     }
 
     fn markers(&self) -> Vec<Marker> {
-        self.diverged_at
-            .map(|step| {
+        self.divergence
+            .map(|d| {
                 let x = match self.x_axis {
-                    XAxis::Steps => step as f64,
-                    XAxis::Epochs => step as f64 / self.steps_per_epoch.max(1) as f64,
+                    XAxis::Steps => d.step as f64,
+                    XAxis::Epochs => d.epoch,
                 };
-                Marker { x, label: format!("diverged at step {step}"), color: DIVERGED_COLOR }
+                Marker { x, label: format!("diverged at step {}", d.step), color: DIVERGED_COLOR }
             })
             .into_iter()
             .collect()
@@ -77,30 +85,32 @@ impl Curves<'_> {
 
     /// Training and validation loss.
     pub fn loss_chart(&self) -> LineChart {
+        let (train, train_bars) =
+            self.series("training loss (minibatch mean)", TRAIN_COLOR, |b| (b.last.train_loss, b.train_loss));
+        let (val, val_bars) = self.series("validation loss", VAL_COLOR, |b| (b.last.val_loss, b.val_loss));
         LineChart {
-            title: String::new(),
             x_label: self.x_axis.label().to_owned(),
             y_label: "loss".to_owned(),
             log_y: self.log_y,
             x_range: Some((0.0, self.x_max)),
-            y_range: None,
-            series: vec![
-                self.series("training loss (minibatch mean)", TRAIN_COLOR, |p| p.train_loss),
-                self.series("validation loss", VAL_COLOR, |p| p.val_loss),
-            ],
+            series: vec![train, val],
+            bars: vec![train_bars, val_bars],
             markers: self.markers(),
+            ..LineChart::default()
         }
     }
 
     /// Validation accuracy on a fixed 0–1 scale.
     pub fn accuracy_chart(&self) -> LineChart {
+        let (acc, acc_bars) = self.series("validation accuracy", ACC_COLOR, |b| (b.last.val_acc, b.val_acc));
         LineChart {
             x_label: self.x_axis.label().to_owned(),
             y_label: "validation accuracy".to_owned(),
             x_range: Some((0.0, self.x_max)),
             y_range: Some((0.0, 1.0)),
+            bars: vec![acc_bars],
             series: vec![
-                self.series("validation accuracy", ACC_COLOR, |p| p.val_acc),
+                acc,
                 Series {
                     label: format!("chance ({:.0} %)", 100.0 / self.classes.max(1) as f64),
                     color: CHANCE_COLOR,
@@ -116,21 +126,23 @@ impl Curves<'_> {
         }
     }
 
-    /// The learning rate η over the whole planned run, from the schedule (not from the points), so
-    /// it is visible before training starts. `lr_at_step` is the run's schedule.
-    pub fn lr_chart(&self, total_steps: usize, lr_at_step: impl Fn(usize) -> f64) -> LineChart {
+    /// The learning rate η over the whole planned run, from the run's schedule (not from the points),
+    /// so it is visible before training starts.
+    pub fn lr_chart(&self, schedule: &Schedule) -> LineChart {
+        let total_steps = schedule.total_steps;
         let samples = 200.min(total_steps.max(1));
         let points = (0..=samples)
             .map(|i| {
-                let step = (i * total_steps / samples).min(total_steps.saturating_sub(1));
+                let at = i * total_steps / samples;
                 let x = match self.x_axis {
-                    XAxis::Steps => (i * total_steps / samples) as f64,
-                    XAxis::Epochs => (i * total_steps / samples) as f64 / self.steps_per_epoch.max(1) as f64,
+                    XAxis::Steps => at as f64,
+                    XAxis::Epochs => schedule.epoch(at),
                 };
-                (x, lr_at_step(step))
+                (x, schedule.lr(at.min(total_steps.saturating_sub(1))))
             })
             .collect();
-        let peak = (0..total_steps.max(1)).step_by((total_steps / 400).max(1)).map(&lr_at_step).fold(0.0, f64::max);
+        let peak =
+            (0..total_steps.max(1)).step_by((total_steps / 400).max(1)).map(|s| schedule.lr(s)).fold(0.0, f64::max);
         LineChart {
             x_label: self.x_axis.label().to_owned(),
             y_label: "learning rate η".to_owned(),
@@ -149,28 +161,42 @@ mod tests {
     use plotters::prelude::*;
 
     #[test]
-    fn divergence_marker_lands_on_the_step() {
-        let points: Vec<Point> = (0..=4)
-            .map(|s| Point {
-                step: s,
-                epoch: s as f64 / 2.0,
-                examples: 0,
-                lr: 10.0,
-                train_loss: if s == 4 { f64::NAN } else { 2.0 + s as f64 },
-                val_loss: 2.0,
-                val_acc: 0.1,
-                sharpness: None,
-                noise_scale: None,
-                grad_norm: None,
-            })
-            .collect();
+    fn divergence_marker_lands_on_the_step_even_when_the_batch_grows() {
+        use batchlab_trainer::outcome::DivergenceRule;
+        use batchlab_trainer::RunConfig;
+        let mut config = RunConfig::default();
+        assert_eq!(config.set_all([("bs", "16"), ("bs_growth", "1x4"), ("epochs", "5")]), []);
+        let schedule = config.schedule();
+        // 90 steps at B = 16, then 23 at B = 64: step 113 is two epochs in, not 113/90.
+        let divergence = Divergence {
+            step: 113,
+            epoch: schedule.epoch(113),
+            lr: 0.1,
+            initial_loss: 2.3,
+            rule: DivergenceRule::NotFinite,
+        };
+        assert_eq!(divergence.epoch, 2.0);
+        let points = (0..=4).map(|s| Point {
+            step: s * 34,
+            epoch: schedule.epoch(s * 34),
+            examples: 0,
+            batch_size: 16,
+            lr: 0.1,
+            train_loss: if s == 4 { f64::NAN } else { 2.0 + s as f64 },
+            val_loss: 2.0,
+            val_acc: 0.1,
+            sharpness: None,
+            noise_scale: None,
+            grad_norm: None,
+        });
+        let mut trace = Trace::default();
+        trace.extend(points);
         let curves = Curves {
-            points: &points,
-            diverged_at: Some(4),
+            trace: &trace,
+            divergence: Some(&divergence),
             x_axis: XAxis::Epochs,
             log_y: true,
-            x_max: 10.0,
-            steps_per_epoch: 2,
+            x_max: 5.0,
             classes: 10,
         };
         let chart = curves.loss_chart();
@@ -180,8 +206,9 @@ mod tests {
             let area = SVGBackend::with_string(&mut svg, (600, 300)).into_drawing_area();
             crate::draw(&area, &chart).unwrap();
         }
-        assert!(svg.contains("diverged at step 4"));
-        let lr = curves.lr_chart(20, |_| 10.0);
-        assert_eq!(lr.y_range, Some((0.0, 11.0)));
+        assert!(svg.contains("diverged at step 113"));
+        let lr = curves.lr_chart(&schedule);
+        assert_eq!(lr.y_range, Some((0.0, 0.1 * 1.1)));
+        assert_eq!(lr.series[0].points.last().map(|p| p.0), Some(5.0), "the η strip spans the epochs, growth included");
     }
 }

@@ -1,49 +1,54 @@
-//! `batchlab lr-find`.
+//! `batchlab lr-find`: the LR range test, which is a run with the ramp schedule — by default η rises
+//! from 1e-4 to 10 over 300 steps; `--lr`, `--end-lr` and `--steps` change that, with the same limits
+//! as everywhere else.
 
 use std::path::PathBuf;
 
 use batchlab_chart::{LineChart, Series};
-use batchlab_trainer::lr_find::lr_range_test;
+use batchlab_trainer::lr_find::LrFindPoint;
+use batchlab_trainer::RunConfig;
 use clap::Args;
-use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
 use crate::settings::Settings;
+
+/// The range test's ramp unless the command line says otherwise.
+const RAMP: [(&str, &str); 4] = [("schedule", "ramp"), ("lr", "1e-4"), ("end_lr", "10"), ("steps", "300")];
 
 #[derive(Args)]
 pub struct LrFindArgs {
     #[command(flatten)]
     settings: Settings,
-    #[arg(long = "min-lr", default_value_t = 1e-4)]
-    min_lr: f64,
-    #[arg(long = "max-lr", default_value_t = 10.0)]
-    max_lr: f64,
-    /// Length of the ramp in updates
-    #[arg(long = "ramp-steps", default_value_t = 300)]
-    ramp_steps: usize,
     /// Draw loss against log10 η to this SVG file
     #[arg(long)]
     svg: Option<PathBuf>,
 }
 
 pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
-    if !(args.min_lr > 0.0 && args.max_lr > args.min_lr && args.max_lr.is_finite()) {
-        return Err(format!("need 0 < --min-lr < --max-lr (got {} and {})", args.min_lr, args.max_lr));
+    let mut base = RunConfig::default();
+    let preset: Vec<(&str, &str)> = RAMP.into_iter().filter(|(k, _)| args.settings.get(k).is_none()).collect();
+    if let Some(e) = base.set_all(preset).first() {
+        return Err(e.to_string());
     }
-    if !(2..=1_000_000).contains(&args.ramp_steps) {
-        return Err(format!("--ramp-steps must be between 2 and 1000000 (got {})", args.ramp_steps));
-    }
-    let config = args.settings.config()?;
-    let r = lr_range_test(&config, args.min_lr, args.max_lr, args.ramp_steps).map_err(|e| e.to_string())?;
+    let config = args.settings.apply_to(base)?;
+    let mut trainer = config.init().map_err(|e| e.to_string())?;
+    trainer.run(&mut ());
+    let test = trainer.range_test().ok_or("the LR range test needs --schedule ramp")?;
     println!("lr,loss,smoothed_loss");
-    for p in &r.points {
+    for p in test.points() {
         println!("{},{},{}", p.lr, p.loss, p.smoothed);
     }
-    eprintln!("suggested η: {:.4} (steepest descent), {:.4} (minimum / 10)", r.steepest_lr, r.min_over_10_lr);
+    let r = test.result();
+    eprintln!(
+        "suggested η: {:.4} (where the smoothed loss fell fastest); lowest loss at η = {:.4}{}",
+        r.suggested_lr,
+        r.min_loss_lr,
+        r.broke_at_lr.map(|b| format!("; the loss broke away at η = {b:.4}")).unwrap_or_default()
+    );
     if let Some(path) = &args.svg {
-        let series = |label: &str, color, y: fn(&batchlab_trainer::lr_find::LrFindPoint) -> f64| Series {
+        let series = |label: &str, color, y: fn(&LrFindPoint) -> f64| Series {
             label: label.to_owned(),
             color,
-            points: r.points.iter().map(|p| (p.lr.log10(), y(p))).collect(),
+            points: test.points().iter().map(|p| (p.lr.log10(), y(p))).collect(),
             fill: false,
         };
         let chart = LineChart {
@@ -56,9 +61,7 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
             ],
             ..LineChart::default()
         };
-        let area = SVGBackend::new(path, (800, 420)).into_drawing_area();
-        batchlab_chart::draw(&area, &chart).map_err(|e| e.to_string())?;
-        area.present().map_err(|e| format!("writing {}: {e:?}", path.display()))?;
+        crate::write_svg(path, (800, 420), |area| batchlab_chart::draw(area, &chart))?;
     }
     Ok(())
 }

@@ -3,10 +3,12 @@
 //! ```text
 //! batchlab run --dataset digits --bs 32 --lr 0.1 --epochs 20 --out runs/a --svg runs/a/loss.svg
 //! batchlab sweep --bs 16,64,256 --lr 0.01,0.1,1 --seeds 1,2,3 --out runs/sweep --svg runs/sweep/heatmap.svg
-//! batchlab lr-find --bs 32 --min-lr 1e-4 --max-lr 10 --steps 300
+//! batchlab lr-find --bs 32 --lr 1e-4 --end-lr 10 --steps 300
+//! batchlab settings   # the settings table, as Markdown
 //! ```
 
 mod lr_find;
+mod merge;
 mod run;
 mod settings;
 mod sweep;
@@ -30,10 +32,15 @@ struct Cli {
 enum Command {
     /// Train one run; write metrics.csv and summary.json; print the summary as JSON.
     Run(run::RunArgs),
-    /// Train a grid of batch sizes × learning rates × seeds; print the best η per batch size.
+    /// Train a grid of batch sizes × learning rates × seeds (or one shard of it); print the best η
+    /// per batch size.
     Sweep(sweep::SweepArgs),
+    /// Join the shards of one sweep (folders written by `sweep --shard i/n --out DIR`).
+    Merge(merge::MergeArgs),
     /// LR range test: ramp η exponentially, print the loss curve as CSV and a suggested η.
     LrFind(lr_find::LrFindArgs),
+    /// Print every run setting (key, values, default, meaning) as a Markdown table.
+    Settings,
 }
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
@@ -42,12 +49,66 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
     std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
+/// Writes a sweep's (or shard's) `sweep.csv` and `sweep.json`, draws its heatmap, and prints the best
+/// η per batch size.
+fn report_sweep(
+    grid: &batchlab_trainer::sweep::Grid,
+    shard: batchlab_trainer::sweep::Shard,
+    rows: &[batchlab_trainer::sweep::CellRow],
+    out: Option<&std::path::Path>,
+    svg: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use batchlab_trainer::sweep::{to_csv, Measure, SweepTable};
+    if let Some(dir) = out {
+        write(dir, "sweep.csv", &to_csv(rows).map_err(|e| e.to_string())?)?;
+        let file = sweep::SweepFile { grid: grid.clone(), shard };
+        write(
+            dir,
+            "sweep.json",
+            &serde_json::to_string_pretty(&file).map_err(|e| format!("encoding sweep.json: {e}"))?,
+        )?;
+    }
+    let table = SweepTable::new(rows, &grid.batch_sizes, &grid.lrs, grid.seeds.len(), Measure::FinalTrainLoss);
+    if let Some(path) = svg {
+        let map = batchlab_chart::Heatmap::of(&table, "final training loss (mean over seeds; outlined: best η per B)");
+        let size = (120 + 90 * table.lrs.len() as u32, 110 + 50 * table.batch_sizes.len() as u32);
+        write_svg(path, size, |area| batchlab_chart::draw_heatmap(area, &map))?;
+    }
+    println!("batch_size,best_lr,mean_final_train_loss");
+    for (b, best) in table.best_lr() {
+        match best {
+            Some((lr, loss)) => println!("{b},{lr},{loss}"),
+            None => println!("{b},,"),
+        }
+    }
+    Ok(())
+}
+
+/// Draws into an SVG file of `size` pixels; a drawing or writing error is the command's error.
+fn write_svg(
+    path: &std::path::Path,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        &plotters::drawing::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
+    ) -> Result<(), batchlab_chart::ChartError>,
+) -> Result<(), String> {
+    use plotters::prelude::IntoDrawingArea;
+    let area = plotters::prelude::SVGBackend::new(path, size).into_drawing_area();
+    draw(&area).map_err(|e| e.to_string())?;
+    area.present().map_err(|e| format!("writing {}: {e:?}", path.display()))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
         Command::LrFind(args) => lr_find::lr_find(args),
+        Command::Settings => {
+            print!("{}", batchlab_trainer::settings::markdown_table());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,11 +4,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use batchlab_chart::{Curves, XAxis};
+use batchlab_chart::{Curves, Trace, XAxis};
 use batchlab_trainer::train::Recorder;
-use batchlab_trainer::{Outcome, RunConfig, Summary};
+use batchlab_trainer::{RunConfig, StabilityLimit, Summary};
 use clap::Args;
-use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use serde::Serialize;
 
 use crate::settings::Settings;
@@ -25,57 +24,67 @@ pub struct RunArgs {
     svg: Option<PathBuf>,
 }
 
-/// `summary.json`.
+/// `summary.json`: the outcome in words and figures.
 #[derive(Serialize)]
 struct SummaryJson<'a> {
     status: &'static str,
+    reason: Option<String>,
     diverged_at_step: Option<usize>,
-    reason: Option<&'a str>,
+    diverged_at_epoch: Option<f64>,
+    /// η of the step where the loss left its course.
+    diverged_at_lr: Option<f64>,
+    initial_train_loss: f64,
     final_train_loss: f64,
     final_val_loss: f64,
     final_val_acc: f64,
     steps: usize,
     examples: u64,
+    /// For a run that diverged or stalled: λ_max at the initial weights and the η it allows.
+    stability_limit: Option<StabilityLimit>,
+    /// For a ramp (LR range test) run: the suggested η.
+    suggested_lr: Option<f64>,
     wall_secs: f64,
     digest: &'a str,
 }
 
-fn summary_json(s: &Summary, wall_secs: f64) -> String {
-    let (diverged_at_step, reason) = match &s.outcome {
-        Outcome::Diverged { step, reason } => (Some(*step), Some(reason.as_str())),
-        Outcome::Stalled { reason } => (None, Some(reason.as_str())),
-        Outcome::Finished => (None, None),
-    };
+fn summary_json(s: &Summary, stability_limit: Option<StabilityLimit>, wall_secs: f64) -> Result<String, String> {
+    let d = s.outcome.divergence();
     let json = SummaryJson {
         status: s.outcome.status(),
-        diverged_at_step,
-        reason,
+        reason: s.outcome.reason(),
+        diverged_at_step: d.map(|d| d.step),
+        diverged_at_epoch: d.map(|d| d.epoch),
+        diverged_at_lr: d.map(|d| d.lr),
+        initial_train_loss: s.initial_train_loss,
         final_train_loss: s.final_train_loss,
         final_val_loss: s.final_val_loss,
         final_val_acc: s.final_val_acc,
         steps: s.steps,
         examples: s.examples,
+        stability_limit,
+        suggested_lr: s.range_test.map(|r| r.suggested_lr),
         wall_secs,
         digest: &s.digest,
     };
-    serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(&json).map_err(|e| format!("encoding summary.json: {e}"))
 }
 
 fn cell(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn metrics_csv(rec: &Recorder, batch_size: usize) -> String {
+fn metrics_csv(rec: &Recorder) -> String {
     let mut csv =
         String::from("step,epoch,examples,lr,batch_size,train_loss,val_loss,val_acc,sharpness,noise_scale,grad_norm\n");
     for p in &rec.points {
         let _ = writeln!(
             csv,
-            "{},{},{},{},{batch_size},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             p.step,
             p.epoch,
             p.examples,
             p.lr,
+            p.batch_size,
             p.train_loss,
             p.val_loss,
             p.val_acc,
@@ -89,36 +98,32 @@ fn metrics_csv(rec: &Recorder, batch_size: usize) -> String {
 
 fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), String> {
     let schedule = config.schedule();
-    let diverged_at = rec.summary.as_ref().and_then(|s| match s.outcome {
-        Outcome::Diverged { step, .. } => Some(step),
-        _ => None,
-    });
+    let mut trace = Trace::default();
+    trace.extend(rec.points.iter().cloned());
     let curves = Curves {
-        points: &rec.points,
-        diverged_at,
+        trace: &trace,
+        divergence: rec.summary.as_ref().and_then(|s| s.outcome.divergence()),
         x_axis: XAxis::Steps,
         log_y: true,
         x_max: schedule.total_steps as f64,
-        steps_per_epoch: schedule.steps_per_epoch,
         classes: config.dataset.classes(),
     };
-    let area = SVGBackend::new(path, (800, 420)).into_drawing_area();
-    batchlab_chart::draw(&area, &curves.loss_chart()).map_err(|e| e.to_string())?;
-    area.present().map_err(|e| format!("writing {}: {e:?}", path.display()))
+    crate::write_svg(path, (800, 420), |area| batchlab_chart::draw(area, &curves.loss_chart()))
 }
 
 pub fn run(args: &RunArgs) -> Result<(), String> {
     let config = args.settings.config()?;
     let mut trainer = config.init().map_err(|e| e.to_string())?;
-    let batch_size = trainer.batch_size();
     let mut rec = Recorder::default();
     let t0 = Instant::now();
-    trainer.run(&mut rec);
+    // The CLI is a host like the page's worker: automatic diagnostics get their share of its time.
+    trainer.advance(&mut rec, &mut || t0.elapsed().as_secs_f64(), f64::INFINITY);
     let wall_secs = t0.elapsed().as_secs_f64();
     let summary = rec.summary.as_ref().ok_or("the run did not finish")?;
-    let json = summary_json(summary, wall_secs);
+    let limit = if summary.outcome.reason().is_some() { trainer.stability_limit() } else { None };
+    let json = summary_json(summary, limit, wall_secs)?;
     if let Some(dir) = &args.out {
-        crate::write(dir, "metrics.csv", &metrics_csv(&rec, batch_size))?;
+        crate::write(dir, "metrics.csv", &metrics_csv(&rec))?;
         crate::write(dir, "summary.json", &json)?;
     }
     if let Some(path) = &args.svg {

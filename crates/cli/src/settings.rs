@@ -1,147 +1,90 @@
-//! The run settings as flags, with the same names and values as the app's URL query
-//! (`--bs 64` ⇔ `?bs=64`), applied through `RunConfig::set`.
+//! The run settings as flags, built from the trainer's settings table: one flag per key, the same word
+//! as in a link (`--bs-growth 10x3` ⇔ `?bs_growth=10x3`), the same limits, applied by
+//! `RunConfig::set_all`.
 
-use batchlab_trainer::config::PARAM_KEYS;
-use batchlab_trainer::RunConfig;
-use clap::Args;
+use batchlab_trainer::settings::{setting, SETTINGS};
+use batchlab_trainer::{ConfigError, RunConfig};
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 
-#[derive(Args, Clone, Default)]
+/// The settings given on the command line, as `key=value` pairs.
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
-    /// digits, moons, circles, spiral, xor or blobs
-    #[arg(long)]
-    pub dataset: Option<String>,
-    /// Points in a toy data set (train + validation)
-    #[arg(long)]
-    pub n: Option<String>,
-    /// Noise level of a toy data set
-    #[arg(long)]
-    pub noise: Option<String>,
-    /// linear or mlp
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Hidden widths, e.g. 128 or 64,32 (none: linear)
-    #[arg(long)]
-    pub hidden: Option<String>,
-    /// relu or tanh
-    #[arg(long)]
-    pub activation: Option<String>,
-    /// xent or mse
-    #[arg(long)]
-    pub loss: Option<String>,
-    /// sgd, momentum, nesterov, adam or adamw
-    #[arg(long)]
-    pub optimizer: Option<String>,
-    /// Momentum β, or Adam's β₁
-    #[arg(long)]
-    pub momentum: Option<String>,
-    /// Adam's β₂
-    #[arg(long)]
-    pub beta2: Option<String>,
-    /// L2 penalty (decoupled for adamw)
-    #[arg(long = "weight-decay")]
-    pub weight_decay: Option<String>,
-    /// Clip the gradient norm to this value
-    #[arg(long)]
-    pub clip: Option<String>,
-    /// Learning rate η (sweep: a comma-separated list)
-    #[arg(long)]
-    pub lr: Option<String>,
-    /// Batch size or `full` (sweep: a comma-separated list)
-    #[arg(long)]
-    pub bs: Option<String>,
-    /// constant, step, exp, cosine or ramp
-    #[arg(long)]
-    pub schedule: Option<String>,
-    /// Step schedule: decay every this many epochs
-    #[arg(long = "step-every")]
-    pub step_every: Option<String>,
-    /// Step/exp schedule: decay factor
-    #[arg(long)]
-    pub gamma: Option<String>,
-    /// Ramp schedule: final learning rate
-    #[arg(long = "end-lr")]
-    pub end_lr: Option<String>,
-    /// Linear warm-up, in epochs
-    #[arg(long = "warmup-epochs")]
-    pub warmup: Option<String>,
-    #[arg(long)]
-    pub epochs: Option<String>,
-    #[arg(long)]
-    pub seed: Option<String>,
-    /// Grow the batch: EPOCHSxFACTOR, e.g. 10x3 (×3 every 10 epochs)
-    #[arg(long = "bs-growth")]
-    pub bs_growth: Option<String>,
-    /// Train this many steps instead of whole epochs
-    #[arg(long)]
-    pub steps: Option<String>,
-    /// Validate every N steps (default: about ten times an epoch)
-    #[arg(long = "eval-every")]
-    pub eval_every: Option<String>,
-    /// Estimate the sharpness λ_max every N steps
-    #[arg(long = "sharpness-every")]
-    pub sharpness_every: Option<String>,
-    /// Estimate the gradient noise scale every N steps
-    #[arg(long = "noise-scale-every")]
-    pub noise_scale_every: Option<String>,
+    pub given: Vec<(&'static str, String)>,
+}
+
+impl FromArgMatches for Settings {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let given =
+            SETTINGS.iter().filter_map(|s| matches.get_one::<String>(s.key).map(|v| (s.key, v.clone()))).collect();
+        Ok(Self { given })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for Settings {
+    fn augment_args(cmd: Command) -> Command {
+        cmd.args(SETTINGS.iter().map(|s| {
+            let unit = if s.unit.is_empty() { String::new() } else { format!(" ({})", s.unit) };
+            Arg::new(s.key)
+                .long(s.flag())
+                .value_name("VALUE")
+                .help(format!("{} Values: {}{unit}. Default: {}.", s.help, s.domain.describe(), s.default))
+                .help_heading("Run settings (the same words as the page's links)")
+        }))
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
 }
 
 impl Settings {
-    /// The config these flags describe; the first refused flag is the error.
-    pub fn config(&self) -> Result<RunConfig, String> {
-        let s = self;
-        let given = [
-            ("dataset", &s.dataset),
-            ("n", &s.n),
-            ("noise", &s.noise),
-            ("model", &s.model),
-            ("hidden", &s.hidden),
-            ("activation", &s.activation),
-            ("loss", &s.loss),
-            ("optimizer", &s.optimizer),
-            ("momentum", &s.momentum),
-            ("beta2", &s.beta2),
-            ("weight_decay", &s.weight_decay),
-            ("clip", &s.clip),
-            ("lr", &s.lr),
-            ("bs", &s.bs),
-            ("schedule", &s.schedule),
-            ("step_every", &s.step_every),
-            ("gamma", &s.gamma),
-            ("end_lr", &s.end_lr),
-            ("warmup", &s.warmup),
-            ("epochs", &s.epochs),
-            ("seed", &s.seed),
-            ("bs_growth", &s.bs_growth),
-            ("steps", &s.steps),
-            ("eval_every", &s.eval_every),
-            ("sharpness_every", &s.sharpness_every),
-            ("noise_scale_every", &s.noise_scale_every),
-        ];
-        debug_assert_eq!(given.len(), PARAM_KEYS.len(), "every config key has a flag");
-        let mut config = RunConfig::default();
-        let errors = config.set_all(given.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
-        match errors.first() {
-            None => Ok(config),
-            Some(e) => Err(format!("{e}{}", flag_hint(e))),
+    /// The value given for `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.given.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// These settings without `keys` (a sweep takes its lists of batch sizes and rates apart).
+    pub fn without(&self, keys: &[&str]) -> Self {
+        Self { given: self.given.iter().filter(|(k, _)| !keys.contains(k)).cloned().collect() }
+    }
+
+    /// `base` with these settings applied; every refusal is reported, with its flag.
+    pub fn apply_to(&self, mut base: RunConfig) -> Result<RunConfig, String> {
+        let errors = base.set_all(self.given.iter().map(|(k, v)| (*k, v.as_str())));
+        if errors.is_empty() {
+            Ok(base)
+        } else {
+            Err(errors.iter().map(with_flag).collect::<Vec<_>>().join("; "))
         }
     }
-}
 
-fn flag_hint(e: &batchlab_trainer::ConfigError) -> String {
-    match e {
-        batchlab_trainer::ConfigError::BadValue { key, .. } => format!(" (flag --{})", key.replace('_', "-")),
-        batchlab_trainer::ConfigError::UnknownKey(_) => String::new(),
+    /// The config these flags describe, from the table's defaults.
+    pub fn config(&self) -> Result<RunConfig, String> {
+        self.apply_to(RunConfig::default())
     }
 }
 
-/// Splits a comma-separated flag value and applies each item to `key` of a default config, to check
-/// and parse it exactly as a single value would be.
-pub fn list<T>(key: &str, values: &str, read: impl Fn(&RunConfig) -> T) -> Result<Vec<T>, String> {
+/// A refusal with the flag it concerns, for people at a terminal.
+fn with_flag(e: &ConfigError) -> String {
+    match e.key().and_then(setting) {
+        Some(s) => format!("{e} (--{})", s.flag()),
+        None => e.to_string(),
+    }
+}
+
+/// Splits a comma-separated flag value and applies each item to `key` of `base`, to check and parse
+/// it exactly as a single value would be.
+pub fn list<T>(base: &RunConfig, key: &str, values: &str, read: impl Fn(&RunConfig) -> T) -> Result<Vec<T>, String> {
     values
         .split(',')
         .map(|v| {
-            let mut c = RunConfig::default();
-            c.set(key, v).map(|()| read(&c)).map_err(|e| e.to_string())
+            let mut c = base.clone();
+            c.set(key, v).map(|()| read(&c)).map_err(|e| with_flag(&e))
         })
         .collect()
 }

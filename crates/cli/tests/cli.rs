@@ -19,7 +19,7 @@ fn run_writes_metrics_summary_and_svg() {
         "--bs",
         "full",
         "--lr",
-        "0.5",
+        "0.1",
         "--out",
         dir.to_str().unwrap(),
         "--svg",
@@ -93,12 +93,15 @@ fn sweep_writes_the_grid_and_prints_the_best_lr_per_batch_size() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target"));
+    assert_eq!(
+        lines.next(),
+        Some("bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest")
+    );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2 * 3 * 2);
     assert!(rows.iter().filter(|r| r.contains(",1000,")).all(|r| r.contains(",diverged,")));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let best: Vec<&str> = stdout.lines().skip(1).map(|l| l.split(',').take(2).collect::<Vec<_>>()[0]).collect();
+    let best: Vec<&str> = stdout.lines().skip(1).map(|l| l.split(',').next().unwrap_or_default()).collect();
     assert_eq!(best, ["16", "64"], "{stdout}");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("diverged"));
     std::fs::remove_dir_all(dir).ok();
@@ -106,12 +109,126 @@ fn sweep_writes_the_grid_and_prints_the_best_lr_per_batch_size() {
 
 #[test]
 fn lr_find_prints_the_curve_and_a_suggestion() {
-    let out = batchlab(&["lr-find", "--bs", "32", "--ramp-steps", "200"]);
+    let out = batchlab(&["lr-find", "--bs", "32", "--steps", "200"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("lr,loss,smoothed_loss\n"));
     assert!(stdout.lines().count() > 50);
     assert!(String::from_utf8_lossy(&out.stderr).contains("suggested η"));
-    let bad = batchlab(&["lr-find", "--min-lr", "1", "--max-lr", "0.1"]);
-    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--min-lr"));
+    let bad = batchlab(&["lr-find", "--end-lr", "1e9"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--end-lr"));
+}
+
+/// The extreme cases of the "one source of truth" issue, each labelled by what its losses did.
+#[test]
+fn extreme_runs_get_honest_outcomes() {
+    let summary = |args: &[&str]| -> serde_json::Value {
+        let out = batchlab(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // One step at η = 1000 on a deep, wide network: the loss explodes on the last (only) step.
+    let blow_up = summary(&[
+        "run",
+        "--dataset",
+        "moons",
+        "--n",
+        "20",
+        "--bs",
+        "full",
+        "--steps",
+        "1",
+        "--epochs",
+        "1",
+        "--lr",
+        "1e3",
+        "--hidden",
+        "256,256,256,256,256,256",
+    ]);
+    assert_eq!(blow_up["status"], "diverged", "{blow_up}");
+    assert_eq!(blow_up["diverged_at_step"], 1);
+    // At B = 1 a healthy run (its loss halves) is not called diverged by minibatch noise.
+    let healthy = summary(&["run", "--dataset", "moons", "--bs", "1", "--epochs", "2", "--lr", "0.03", "--seed", "7"]);
+    assert_eq!(healthy["status"], "finished", "{healthy}");
+    assert!(healthy["final_train_loss"].as_f64().unwrap() < 0.75 * healthy["initial_train_loss"].as_f64().unwrap());
+    // A short full-batch run whose loss climbs is diverged, though its window never fills.
+    let short = summary(&["run", "--bs", "1437", "--lr", "5", "--epochs", "10"]);
+    assert_eq!(short["status"], "diverged", "{short}");
+    assert!(short["diverged_at_step"].as_u64().unwrap() <= 10);
+    assert!(short["stability_limit"]["lr"].as_f64().unwrap() > 0.0, "{short}");
+}
+
+#[test]
+fn settings_are_refused_alike_everywhere() {
+    for args in [
+        &["run", "--bs", "4294967296"][..],
+        &["run", "--model", "linear", "--hidden", "64"],
+        &["run", "--optimizer", "sgd", "--momentum", "0.5"],
+        &["run", "--gamma", "0.5"],
+    ] {
+        let out = batchlab(args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--"), "{args:?}: the message names the flag: {err}");
+    }
+    // A step budget past a growing batch's epochs trains instead of panicking.
+    let out = batchlab(&["lr-find", "--bs", "8", "--bs-growth", "1x2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_settings_table_prints_every_key() {
+    let out = batchlab(&["settings"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for s in batchlab_trainer::settings::SETTINGS {
+        assert!(text.contains(&format!("`{}` / `--{}`", s.key, s.flag())), "{}", s.key);
+    }
+}
+
+/// A sweep split into shards and merged back equals the sweep run whole, bit for bit; shards of
+/// another grid are refused with a clear message.
+#[test]
+fn sharded_sweeps_merge_into_the_whole_sweep() {
+    let root = std::env::temp_dir().join(format!("batchlab-shards-{}", std::process::id()));
+    let dir = |name: &str| root.join(name).to_str().unwrap().to_owned();
+    let sweep = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "sweep",
+            "--dataset",
+            "moons",
+            "--epochs",
+            "3",
+            "--bs",
+            "8,full",
+            "--lr",
+            "0.1,0.3,1",
+            "--seeds",
+            "1,2",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let out = batchlab(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let whole_best = sweep(&[], &dir("whole"));
+    for i in 1..=3 {
+        sweep(&["--shard", &format!("{i}/3")], &dir(&format!("part{i}")));
+    }
+    let merged = batchlab(&["merge", &dir("part3"), &dir("part1"), &dir("part2"), "--out", &dir("merged")]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let read = |name: &str| std::fs::read(root.join(name).join("sweep.csv")).unwrap();
+    assert_eq!(read("merged"), read("whole"), "merged shards equal the whole sweep bit for bit");
+    assert_eq!(merged.stdout, whole_best, "and give the same best η per batch size");
+
+    sweep(&["--shard", "2/3", "--seed", "5"], &dir("other"));
+    let refused = batchlab(&["merge", &dir("part1"), &dir("other"), &dir("part3")]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("different grid"), "{err}");
+    let incomplete = batchlab(&["merge", &dir("part1"), &dir("part2")]);
+    assert!(String::from_utf8_lossy(&incomplete.stderr).contains("shard 3/3 is missing"));
+    std::fs::remove_dir_all(root).ok();
 }

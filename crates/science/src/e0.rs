@@ -2,10 +2,11 @@
 //! η < 2/λ_max, and past the edge the loss grows per step by (ηλ_max − 1)².
 
 use batchlab_chart::{LineChart, Marker, Series};
-use batchlab_trainer::config::{Activation, LossKind, OptimizerConfig};
 use batchlab_trainer::data::digits;
-use batchlab_trainer::model::Mlp;
+use batchlab_trainer::loss::LossKind;
+use batchlab_trainer::model::{Activation, Mlp};
 use batchlab_trainer::optim::Optimizer;
+use batchlab_trainer::RunConfig;
 use nalgebra::DMatrix;
 use plotters::style::RGBColor;
 use rand::SeedableRng;
@@ -29,7 +30,7 @@ pub fn gd_losses(lr: f64, steps: usize) -> Vec<f64> {
     let x = d.x_train.mapv(f64::from);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let mut net = Mlp::<f64>::new(64, &[], 10, Activation::Relu, &mut rng);
-    let mut opt = Optimizer::new(OptimizerConfig::default(), net.param_count());
+    let mut opt = Optimizer::new(RunConfig::default().optimizer, net.param_count());
     let mut ws = net.workspace(d.train_len());
     let mut grad = vec![0.0; net.param_count()];
     (0..=steps)

@@ -15,9 +15,7 @@ fn e0_the_trainer_reports_the_same_edge() {
     let lambda = e0::hessian_eigenvalues()[0];
     let run = |factor: f64| {
         let mut c = RunConfig::default();
-        for (k, v) in [("model", "linear"), ("loss", "mse"), ("bs", "full"), ("epochs", "300")] {
-            c.set(k, v).unwrap();
-        }
+        assert_eq!(c.set_all([("model", "linear"), ("loss", "mse"), ("bs", "full"), ("epochs", "300")]), []);
         c.lr = factor * 2.0 / lambda;
         let mut rec = Recorder::default();
         c.init().unwrap().run(&mut rec);
@@ -27,6 +25,12 @@ fn e0_the_trainer_reports_the_same_edge() {
     assert_eq!(calm.outcome.status(), "finished", "{:?}", calm.outcome);
     assert!(calm.final_train_loss < calm.initial_train_loss);
     assert_eq!(run(1.05).outcome.status(), "diverged");
+    // The trainer's own stability limit is the same edge: exact on a quadratic.
+    let mut c = RunConfig::default();
+    assert_eq!(c.set_all([("model", "linear"), ("loss", "mse"), ("bs", "full")]), []);
+    let limit = c.init().unwrap().stability_limit().unwrap();
+    let rel = (limit.lr - 2.0 / lambda).abs() / (2.0 / lambda);
+    assert!(rel < 1e-3, "limit η {} vs 2/λ_max {}", limit.lr, 2.0 / lambda);
 }
 
 /// science.md, "Live estimators": power iteration on Hessian-vector products against an exact
@@ -34,11 +38,9 @@ fn e0_the_trainer_reports_the_same_edge() {
 #[test]
 fn live_sharpness_matches_the_exact_eigenvalue_on_linear_mse() {
     let mut c = RunConfig::default();
-    for (k, v) in [("model", "linear"), ("loss", "mse"), ("bs", "full"), ("epochs", "3"), ("sharpness_every", "1")] {
-        c.set(k, v).unwrap();
-    }
+    let link = [("model", "linear"), ("loss", "mse"), ("bs", "full"), ("epochs", "3"), ("sharpness_every", "1")];
+    assert_eq!(c.set_all(link), []);
     c.lr = 0.05;
-    c.diagnostics.sharpness_batch = usize::MAX; // the whole training set, as in X̃ᵀX̃/n
     let mut rec = Recorder::default();
     c.init().unwrap().run(&mut rec);
     let exact = e0::hessian_eigenvalues()[0];

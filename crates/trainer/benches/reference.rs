@@ -3,7 +3,7 @@
 //! at B = 32, 128 and 512. Criterion reports the throughput in training samples per second.
 
 use batchlab_trainer::data::digits;
-use batchlab_trainer::{RunConfig, Trainer};
+use batchlab_trainer::{BatchSize, RunConfig, Trainer};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 
@@ -13,7 +13,8 @@ fn reference(c: &mut Criterion) {
     let mut group = c.benchmark_group("digits-mlp128-sgd");
     group.throughput(Throughput::Elements(n as u64)).measurement_time(Duration::from_secs(4)).sample_size(20);
     for batch_size in [32, 128, 512] {
-        let config = RunConfig { batch_size, epochs: 1_000_000, ..RunConfig::default() };
+        let config =
+            RunConfig { batch_size: BatchSize::Examples(batch_size), steps: Some(100_000_000), ..RunConfig::default() };
         let mut trainer = Trainer::new(config, data.clone());
         let steps_per_epoch = n.div_ceil(batch_size);
         group.bench_function(format!("B={batch_size}"), |b| {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::train::Trainer;
-use crate::RunConfig;
+use crate::{BatchSize, RunConfig};
 
 pub const WORKLOAD: &str = "digits-mlp128-sgd";
 pub const BATCH_SIZES: [usize; 3] = [32, 128, 512];
@@ -35,7 +35,8 @@ pub fn samples_per_sec(
 ) -> f64 {
     let n = data.train_len();
     let steps_per_epoch = n.div_ceil(batch_size);
-    let config = RunConfig { batch_size, epochs: 1_000_000, ..RunConfig::default() };
+    let config =
+        RunConfig { batch_size: BatchSize::Examples(batch_size), steps: Some(100_000_000), ..RunConfig::default() };
     let mut trainer = Trainer::new(config, data.clone());
     for _ in 0..steps_per_epoch {
         trainer.update();
@@ -65,7 +66,9 @@ pub fn reference(data: &Dataset, min_secs: f64, repeats: usize, clock: &mut impl
         .into_iter()
         .map(|batch_size| {
             let val_acc_20ep = (batch_size == 32).then(|| {
-                let mut t = Trainer::new(RunConfig { batch_size, epochs: 20, ..RunConfig::default() }, data.clone());
+                let config =
+                    RunConfig { batch_size: BatchSize::Examples(batch_size), epochs: 20, ..RunConfig::default() };
+                let mut t = Trainer::new(config, data.clone());
                 t.run(&mut ());
                 t.summary().map_or(f64::NAN, |s| s.final_val_acc)
             });

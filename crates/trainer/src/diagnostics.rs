@@ -1,5 +1,5 @@
-//! Live diagnostics: sharpness λ_max (power iteration on Hessian-vector products) and the gradient
-//! noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018, the two-batch-size estimator).
+//! Live diagnostics: sharpness λ_max (power iteration on exact Hessian-vector products) and the
+//! gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018, the two-batch-size estimator).
 
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
@@ -7,38 +7,56 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use crate::config::LossKind;
-use crate::model::{Mlp, Workspace};
+use crate::loss::LossKind;
+use crate::model::{Examples, HvpWorkspace, Mlp, Workspace};
 use crate::optim::norm;
 use crate::scalar::Scalar;
 
-/// Which diagnostics to compute, and how often (0 = never).
+/// How often a diagnostic is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DiagnosticsConfig {
-    pub sharpness_every: usize,
-    pub noise_scale_every: usize,
-    /// Rows of the fixed evaluation batch for sharpness (the first rows of the training set).
-    pub sharpness_batch: usize,
-    /// Power iterations per sharpness estimate (warm-started from the previous vector).
-    pub power_iters: usize,
-    /// The two batch sizes of the noise-scale estimator.
-    pub noise_small: usize,
-    pub noise_big: usize,
+pub enum Cadence {
+    Off,
+    /// At every this-many-th step, inside the step: the same points every time.
+    Every(usize),
+    /// Between steps, a unit of work at a time, in at most [`AUTO_SHARE`] of the host's time (see
+    /// `Trainer::advance`): as often as that allows, so the cost is bounded whatever the model.
+    Auto,
 }
 
-impl Default for DiagnosticsConfig {
-    fn default() -> Self {
-        Self {
-            sharpness_every: 0,
-            noise_scale_every: 0,
-            sharpness_batch: 512,
-            power_iters: 20,
-            noise_small: 32,
-            noise_big: 512,
-        }
+impl Cadence {
+    pub fn is_on(self) -> bool {
+        self != Cadence::Off
+    }
+
+    /// Whether a fixed cadence measures at `step`.
+    pub fn due(self, step: usize) -> bool {
+        matches!(self, Cadence::Every(k) if k > 0 && step % k == 0)
     }
 }
+
+/// Which diagnostics to compute, and how often.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosticsConfig {
+    pub sharpness: Cadence,
+    pub noise_scale: Cadence,
+    /// λ_max is the curvature of the loss on the first this-many training rows (all of them when the
+    /// set is smaller, as every built-in set is).
+    pub sharpness_rows: usize,
+}
+
+/// Power iterations per sharpness estimate at a fixed cadence (each warm-started from the previous
+/// vector).
+pub const POWER_ITERS: usize = 20;
+/// Automatic diagnostics take at most this share of the host's time.
+pub const AUTO_SHARE: f64 = 0.2;
+/// Automatic sharpness: iterations before the first estimate is shown, then between estimates.
+const AUTO_FIRST_ITERS: usize = 10;
+const AUTO_NEXT_ITERS: usize = 2;
+/// The two batch sizes of the live noise-scale estimator.
+pub const NOISE_SMALL: usize = 32;
+pub const NOISE_BIG: usize = 512;
+/// Rows per chunk of a Hessian-vector product (bounds its buffers whatever the set's size).
+const HVP_CHUNK: usize = 512;
 
 const SHARPNESS_STREAM: u64 = 4;
 const NOISE_STREAM: u64 = 5;
@@ -47,21 +65,20 @@ fn dot<F: Scalar>(a: &[F], b: &[F]) -> f64 {
     a.iter().zip(b).map(|(&x, &y)| x.wide() * y.wide()).sum()
 }
 
-/// λ_max of the loss Hessian on a fixed batch, by power iteration. Hessian-vector products are
-/// central differences of gradients, [∇L(θ + rv) − ∇L(θ − rv)] / 2r (exact for quadratics).
+/// λ_max of the loss Hessian on the first `rows` training rows, by power iteration on exact
+/// Hessian-vector products ([`Mlp::hvp`]); the vector is kept between estimates (warm start).
 pub struct Sharpness<F> {
-    x: Array2<F>,
-    y: Vec<usize>,
+    rows: usize,
     v: Vec<F>,
     hv: Vec<F>,
-    probe: Vec<F>,
-    g_minus: Vec<F>,
-    ws: Workspace<F>,
+    ws: HvpWorkspace<F>,
+    /// The shift of automatic iterations, once a negative dominant eigenvalue was met.
+    shift: f64,
 }
 
 impl<F: Scalar> Sharpness<F> {
-    /// Uses `x`, `y` as the fixed evaluation batch; the start vector comes from `seed`.
-    pub fn new(model: &Mlp<F>, x: ArrayView2<F>, y: &[usize], seed: u32) -> Self {
+    /// An estimator on the first `rows` rows; the start vector comes from `seed`.
+    pub fn new(model: &Mlp<F>, rows: usize, seed: u32) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(u64::from(seed));
         rng.set_stream(SHARPNESS_STREAM);
         let p = model.param_count();
@@ -70,41 +87,48 @@ impl<F: Scalar> Sharpness<F> {
         for x in &mut v {
             *x /= n;
         }
-        Self {
-            x: x.to_owned(),
-            y: y.to_vec(),
-            v,
-            hv: vec![F::zero(); p],
-            probe: vec![F::zero(); p],
-            g_minus: vec![F::zero(); p],
-            ws: model.workspace(y.len()),
-        }
+        Self { rows, v, hv: vec![F::zero(); p], ws: model.hvp_workspace(HVP_CHUNK.min(rows.max(1))), shift: 0.0 }
     }
 
-    /// H·v into `self.hv`.
-    fn hvp(&mut self, model: &Mlp<F>, loss: LossKind) {
-        let r = F::epsilon().wide().cbrt() * norm(&model.params).max(1.0);
-        let step = |sign: f64, probe: &mut Vec<F>, v: &[F]| {
-            for ((q, &p), &d) in probe.iter_mut().zip(&model.params).zip(v) {
-                *q = p + F::of(sign * r) * d;
-            }
-        };
-        step(1.0, &mut self.probe, &self.v);
-        model.loss_grad_with(&self.probe, self.x.view(), &self.y, loss, &mut self.ws, &mut self.hv);
-        step(-1.0, &mut self.probe, &self.v);
-        model.loss_grad_with(&self.probe, self.x.view(), &self.y, loss, &mut self.ws, &mut self.g_minus);
-        let inv = F::of(0.5 / r);
-        for (h, &m) in self.hv.iter_mut().zip(&self.g_minus) {
-            *h = (*h - m) * inv;
+    /// `iters` power iterations at `params` from the previous vector; returns the Rayleigh quotient
+    /// vᵀHv. When the dominant eigenvalue is negative (a saddle's), iterates H + sI with s = |λ| to
+    /// reach the largest algebraic one. NaN if the products are not finite.
+    pub fn estimate(&mut self, model: &Mlp<F>, params: &[F], train: Examples<F>, loss: LossKind, iters: usize) -> f64 {
+        let data = train.head(self.rows);
+        let mut lambda = self.iterate(model, params, data, loss, iters, 0.0);
+        if lambda < 0.0 {
+            lambda = self.iterate(model, params, data, loss, iters, -lambda);
         }
+        lambda
     }
 
-    /// `iters` power iterations from the previous vector; returns the Rayleigh quotient vᵀHv.
-    pub fn estimate(&mut self, model: &Mlp<F>, loss: LossKind, iters: usize) -> f64 {
-        let mut lambda = 0.0;
+    /// One power iteration (for automatic diagnostics); returns the Rayleigh quotient, with the
+    /// same shift rule as [`Sharpness::estimate`] applied across calls.
+    fn step_once(&mut self, model: &Mlp<F>, train: Examples<F>, loss: LossKind) -> f64 {
+        let lambda = self.iterate(model, &model.params, train.head(self.rows), loss, 1, self.shift);
+        if lambda < 0.0 && self.shift == 0.0 {
+            self.shift = -lambda;
+        }
+        lambda
+    }
+
+    fn iterate(
+        &mut self,
+        model: &Mlp<F>,
+        params: &[F],
+        data: Examples<F>,
+        loss: LossKind,
+        iters: usize,
+        shift: f64,
+    ) -> f64 {
+        let mut lambda = f64::NAN;
         for _ in 0..iters.max(1) {
-            self.hvp(model, loss);
+            model.hvp(params, data, loss, &self.v, &mut self.ws, &mut self.hv);
             lambda = dot(&self.v, &self.hv);
+            let s = F::of(shift);
+            for (h, &v) in self.hv.iter_mut().zip(&self.v) {
+                *h += s * v;
+            }
             let n = norm(&self.hv);
             if !(n.is_finite() && n > 0.0) {
                 return f64::NAN;
@@ -211,4 +235,89 @@ pub fn exact_noise_scale<F: Scalar>(model: &Mlp<F>, x: ArrayView2<F>, y: &[usize
     let count = y.len() as f64;
     let g2 = sum.iter().map(|s| (s / count) * (s / count)).sum::<f64>();
     (sum_sq / count - g2) / g2
+}
+
+/// The diagnostics of one run as it trains: fixed-cadence ones measured at their steps, automatic ones
+/// a unit of work at a time between steps, their latest estimates handed to the next curve point.
+pub struct LiveDiagnostics {
+    config: DiagnosticsConfig,
+    sharpness: Option<Sharpness<f32>>,
+    noise: Option<NoiseScale<f32>>,
+    /// Automatic power iterations since the last estimate was handed over.
+    iterations: usize,
+    estimates: usize,
+    fresh_sharpness: Option<f64>,
+    fresh_noise: Option<f64>,
+    /// Which automatic diagnostic the next unit serves.
+    noise_turn: bool,
+}
+
+impl LiveDiagnostics {
+    pub fn new(config: DiagnosticsConfig, model: &Mlp<f32>, train_rows: usize, features: usize, seed: u32) -> Self {
+        Self {
+            config,
+            sharpness: config
+                .sharpness
+                .is_on()
+                .then(|| Sharpness::new(model, config.sharpness_rows.min(train_rows), seed)),
+            noise: config.noise_scale.is_on().then(|| NoiseScale::new(model, features, NOISE_SMALL, NOISE_BIG, seed)),
+            iterations: 0,
+            estimates: 0,
+            fresh_sharpness: None,
+            fresh_noise: None,
+            noise_turn: false,
+        }
+    }
+
+    /// Whether a fixed cadence measures at `step` (the trainer makes a curve point there).
+    pub fn due(&self, step: usize) -> bool {
+        self.config.sharpness.due(step) || self.config.noise_scale.due(step)
+    }
+
+    /// Whether there is automatic work to do.
+    pub fn has_auto_work(&self) -> bool {
+        self.config.sharpness == Cadence::Auto || self.config.noise_scale == Cadence::Auto
+    }
+
+    /// The (sharpness, noise scale) of the curve point at `step`: measured now if their cadence is
+    /// due, or the automatic estimates that arrived since the last point.
+    pub fn at_point(
+        &mut self,
+        step: usize,
+        model: &Mlp<f32>,
+        train: Examples<f32>,
+        loss: LossKind,
+    ) -> (Option<f64>, Option<f64>) {
+        let mut sharpness = self.fresh_sharpness.take();
+        let mut noise = self.fresh_noise.take();
+        if let Some(sh) = self.sharpness.as_mut().filter(|_| self.config.sharpness.due(step)) {
+            sharpness = Some(sh.estimate(model, &model.params, train, loss, POWER_ITERS));
+        }
+        if let Some(ns) = self.noise.as_mut().filter(|_| self.config.noise_scale.due(step)) {
+            noise = ns.update(model, train.x, train.y, loss);
+        }
+        (sharpness, noise)
+    }
+
+    /// One unit of automatic work: a power iteration (an estimate every few), or a two-batch
+    /// noise-scale sample; the two take turns.
+    pub fn auto_unit(&mut self, model: &Mlp<f32>, train: Examples<f32>, loss: LossKind) {
+        let sharpness_auto = self.config.sharpness == Cadence::Auto;
+        let noise_auto = self.config.noise_scale == Cadence::Auto;
+        self.noise_turn = !self.noise_turn;
+        if noise_auto && (self.noise_turn || !sharpness_auto) {
+            if let Some(ns) = self.noise.as_mut() {
+                self.fresh_noise = ns.update(model, train.x, train.y, loss).or(self.fresh_noise);
+            }
+        } else if let Some(sh) = self.sharpness.as_mut().filter(|_| sharpness_auto) {
+            let lambda = sh.step_once(model, train, loss);
+            self.iterations += 1;
+            let needed = if self.estimates == 0 { AUTO_FIRST_ITERS } else { AUTO_NEXT_ITERS };
+            if self.iterations >= needed {
+                self.iterations = 0;
+                self.estimates += 1;
+                self.fresh_sharpness = Some(lambda);
+            }
+        }
+    }
 }

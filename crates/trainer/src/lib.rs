@@ -7,8 +7,10 @@
 //! for bit (see `ARCHITECTURE.md`, "Reproducibility").
 //!
 //! The flow is burn-like: a serde [`RunConfig`] describes a run, [`RunConfig::init`] checks it and
-//! builds a [`Trainer`], and the trainer reports through the [`Observer`] trait.
+//! builds a [`Trainer`], and the trainer reports through the [`Observer`] trait. Every setting a
+//! person can give is one entry of the [`settings::SETTINGS`] table.
 
+pub mod advice;
 pub mod bench;
 pub mod config;
 pub mod data;
@@ -16,19 +18,19 @@ pub mod diagnostics;
 pub mod loss;
 pub mod lr_find;
 pub mod model;
+mod named;
 pub mod nqm;
 pub mod optim;
 pub mod outcome;
 pub mod scalar;
 pub mod scaling;
 pub mod schedule;
+pub mod settings;
 pub mod sweep;
 pub mod train;
 
-pub use config::{
-    Activation, ConfigError, DatasetConfig, LossKind, ModelConfig, OptimizerConfig, OptimizerKind, RunConfig,
-    ScheduleConfig, ScheduleKind, ToyKind,
-};
-pub use data::Dataset;
+pub use config::{BatchSize, RunConfig};
+pub use data::{Dataset, DatasetKind};
 pub use outcome::Outcome;
-pub use train::{Observer, Point, Summary, Trainer};
+pub use settings::ConfigError;
+pub use train::{Observer, Point, StabilityLimit, Summary, Trainer};

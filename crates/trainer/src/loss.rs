@@ -1,9 +1,30 @@
-//! Losses on the network's outputs (logits), as means over the batch (science.md's conventions).
+//! Losses on the network's outputs (logits), as means over the batch (science.md's conventions), with
+//! their gradient and their Hessian-vector product with respect to the logits.
 
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Zip};
 
-use crate::config::LossKind;
 use crate::scalar::Scalar;
+
+crate::named_enum! {
+    pub enum LossKind {
+        /// Softmax cross-entropy.
+        CrossEntropy => ("xent", "cross-entropy"),
+        /// ½‖ŷ − y‖² on one-hot targets.
+        Mse => ("mse", "mean squared error"),
+    }
+}
+
+impl LossKind {
+    /// The loss of a model that predicts the class frequencies `prior` for every example (the loss a
+    /// network collapsed to the prior sits at): the entropy of the prior for cross-entropy,
+    /// ½(1 − Σ p²) for MSE.
+    pub fn prior_loss(self, prior: &[f64]) -> f64 {
+        match self {
+            LossKind::CrossEntropy => -prior.iter().filter(|&&p| p > 0.0).map(|&p| p * p.ln()).sum::<f64>(),
+            LossKind::Mse => 0.5 * (1.0 - prior.iter().map(|p| p * p).sum::<f64>()),
+        }
+    }
+}
 
 /// Sums over a batch or a data set: divide by `count` for means.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -31,18 +52,17 @@ impl BatchStats {
     }
 }
 
-/// Loss of each row of `logits` against `labels`; when `grad` is given, writes ∂(mean loss)/∂logits
-/// into it (so the 1/B of the mean is already in the gradient).
+/// Loss of each row of `logits` against `labels`; when `grad` is given, writes `scale` ×
+/// ∂(per-example loss)/∂logits into it (`scale` = 1/B for the gradient of the batch mean).
 pub fn evaluate<F: Scalar>(
     kind: LossKind,
     logits: ArrayView2<F>,
     labels: &[usize],
     mut grad: Option<ArrayViewMut2<F>>,
+    scale: F,
 ) -> BatchStats {
-    let batch = labels.len();
-    debug_assert_eq!(logits.nrows(), batch);
-    let inv_b = F::of(1.0 / batch as f64);
-    let mut stats = BatchStats { count: batch, ..BatchStats::default() };
+    debug_assert_eq!(logits.nrows(), labels.len());
+    let mut stats = BatchStats { count: labels.len(), ..BatchStats::default() };
     for (i, (row, &label)) in logits.axis_iter(Axis(0)).zip(labels).enumerate() {
         let (arg_max, max) =
             row.iter()
@@ -58,7 +78,7 @@ pub fn evaluate<F: Scalar>(
                     let mut g = g.row_mut(i);
                     Zip::indexed(&mut g).and(&row).for_each(|j, g, &z| {
                         let p = (z - log_z).exp_();
-                        *g = (if j == label { p - F::one() } else { p }) * inv_b;
+                        *g = (if j == label { p - F::one() } else { p }) * scale;
                     });
                 }
             }
@@ -72,11 +92,48 @@ pub fn evaluate<F: Scalar>(
                 if let Some(g) = grad.as_mut() {
                     let mut g = g.row_mut(i);
                     Zip::indexed(&mut g).and(&row).for_each(|j, g, &z| {
-                        *g = (if j == label { z - F::one() } else { z }) * inv_b;
+                        *g = (if j == label { z - F::one() } else { z }) * scale;
                     });
                 }
             }
         }
     }
     stats
+}
+
+/// `out` = `scale` × (∂²ℓ/∂z²) · `r` per row: the R-operator of the loss gradient, for
+/// Hessian-vector products. Cross-entropy: (diag p − p pᵀ) r with p = softmax(z); MSE: r.
+pub fn hessian_times<F: Scalar>(
+    kind: LossKind,
+    logits: ArrayView2<F>,
+    r: ArrayView2<F>,
+    mut out: ArrayViewMut2<F>,
+    scale: F,
+) {
+    match kind {
+        LossKind::Mse => Zip::from(&mut out).and(&r).for_each(|o, &r| *o = r * scale),
+        LossKind::CrossEntropy => {
+            for ((z, r), mut o) in logits.axis_iter(Axis(0)).zip(r.axis_iter(Axis(0))).zip(out.axis_iter_mut(Axis(0))) {
+                let max = z.iter().fold(F::neg_infinity(), |m, &v| m.max(v));
+                let sum_exp = z.iter().fold(F::zero(), |s, &v| s + (v - max).exp_());
+                let log_z = sum_exp.ln_() + max;
+                Zip::from(&mut o).and(&z).for_each(|o, &z| *o = (z - log_z).exp_());
+                let p_dot_r = o.iter().zip(r.iter()).fold(F::zero(), |s, (&p, &r)| s + p * r);
+                Zip::from(&mut o).and(&r).for_each(|o, &r| *o = *o * (r - p_dot_r) * scale);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collapsed_network_sits_at_the_prior_loss() {
+        let uniform = [0.1; 10];
+        assert!((LossKind::CrossEntropy.prior_loss(&uniform) - 10f64.ln()).abs() < 1e-12);
+        // science.md: with MSE a network collapsed to the class prior sits at about 0.45.
+        assert!((LossKind::Mse.prior_loss(&uniform) - 0.45).abs() < 1e-12);
+    }
 }

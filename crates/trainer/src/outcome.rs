@@ -1,10 +1,15 @@
-//! How a run ended, by the rules of science.md: diverged, stalled or finished.
+//! How a run ended, by the rules of science.md: diverged, stalled or finished. The rules judge every
+//! training loss the run produces — each minibatch's, and the whole training set's at the end — so a
+//! run of any length, ending in any way, gets the label its losses earn.
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::fmt;
 
-/// Steps in the moving average of the "smoothed loss above 2×" rule.
-pub const SMOOTHING_STEPS: usize = 20;
+/// The moving average of the "smoothed loss above 2×" rule spans at least this many steps…
+pub const WINDOW_STEPS: usize = 20;
+/// …and at least this many examples (at B = 1 a 20-step mean of single-example losses is noise).
+pub const WINDOW_EXAMPLES: usize = 256;
 /// A training loss above this multiple of the initial loss is divergence.
 pub const BLOWUP_FACTOR: f64 = 1e3;
 /// A smoothed training loss above this multiple of the initial loss is divergence.
@@ -14,85 +19,243 @@ pub const SMOOTHED_FACTOR: f64 = 2.0;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     Finished,
-    /// Finished, but no better than chance: shown as a warning with the reason.
-    Stalled {
-        reason: String,
-    },
-    /// Stopped at `step` (1-based: the step whose loss broke a rule).
-    Diverged {
-        step: usize,
-        reason: String,
-    },
+    /// Finished, but learned nothing: shown as its own status with the reason.
+    Stalled(Stall),
+    Diverged(Divergence),
+}
+
+/// Where and why a run diverged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// The step (1-based) where the loss left its course: the first step of the offending stretch.
+    pub step: usize,
+    /// That step's epoch ([`crate::schedule::Schedule::epoch`]) and learning rate.
+    pub epoch: f64,
+    pub lr: f64,
+    /// The training loss of the initial model, which the rules compare with.
+    pub initial_loss: f64,
+    pub rule: DivergenceRule,
+}
+
+/// Which rule a diverged run broke.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DivergenceRule {
+    /// A minibatch loss, or the final loss on the whole training set, was infinite or NaN.
+    NotFinite,
+    /// A minibatch loss exceeded [`BLOWUP_FACTOR`] × the initial loss.
+    BlewUp { loss: f64 },
+    /// The example-weighted mean of the minibatch losses of steps `from_step..=to_step` exceeded
+    /// [`SMOOTHED_FACTOR`] × the initial loss (a run shorter than the window is judged on what it has).
+    RoseAndStayed { mean: f64, from_step: usize, to_step: usize },
+    /// The loss on the whole training set after the last step exceeded [`SMOOTHED_FACTOR`] × (or
+    /// [`BLOWUP_FACTOR`] ×) the initial loss.
+    EndedHigh { loss: f64 },
+}
+
+/// Why a finished run counts as stalled: at chance accuracy, with a loss no better than predicting
+/// the class frequencies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stall {
+    pub val_acc: f64,
+    /// The accuracy of always answering the commonest class.
+    pub chance: f64,
+    /// Loss on the whole training set at the end.
+    pub train_loss: f64,
+    /// The loss of predicting the class frequencies for every example.
+    pub prior_loss: f64,
+}
+
+crate::named_enum! {
+    /// How a run ended, without the evidence: what a sweep's table records.
+    pub enum Verdict {
+        Finished => ("finished", "finished"),
+        Stalled => ("stalled", "stalled: learned nothing"),
+        Diverged => ("diverged", "diverged"),
+    }
 }
 
 impl Outcome {
-    /// The status word the UI and the CLI show.
-    pub fn status(&self) -> &'static str {
+    pub fn verdict(&self) -> Verdict {
         match self {
-            Outcome::Finished => "finished",
-            Outcome::Stalled { .. } => "stalled",
-            Outcome::Diverged { .. } => "diverged",
+            Outcome::Finished => Verdict::Finished,
+            Outcome::Stalled(_) => Verdict::Stalled,
+            Outcome::Diverged(_) => Verdict::Diverged,
         }
     }
+
+    /// The status word the UI and the CLI show.
+    pub fn status(&self) -> &'static str {
+        self.verdict().name()
+    }
+
+    pub fn divergence(&self) -> Option<&Divergence> {
+        match self {
+            Outcome::Diverged(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Why the run diverged or stalled, as one sentence; `None` for a finished run.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Outcome::Finished => None,
+            Outcome::Stalled(s) => Some(s.to_string()),
+            Outcome::Diverged(d) => Some(d.to_string()),
+        }
+    }
+}
+
+/// A loss as every message and read-out prints it (so a number in a sentence matches the card
+/// that shows the same loss): four decimals, or an exponent when very large or small.
+pub fn fmt_loss(x: f64) -> String {
+    if !x.is_finite() {
+        "∞ / NaN".to_owned()
+    } else if x.abs() >= 1e4 || (x != 0.0 && x.abs() < 1e-3) {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let initial = fmt_loss(self.initial_loss);
+        match self.rule {
+            DivergenceRule::NotFinite => write!(f, "the training loss became infinite or NaN"),
+            DivergenceRule::BlewUp { loss } => write!(
+                f,
+                "the minibatch loss of step {} was {}, more than {BLOWUP_FACTOR:.0} × its initial value {initial}",
+                self.step,
+                fmt_loss(loss)
+            ),
+            DivergenceRule::RoseAndStayed { mean, from_step, to_step } => write!(
+                f,
+                "the training loss averaged over steps {from_step}–{to_step} was {}, more than {SMOOTHED_FACTOR} × \
+                 its initial value {initial}",
+                fmt_loss(mean)
+            ),
+            DivergenceRule::EndedHigh { loss } => write!(
+                f,
+                "the loss on the whole training set ended at {}, more than {SMOOTHED_FACTOR} × its initial value {initial}",
+                fmt_loss(loss)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Stall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "validation accuracy {:.1} % is at chance ({:.1} % for always answering the commonest class), and the \
+             loss on the whole training set, {}, is no better than predicting the class frequencies ({})",
+            100.0 * self.val_acc,
+            100.0 * self.chance,
+            fmt_loss(self.train_loss),
+            fmt_loss(self.prior_loss)
+        )
+    }
+}
+
+/// One step as the monitor sees it.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    step: usize,
+    loss: f64,
+    rows: usize,
 }
 
 /// Watches the per-step training loss for divergence.
 #[derive(Clone, Debug)]
 pub struct DivergenceMonitor {
     initial_loss: f64,
-    window: VecDeque<f64>,
-    window_sum: f64,
+    window: VecDeque<Entry>,
+    /// Σ loss × rows and Σ rows over the window.
+    weighted_sum: f64,
+    rows: usize,
 }
+
+/// A broken rule, before the trainer adds the step's epoch and learning rate.
+pub type Breach = (usize, DivergenceRule);
 
 impl DivergenceMonitor {
     /// `initial_loss`: the training loss of the initial model.
     pub fn new(initial_loss: f64) -> Self {
-        Self { initial_loss, window: VecDeque::with_capacity(SMOOTHING_STEPS), window_sum: 0.0 }
+        Self { initial_loss, window: VecDeque::new(), weighted_sum: 0.0, rows: 0 }
     }
 
-    /// Feeds the loss of step `step`; returns why the run diverged, if it did.
-    pub fn observe(&mut self, step: usize, loss: f64) -> Option<Outcome> {
-        let diverged = |reason: String| Some(Outcome::Diverged { step, reason });
+    pub fn initial_loss(&self) -> f64 {
+        self.initial_loss
+    }
+
+    /// Feeds the loss of step `step` (1-based), a mean over `rows` examples; returns the rule it
+    /// breaks, if any, with the step where the loss left its course.
+    pub fn observe(&mut self, step: usize, loss: f64, rows: usize) -> Option<Breach> {
         if !loss.is_finite() {
-            return diverged("the training loss became infinite or NaN".to_owned());
+            return Some((step, DivergenceRule::NotFinite));
         }
         if loss > BLOWUP_FACTOR * self.initial_loss {
-            return diverged(format!(
-                "the training loss {loss:.3e} exceeded {BLOWUP_FACTOR:.0e} × its initial value {:.3}",
-                self.initial_loss
-            ));
+            return Some((step, DivergenceRule::BlewUp { loss }));
         }
-        if self.window.len() == SMOOTHING_STEPS {
-            self.window_sum -= self.window.pop_front().unwrap_or(0.0);
+        self.window.push_back(Entry { step, loss, rows });
+        self.weighted_sum += loss * rows as f64;
+        self.rows += rows;
+        while self.window.len() > WINDOW_STEPS
+            && self.window.front().is_some_and(|e| self.rows - e.rows >= WINDOW_EXAMPLES)
+        {
+            if let Some(e) = self.window.pop_front() {
+                self.weighted_sum -= e.loss * e.rows as f64;
+                self.rows -= e.rows;
+            }
         }
-        self.window.push_back(loss);
-        self.window_sum += loss;
-        let smoothed = self.window_sum / self.window.len() as f64;
-        if self.window.len() == SMOOTHING_STEPS && smoothed > SMOOTHED_FACTOR * self.initial_loss {
-            return diverged(format!(
-                "the training loss averaged over {SMOOTHING_STEPS} steps ({smoothed:.3}) rose above \
-                 {SMOOTHED_FACTOR} × its initial value {:.3}",
-                self.initial_loss
-            ));
+        let full = self.window.len() >= WINDOW_STEPS && self.rows >= WINDOW_EXAMPLES;
+        if full {
+            self.judge_window()
+        } else {
+            None
         }
-        None
+    }
+
+    /// The smoothed rule on whatever the window holds: at the end of a run shorter than the window.
+    pub fn judge_partial(&self) -> Option<Breach> {
+        self.judge_window()
+    }
+
+    fn judge_window(&self) -> Option<Breach> {
+        let threshold = SMOOTHED_FACTOR * self.initial_loss;
+        let mean = self.weighted_sum / self.rows.max(1) as f64;
+        if mean.partial_cmp(&threshold) != Some(std::cmp::Ordering::Greater) {
+            return None;
+        }
+        // The mean is above the threshold, so some step in the window is: the first one is where the
+        // loss left its course.
+        let first = self.window.iter().find(|e| e.loss > threshold).or(self.window.front())?;
+        let to_step = self.window.back().map_or(first.step, |e| e.step);
+        let from_step = self.window.front().map_or(first.step, |e| e.step);
+        Some((first.step, DivergenceRule::RoseAndStayed { mean, from_step, to_step }))
+    }
+
+    /// The rules applied to the final loss on the whole training set, after step `last_step`.
+    pub fn judge_final(&self, last_step: usize, final_loss: f64) -> Option<Breach> {
+        if !final_loss.is_finite() {
+            Some((last_step, DivergenceRule::NotFinite))
+        } else if final_loss > SMOOTHED_FACTOR * self.initial_loss {
+            Some((last_step, DivergenceRule::EndedHigh { loss: final_loss }))
+        } else {
+            None
+        }
     }
 }
 
-/// A finished run is stalled when it is at chance accuracy and its loss is back near where it began
-/// (typically dead ReLUs after a too-high learning rate).
-pub fn judge_finished(initial_loss: f64, final_train_loss: f64, val_acc: f64, classes: usize) -> Outcome {
-    let chance = 1.0 / classes as f64;
-    if val_acc < 1.5 * chance && final_train_loss > 0.8 * initial_loss {
-        Outcome::Stalled {
-            reason: format!(
-                "validation accuracy {:.1} % is at chance ({:.1} %) and the training loss {final_train_loss:.3} \
-                 is back near its start {initial_loss:.3}: the learning rate was probably high enough to \
-                 kill the network's units",
-                100.0 * val_acc,
-                100.0 * chance
-            ),
-        }
+/// A finished run is stalled when its validation accuracy is at chance — within a tenth of the way
+/// from always answering the commonest class to perfect — and its training loss is no better than
+/// 0.8 × the loss of predicting the class frequencies (dead ReLUs after a too-high η, or a rate too
+/// small to move). Comparing with the prior's loss, not the initial loss, makes the rule hold for
+/// MSE too, whose collapsed networks sit well below their initial loss.
+pub fn judge_finished(final_train_loss: f64, val_acc: f64, class_frequencies: &[f64], prior_loss: f64) -> Outcome {
+    let chance = class_frequencies.iter().copied().fold(0.0, f64::max);
+    if val_acc < chance + (1.0 - chance) / 10.0 && final_train_loss > 0.8 * prior_loss {
+        Outcome::Stalled(Stall { val_acc, chance, train_loss: final_train_loss, prior_loss })
     } else {
         Outcome::Finished
     }
@@ -102,25 +265,61 @@ pub fn judge_finished(initial_loss: f64, final_train_loss: f64, val_acc: f64, cl
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_rule_fires_and_a_calm_run_does_not() {
-        let mut m = DivergenceMonitor::new(2.3);
-        assert!((1..200).all(|s| m.observe(s, 2.3 / (1.0 + s as f64 * 0.01)).is_none()));
-        assert!(matches!(DivergenceMonitor::new(2.3).observe(5, f64::NAN), Some(Outcome::Diverged { step: 5, .. })));
-        assert!(DivergenceMonitor::new(2.3).observe(1, 2301.0).is_some());
-        // Swinging between 5 and 150 never reaches 1e3 × 2.3, but the smoothed rule catches it.
-        let mut swing = DivergenceMonitor::new(2.3);
-        let hit = (1..100).find_map(|s| swing.observe(s, if s % 2 == 0 { 5.0 } else { 150.0 }));
-        assert_eq!(hit.map(|o| o.status()), Some("diverged"));
-        // One spike above 2× in a calm window is not divergence.
-        let mut spike = DivergenceMonitor::new(2.3);
-        assert!((1..60).all(|s| spike.observe(s, if s == 30 { 9.0 } else { 1.0 }).is_none()));
+    fn feed(m: &mut DivergenceMonitor, losses: impl IntoIterator<Item = f64>, rows: usize) -> Option<Breach> {
+        losses.into_iter().enumerate().find_map(|(i, l)| m.observe(i + 1, l, rows))
     }
 
     #[test]
-    fn stalled_needs_chance_accuracy_and_a_high_loss() {
-        assert_eq!(judge_finished(2.3, 2.3, 0.1, 10).status(), "stalled");
-        assert_eq!(judge_finished(2.3, 0.3, 0.1, 10).status(), "finished");
-        assert_eq!(judge_finished(2.3, 2.3, 0.9, 10).status(), "finished");
+    fn each_rule_fires_and_a_calm_run_does_not() {
+        let mut m = DivergenceMonitor::new(2.3);
+        assert!(feed(&mut m, (1..200).map(|s| 2.3 / (1.0 + f64::from(s) * 0.01)), 32).is_none());
+        assert_eq!(DivergenceMonitor::new(2.3).observe(5, f64::NAN, 32), Some((5, DivergenceRule::NotFinite)));
+        assert!(matches!(DivergenceMonitor::new(2.3).observe(1, 2301.0, 32), Some((1, DivergenceRule::BlewUp { .. }))));
+        // Swinging between 5 and 150 never reaches 1e3 × 2.3, but the smoothed rule catches it.
+        let hit = feed(&mut DivergenceMonitor::new(2.3), (1..100).map(|s| if s % 2 == 0 { 5.0 } else { 150.0 }), 32);
+        assert!(matches!(hit, Some((1, DivergenceRule::RoseAndStayed { .. }))), "{hit:?}");
+        // One spike above 2× in a calm window is not divergence.
+        assert!(feed(&mut DivergenceMonitor::new(2.3), (1..60).map(|s| if s == 30 { 9.0 } else { 1.0 }), 32).is_none());
+    }
+
+    #[test]
+    fn the_window_spans_256_examples_at_small_batches() {
+        // At B = 1, 40 noisy single-example losses averaging just above 2× would trip a 20-step
+        // window; the 256-example window sees the calm steps around them.
+        let losses = (1..=600).map(|s| if (200..240).contains(&s) { 5.0 } else { 1.0 });
+        assert!(feed(&mut DivergenceMonitor::new(2.3), losses.clone(), 1).is_none());
+        assert!(feed(&mut DivergenceMonitor::new(2.3), losses, 16).is_some(), "at B = 16, 20 steps are 320 examples");
+    }
+
+    #[test]
+    fn the_marker_goes_where_the_loss_left_its_course() {
+        // Calm for 30 steps, then high: the window first averages above 2× at step 41, but the loss
+        // left its course at step 31.
+        let hit = feed(&mut DivergenceMonitor::new(2.0), (1..=60).map(|s| if s <= 30 { 1.5 } else { 6.0 }), 64);
+        let Some((step, DivergenceRule::RoseAndStayed { from_step, to_step, .. })) = hit else { panic!("{hit:?}") };
+        assert_eq!(step, 31);
+        assert!(from_step <= 31 && to_step > 31, "{from_step}–{to_step}");
+    }
+
+    #[test]
+    fn short_runs_and_final_losses_are_judged_too() {
+        let mut m = DivergenceMonitor::new(2.6);
+        assert!(feed(&mut m, [3.0, 8.0, 30.0, 90.0, 120.0], 1437).is_none(), "the window never fills");
+        assert!(matches!(m.judge_partial(), Some((2, DivergenceRule::RoseAndStayed { .. }))));
+        assert!(matches!(m.judge_final(10, 2600.0), Some((10, DivergenceRule::EndedHigh { .. }))));
+        assert_eq!(m.judge_final(10, f64::NAN), Some((10, DivergenceRule::NotFinite)));
+        assert_eq!(m.judge_final(10, 1.0), None);
+    }
+
+    #[test]
+    fn stalled_needs_chance_accuracy_and_a_prior_sized_loss_for_either_loss() {
+        let digits = [0.1; 10];
+        let (xent_prior, mse_prior) = (10f64.ln(), 0.45);
+        assert_eq!(judge_finished(2.30, 0.1, &digits, xent_prior).status(), "stalled");
+        assert_eq!(judge_finished(0.3, 0.1, &digits, xent_prior).status(), "finished");
+        assert_eq!(judge_finished(2.3, 0.9, &digits, xent_prior).status(), "finished");
+        // MSE collapsed to the prior: 0.45, far below a typical initial MSE, is still stalled.
+        assert_eq!(judge_finished(0.45, 0.1, &digits, mse_prior).status(), "stalled");
+        assert_eq!(judge_finished(0.1, 0.85, &digits, mse_prior).status(), "finished");
     }
 }

@@ -1,7 +1,45 @@
 //! Learning-rate schedules as pure functions of the step, so the UI can draw the whole curve before
-//! the run starts and the trainer reads the same values.
+//! the run starts and the trainer reads the same values; and which epoch a step falls in, the one
+//! place that knows how batch growth shortens later epochs.
 
-use crate::config::{ScheduleConfig, ScheduleKind};
+use serde::{Deserialize, Serialize};
+
+crate::named_enum! {
+    pub enum ScheduleKind {
+        Constant => ("constant", "constant"),
+        /// Multiply η by γ every `step_every` epochs.
+        Step => ("step", "step decay"),
+        /// Multiply η by γ per epoch, continuously.
+        Exponential => ("exp", "exponential decay"),
+        /// Half a cosine from η down to zero over the run (after warm-up).
+        Cosine => ("cosine", "cosine to zero"),
+        /// Exponential ramp from η up to `end_lr` over the run: the LR range test.
+        Ramp => ("ramp", "LR range test: ramp η up to end_lr"),
+    }
+}
+
+/// How η changes during a run. Parameters the kind does not use are kept (switching kinds in the form
+/// loses nothing) and are not part of the run's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleConfig {
+    pub kind: ScheduleKind,
+    /// Step decay: epochs between decays.
+    pub step_every: usize,
+    /// Step and exponential decay: the factor per decay (step) or per epoch (exp).
+    pub gamma: f64,
+    /// Ramp: the learning rate reached at the last step.
+    pub end_lr: f64,
+    /// Linear warm-up from η/steps to η over this many epochs, before `kind` takes over.
+    pub warmup_epochs: f64,
+}
+
+/// Multiply the batch size by `factor` every `every_epochs` epochs, up to the whole training set
+/// (Smith et al. 2017: grow the batch instead of decaying η).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchGrowth {
+    pub every_epochs: usize,
+    pub factor: usize,
+}
 
 /// A schedule bound to a run's length.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,21 +89,20 @@ impl Schedule {
             return self.base_lr * (step + 1) as f64 / warmup_steps as f64;
         }
         let epoch = self.epoch(step);
-        let factor = match self.config.kind {
+        let c = self.config;
+        let factor = match c.kind {
             ScheduleKind::Constant => 1.0,
-            ScheduleKind::Step { every_epochs, gamma } => {
-                libm::pow(gamma, (epoch / every_epochs.max(1) as f64).floor())
-            }
-            ScheduleKind::Exponential { gamma } => libm::pow(gamma, epoch),
+            ScheduleKind::Step => libm::pow(c.gamma, (epoch / c.step_every.max(1) as f64).floor()),
+            ScheduleKind::Exponential => libm::pow(c.gamma, epoch),
             ScheduleKind::Cosine => {
                 let span = self.total_steps.saturating_sub(warmup_steps).max(1) as f64;
                 let t = ((step - warmup_steps) as f64 / span).min(1.0);
                 0.5 * (1.0 + libm::cos(std::f64::consts::PI * t))
             }
-            ScheduleKind::Ramp { end_lr } => {
+            ScheduleKind::Ramp => {
                 let span = self.total_steps.saturating_sub(warmup_steps + 1).max(1) as f64;
                 let t = ((step - warmup_steps) as f64 / span).min(1.0);
-                libm::pow(end_lr / self.base_lr, t)
+                libm::pow(c.end_lr / self.base_lr, t)
             }
         };
         self.base_lr * factor
@@ -78,7 +115,7 @@ mod tests {
 
     fn sched(kind: ScheduleKind, warmup_epochs: f64) -> Schedule {
         Schedule {
-            config: ScheduleConfig { kind, warmup_epochs },
+            config: ScheduleConfig { kind, step_every: 3, gamma: 0.5, end_lr: 80.0, warmup_epochs },
             base_lr: 0.8,
             steps_per_epoch: 10,
             total_steps: 100,
@@ -92,12 +129,12 @@ mod tests {
         assert_eq!(c.lr(0), 0.8);
         assert_eq!(c.lr(99), 0.8);
 
-        let s = sched(ScheduleKind::Step { every_epochs: 3, gamma: 0.5 }, 0.0);
+        let s = sched(ScheduleKind::Step, 0.0);
         assert_eq!(s.lr(29), 0.8); // epoch 2.9
         assert_eq!(s.lr(30), 0.4); // epoch 3
         assert_eq!(s.lr(60), 0.2);
 
-        let e = sched(ScheduleKind::Exponential { gamma: 0.5 }, 0.0);
+        let e = sched(ScheduleKind::Exponential, 0.0);
         assert!((e.lr(10) - 0.4).abs() < 1e-15);
         assert!((e.lr(15) - 0.8 * 0.5f64.powf(1.5)).abs() < 1e-15);
 
@@ -109,7 +146,7 @@ mod tests {
 
     #[test]
     fn the_range_test_ramp_is_geometric_from_lr_to_end_lr() {
-        let r = sched(ScheduleKind::Ramp { end_lr: 80.0 }, 0.0); // 0.8 → 80 over steps 0..=99
+        let r = sched(ScheduleKind::Ramp, 0.0); // 0.8 → 80 over steps 0..=99
         assert!((r.lr(0) - 0.8).abs() < 1e-15);
         assert!((r.lr(99) - 80.0).abs() < 1e-12);
         assert!((r.lr(33) / r.lr(32) - r.lr(66) / r.lr(65)).abs() < 1e-12, "constant ratio per step");

@@ -1,120 +1,479 @@
 //! Sweeps: a grid of batch sizes × learning rates × seeds, each cell a run. The host decides how to
-//! run cells (the CLI in parallel over cores, the worker one after another).
+//! run cells (the CLI in parallel over cores, the page in its pool of workers, many machines through a
+//! scheduler by shards). Results travel as `sweep.csv` rows ([`CellRow`]) with the grid beside them
+//! (`sweep.json`, a [`Grid`]), and any set of rows becomes a [`SweepTable`].
+
+use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use crate::config::RunConfig;
+use crate::config::{BatchSize, RunConfig};
+use crate::outcome::Verdict;
+use crate::settings::ConfigError;
 use crate::train::{InitError, Observer, Point, Summary};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
-    pub batch_size: usize,
+    pub batch_size: BatchSize,
     pub lr: f64,
     pub seed: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CellResult {
-    pub cell: Cell,
-    pub summary: Summary,
-    /// First step (and examples) at which the validation accuracy reached the target.
-    pub steps_to_target: Option<usize>,
-    pub examples_to_target: Option<u64>,
+impl Cell {
+    /// The cell's run: `base` with the cell's batch size, learning rate and seed.
+    pub fn config(&self, base: &RunConfig) -> RunConfig {
+        RunConfig { batch_size: self.batch_size, lr: self.lr, seed: self.seed, ..base.clone() }
+    }
 }
 
-/// Every cell of the grid, batch size outermost.
-pub fn grid(batch_sizes: &[usize], lrs: &[f64], seeds: &[u32]) -> Vec<Cell> {
-    let mut cells = Vec::with_capacity(batch_sizes.len() * lrs.len() * seeds.len());
-    for &batch_size in batch_sizes {
-        for &lr in lrs {
-            for &seed in seeds {
-                cells.push(Cell { batch_size, lr, seed });
+/// A sweep's grid: what every cell shares (the base run's settings) and its axes, batch size
+/// outermost, then learning rate, then seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// The base run's settings, as `RunConfig::to_params` writes them.
+    pub base: Vec<(String, String)>,
+    pub batch_sizes: Vec<BatchSize>,
+    pub lrs: Vec<f64>,
+    pub seeds: Vec<u32>,
+    /// Validation accuracy whose first crossing is a cell's `steps_to_target`.
+    pub target: f64,
+}
+
+/// Part `index` of `count` (1-based) of a grid: every `count`-th cell, so the parts are disjoint,
+/// cover the grid, and take about as long each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let problem = || format!("expected i/n with 1 ≤ i ≤ n, such as 2/3; got \"{s}\"");
+        let (i, n) = s.split_once('/').ok_or_else(problem)?;
+        let (index, count): (usize, usize) =
+            (i.trim().parse().map_err(|_| problem())?, n.trim().parse().map_err(|_| problem())?);
+        if (1..=count).contains(&index) {
+            Ok(Shard { index, count })
+        } else {
+            Err(problem())
+        }
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Grid {
+    /// The grid of `base` × `batch_sizes` × `lrs` × `seeds`.
+    pub fn new(base: &RunConfig, batch_sizes: &[BatchSize], lrs: &[f64], seeds: &[u32], target: f64) -> Self {
+        Self {
+            base: base.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            batch_sizes: batch_sizes.to_vec(),
+            lrs: lrs.to_vec(),
+            seeds: seeds.to_vec(),
+            target,
+        }
+    }
+
+    /// The base run, read back from its settings.
+    pub fn base_config(&self) -> Result<RunConfig, ConfigError> {
+        let mut c = RunConfig::default();
+        match c.set_all(self.base.iter().map(|(k, v)| (k.as_str(), v.as_str()))).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(c),
+        }
+    }
+
+    /// Every cell, batch size outermost.
+    pub fn cells(&self) -> Vec<Cell> {
+        let mut cells = Vec::with_capacity(self.batch_sizes.len() * self.lrs.len() * self.seeds.len());
+        for &batch_size in &self.batch_sizes {
+            for &lr in &self.lrs {
+                for &seed in &self.seeds {
+                    cells.push(Cell { batch_size, lr, seed });
+                }
+            }
+        }
+        cells
+    }
+
+    /// The cells of one shard, in grid order.
+    pub fn shard(&self, shard: Shard) -> Vec<Cell> {
+        self.cells()
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % shard.count == shard.index - 1)
+            .map(|(_, c)| c)
+            .collect()
+    }
+}
+
+/// What a finished cell reports: one row of `sweep.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellRow {
+    #[serde(with = "batch_size_text")]
+    pub bs: BatchSize,
+    pub lr: f64,
+    pub seed: u32,
+    pub status: Verdict,
+    pub final_train_loss: f64,
+    pub final_val_loss: f64,
+    pub final_val_acc: f64,
+    /// First step at which the validation accuracy reached the grid's target.
+    pub steps_to_target: Option<usize>,
+    /// The run's fingerprint: equal digests, bit-identical runs.
+    pub digest: String,
+}
+
+/// `BatchSize` in a CSV cell: `full` or the number.
+mod batch_size_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::config::BatchSize;
+
+    pub fn serialize<S: Serializer>(b: &BatchSize, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(b)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BatchSize, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "full" => Ok(BatchSize::Full),
+            n => {
+                n.parse().map(BatchSize::Examples).map_err(|_| serde::de::Error::custom(format!("batch size \"{n}\"")))
             }
         }
     }
-    cells
+}
+
+impl CellRow {
+    pub fn new(cell: Cell, summary: &Summary, steps_to_target: Option<usize>) -> Self {
+        Self {
+            bs: cell.batch_size,
+            lr: cell.lr,
+            seed: cell.seed,
+            status: summary.outcome.verdict(),
+            final_train_loss: summary.final_train_loss,
+            final_val_loss: summary.final_val_loss,
+            final_val_acc: summary.final_val_acc,
+            steps_to_target,
+            digest: summary.digest.clone(),
+        }
+    }
+
+    pub fn cell(&self) -> Cell {
+        Cell { batch_size: self.bs, lr: self.lr, seed: self.seed }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SweepFileError {
+    #[error("sweep.csv: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("sweep.csv: {0}")]
+    Text(#[from] std::string::FromUtf8Error),
+}
+
+/// `sweep.csv`: a header, then one row per cell.
+pub fn to_csv(rows: &[CellRow]) -> Result<String, SweepFileError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// Reads `sweep.csv`.
+pub fn from_csv(text: &str) -> Result<Vec<CellRow>, SweepFileError> {
+    csv::Reader::from_reader(text.as_bytes()).deserialize().map(|r| r.map_err(SweepFileError::from)).collect()
+}
+
+/// Why shards could not be joined.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Empty,
+    #[error(
+        "part {part} was swept over a different grid than part 1 ({what} differ), so their cells do not fit together"
+    )]
+    OtherGrid { part: usize, what: &'static str },
+    #[error("part {part} is shard {shard}, but part 1 split the grid into {count} shards")]
+    OtherCount { part: usize, shard: Shard, count: usize },
+    #[error("shard {shard} is given twice")]
+    Repeated { shard: Shard },
+    #[error("shard {index}/{count} is missing")]
+    Missing { index: usize, count: usize },
+    #[error("shard {shard} holds {found} rows where its cells are {expected}, or they are not its cells")]
+    WrongRows { shard: Shard, found: usize, expected: usize },
+}
+
+/// Joins the shards of one grid into the rows of the whole sweep, in grid order; refuses parts of
+/// different grids, a shard given twice or missing, and rows that are not their shard's cells.
+pub fn merge(parts: &[(Grid, Shard, Vec<CellRow>)]) -> Result<(Grid, Vec<CellRow>), MergeError> {
+    let (grid, first, _) = parts.first().ok_or(MergeError::Empty)?;
+    let count = first.count;
+    let mut slots: Vec<Option<CellRow>> = vec![None; grid.cells().len()];
+    let mut seen = vec![false; count];
+    for (i, (g, shard, rows)) in parts.iter().enumerate() {
+        let part = i + 1;
+        let what = if g.base != grid.base {
+            Some("the base settings")
+        } else if g.batch_sizes != grid.batch_sizes {
+            Some("the batch sizes")
+        } else if g.lrs != grid.lrs {
+            Some("the learning rates")
+        } else if g.seeds != grid.seeds {
+            Some("the seeds")
+        } else if g.target != grid.target {
+            Some("the targets")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(MergeError::OtherGrid { part, what });
+        }
+        if shard.count != count {
+            return Err(MergeError::OtherCount { part, shard: *shard, count });
+        }
+        if std::mem::replace(&mut seen[shard.index - 1], true) {
+            return Err(MergeError::Repeated { shard: *shard });
+        }
+        let cells = grid.shard(*shard);
+        if rows.len() != cells.len() || rows.iter().zip(&cells).any(|(r, c)| r.cell() != *c) {
+            return Err(MergeError::WrongRows { shard: *shard, found: rows.len(), expected: cells.len() });
+        }
+        for (k, row) in (shard.index - 1..).step_by(count).zip(rows) {
+            slots[k] = Some(row.clone());
+        }
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(MergeError::Missing { index: missing + 1, count });
+    }
+    Ok((grid.clone(), slots.into_iter().flatten().collect()))
 }
 
 struct TargetWatch {
     target: Option<f64>,
-    hit: Option<(usize, u64)>,
+    hit: Option<usize>,
 }
 
 impl Observer for TargetWatch {
     fn on_point(&mut self, p: &Point) {
         if self.hit.is_none() && self.target.is_some_and(|t| p.val_acc >= t) {
-            self.hit = Some((p.step, p.examples));
+            self.hit = Some(p.step);
         }
     }
 }
 
-/// Runs one cell of a sweep over `base`.
+/// Runs one cell of a sweep over `base`; `target_val_acc` is the accuracy whose first crossing is
+/// reported.
 ///
 /// # Panics
 /// Never: a run that has ended always has a summary.
-pub fn run_cell(base: &RunConfig, cell: Cell, target_val_acc: Option<f64>) -> Result<CellResult, InitError> {
-    let config = RunConfig { batch_size: cell.batch_size, lr: cell.lr, seed: cell.seed, ..base.clone() };
-    let mut trainer = config.init()?;
+pub fn run_cell(base: &RunConfig, cell: Cell, target_val_acc: Option<f64>) -> Result<CellRow, InitError> {
+    let mut trainer = cell.config(base).init()?;
     let mut watch = TargetWatch { target: target_val_acc, hit: None };
     trainer.run(&mut watch);
-    let summary = trainer.summary().cloned().expect("a finished run has a summary");
-    Ok(CellResult {
-        cell,
-        summary,
-        steps_to_target: watch.hit.map(|h| h.0),
-        examples_to_target: watch.hit.map(|h| h.1),
-    })
+    let summary = trainer.summary().expect("a finished run has a summary");
+    Ok(CellRow::new(cell, summary, watch.hit))
 }
 
-/// Per batch size, the learning rate with the lowest final training loss averaged over seeds
-/// (a diverged seed counts as infinite loss), with that mean loss.
-pub fn best_lr_per_batch(results: &[CellResult]) -> Vec<(usize, f64, f64)> {
-    let mut batch_sizes: Vec<usize> = results.iter().map(|r| r.cell.batch_size).collect();
-    batch_sizes.sort_unstable();
-    batch_sizes.dedup();
-    batch_sizes
-        .into_iter()
-        .filter_map(|b| {
-            let mut lrs: Vec<f64> = results.iter().filter(|r| r.cell.batch_size == b).map(|r| r.cell.lr).collect();
-            lrs.sort_by(f64::total_cmp);
-            lrs.dedup();
-            lrs.into_iter()
-                .map(|lr| {
-                    let losses: Vec<f64> = results
-                        .iter()
-                        .filter(|r| r.cell.batch_size == b && r.cell.lr == lr)
-                        .map(|r| {
-                            let loss = r.summary.final_train_loss;
-                            if r.summary.outcome.status() == "diverged" || !loss.is_finite() {
-                                f64::INFINITY
-                            } else {
-                                loss
-                            }
-                        })
-                        .collect();
-                    (b, lr, losses.iter().sum::<f64>() / losses.len() as f64)
-                })
-                .filter(|c| c.2.is_finite())
-                .min_by(|a, b| a.2.total_cmp(&b.2))
+/// What a sweep's cell is coloured by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Measure {
+    /// Loss on the whole training set at the end.
+    #[default]
+    FinalTrainLoss,
+    FinalValLoss,
+    /// Steps until the validation accuracy first reached the target.
+    StepsToTarget,
+}
+
+/// One (B, η) cell over its seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CellSummary {
+    /// The measure's mean over the seeds (none diverged or stalled).
+    Mean(f64),
+    /// At least one seed diverged.
+    Diverged,
+    /// At least one seed stalled (and none diverged).
+    Stalled,
+    /// Some seed has no result yet, or never reached the target.
+    Missing,
+}
+
+/// A sweep's results as a table: batch sizes (rows, in the order given) × learning rates (columns,
+/// ascending), each cell summarised over its seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepTable {
+    pub batch_sizes: Vec<BatchSize>,
+    pub lrs: Vec<f64>,
+    pub measure: Measure,
+    /// `cells[row][column]`.
+    pub cells: Vec<Vec<CellSummary>>,
+}
+
+impl SweepTable {
+    /// Summarises `rows` of the grid `batch_sizes` × `lrs` with `seeds` seeds per cell.
+    pub fn new(rows: &[CellRow], batch_sizes: &[BatchSize], lrs: &[f64], seeds: usize, measure: Measure) -> Self {
+        let mut lrs = lrs.to_vec();
+        lrs.sort_by(f64::total_cmp);
+        lrs.dedup();
+        let cells = batch_sizes
+            .iter()
+            .map(|&b| {
+                lrs.iter()
+                    .map(|&lr| {
+                        let runs: Vec<&CellRow> = rows.iter().filter(|r| r.bs == b && r.lr == lr).collect();
+                        summarise(&runs, seeds, measure)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { batch_sizes: batch_sizes.to_vec(), lrs, measure, cells }
+    }
+
+    /// The table of rows read from a file: batch sizes in the order they appear, every seed found.
+    pub fn of_rows(rows: &[CellRow], measure: Measure) -> Self {
+        let mut batch_sizes = Vec::new();
+        let (mut lrs, mut seeds) = (Vec::new(), Vec::new());
+        for r in rows {
+            if !batch_sizes.contains(&r.bs) {
+                batch_sizes.push(r.bs);
+            }
+            if !lrs.contains(&r.lr) {
+                lrs.push(r.lr);
+            }
+            if !seeds.contains(&r.seed) {
+                seeds.push(r.seed);
+            }
+        }
+        Self::new(rows, &batch_sizes, &lrs, seeds.len(), measure)
+    }
+
+    /// Per batch size, the learning rate whose cell has the lowest mean (and that mean), if any cell
+    /// of the row has one.
+    pub fn best_lr(&self) -> Vec<(BatchSize, Option<(f64, f64)>)> {
+        self.batch_sizes
+            .iter()
+            .zip(&self.cells)
+            .map(|(&b, row)| {
+                let best = row
+                    .iter()
+                    .zip(&self.lrs)
+                    .filter_map(|(c, &lr)| match *c {
+                        CellSummary::Mean(v) if v.is_finite() => Some((lr, v)),
+                        _ => None,
+                    })
+                    .min_by(|x, y| x.1.total_cmp(&y.1));
+                (b, best)
+            })
+            .collect()
+    }
+}
+
+fn summarise(runs: &[&CellRow], seeds: usize, measure: Measure) -> CellSummary {
+    if runs.iter().any(|r| r.status == Verdict::Diverged) {
+        return CellSummary::Diverged;
+    }
+    if runs.iter().any(|r| r.status == Verdict::Stalled) {
+        return CellSummary::Stalled;
+    }
+    let values: Option<Vec<f64>> = runs
+        .iter()
+        .map(|r| match measure {
+            Measure::FinalTrainLoss => Some(r.final_train_loss),
+            Measure::FinalValLoss => Some(r.final_val_loss),
+            Measure::StepsToTarget => r.steps_to_target.map(|s| s as f64),
         })
-        .collect()
+        .collect();
+    match values {
+        Some(v) if runs.len() == seeds && seeds > 0 => CellSummary::Mean(v.iter().sum::<f64>() / v.len() as f64),
+        _ => CellSummary::Missing,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn moons() -> RunConfig {
+        let mut base = RunConfig::default();
+        assert_eq!(base.set_all([("dataset", "moons"), ("epochs", "20")]), []);
+        base
+    }
+
     #[test]
     fn a_small_sweep_on_moons_finds_a_finite_best_and_flags_the_divergent_cell() {
-        let mut base = RunConfig::default();
-        base.set("dataset", "moons").unwrap();
-        base.set("epochs", "20").unwrap();
-        let cells = grid(&[8, 64], &[0.1, 1000.0], &[1, 2]);
-        assert_eq!(cells.len(), 8);
-        let results: Vec<CellResult> = cells.iter().map(|&c| run_cell(&base, c, Some(0.8)).unwrap()).collect();
-        assert!(results.iter().filter(|r| r.cell.lr == 1000.0).all(|r| r.summary.outcome.status() == "diverged"));
-        let best = best_lr_per_batch(&results);
-        assert_eq!(best.iter().map(|b| (b.0, b.1)).collect::<Vec<_>>(), [(8, 0.1), (64, 0.1)]);
-        assert!(results.iter().filter(|r| r.cell.lr == 0.1).all(|r| r.steps_to_target.is_some()));
+        let (b8, b64) = (BatchSize::Examples(8), BatchSize::Examples(64));
+        let grid = Grid::new(&moons(), &[b8, b64], &[0.1, 1000.0], &[1, 2], 0.8);
+        assert_eq!(grid.cells().len(), 8);
+        let base = grid.base_config().unwrap();
+        let rows: Vec<CellRow> = grid.cells().into_iter().map(|c| run_cell(&base, c, Some(0.8)).unwrap()).collect();
+        assert!(rows.iter().filter(|r| r.lr == 1000.0).all(|r| r.status == Verdict::Diverged));
+        let table = SweepTable::new(&rows, &[b8, b64], &[0.1, 1000.0], 2, Measure::FinalTrainLoss);
+        assert_eq!(table.cells[0][1], CellSummary::Diverged);
+        let best: Vec<_> = table.best_lr().into_iter().map(|(b, best)| (b, best.map(|x| x.0))).collect();
+        assert_eq!(best, [(b8, Some(0.1)), (b64, Some(0.1))]);
+        assert!(rows.iter().filter(|r| r.lr == 0.1).all(|r| r.steps_to_target.is_some()));
+        // The CSV round-trips every bit, and the table of the rows read back is the same.
+        let csv = to_csv(&rows).unwrap();
+        assert!(
+            csv.starts_with("bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n")
+        );
+        let back = from_csv(&csv).unwrap();
+        assert_eq!(back, rows);
+        assert_eq!(SweepTable::of_rows(&back, Measure::FinalTrainLoss), table);
+    }
+
+    #[test]
+    fn shards_split_the_grid_and_merge_back_in_order() {
+        let grid = Grid::new(&moons(), &[BatchSize::Examples(8), BatchSize::Full], &[0.1, 0.3, 1.0], &[1, 2], 0.9);
+        let all = grid.cells();
+        let shards: Vec<Shard> = (1..=3).map(|index| Shard { index, count: 3 }).collect();
+        let mut covered: Vec<Cell> = shards.iter().flat_map(|&s| grid.shard(s)).collect();
+        assert_eq!(covered.len(), all.len());
+        covered.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        let mut want = all.clone();
+        want.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        assert_eq!(covered, want, "disjoint and complete");
+        // Stand-in rows: merging only moves rows, so their contents need not be real runs.
+        let row = |c: Cell| CellRow {
+            bs: c.batch_size,
+            lr: c.lr,
+            seed: c.seed,
+            status: Verdict::Finished,
+            final_train_loss: c.lr,
+            final_val_loss: 0.0,
+            final_val_acc: 0.0,
+            steps_to_target: None,
+            digest: String::new(),
+        };
+        let parts: Vec<(Grid, Shard, Vec<CellRow>)> =
+            shards.iter().rev().map(|&s| (grid.clone(), s, grid.shard(s).into_iter().map(row).collect())).collect();
+        let (_, merged) = merge(&parts).unwrap();
+        assert_eq!(merged, all.iter().copied().map(row).collect::<Vec<_>>());
+        assert_eq!(merge(&parts[..2]), Err(MergeError::Missing { index: 1, count: 3 }));
+        let mut other = parts.clone();
+        other[1].0.lrs[0] = 0.2;
+        assert_eq!(merge(&other), Err(MergeError::OtherGrid { part: 2, what: "the learning rates" }));
+        let mut twice = parts.clone();
+        twice[1].1 = twice[0].1;
+        assert!(matches!(merge(&twice), Err(MergeError::Repeated { .. })));
+        assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
+        assert!("0/3".parse::<Shard>().is_err() && "4/3".parse::<Shard>().is_err());
     }
 }

@@ -11,24 +11,30 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{ConfigError, RunConfig};
+use crate::config::{RunConfig, EVAL_CHUNK};
 use crate::data::{DataError, Dataset};
-use crate::diagnostics::{NoiseScale, Sharpness};
+use crate::diagnostics::{LiveDiagnostics, Sharpness, AUTO_SHARE};
+use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, Workspace};
 use crate::optim::Optimizer;
-use crate::outcome::{judge_finished, DivergenceMonitor, Outcome};
-use crate::schedule::Schedule;
+use crate::outcome::{judge_finished, Breach, Divergence, DivergenceMonitor, Outcome};
+use crate::schedule::{Schedule, ScheduleKind};
+use crate::settings::ConfigError;
 
 /// RNG streams, so that changing one use of randomness never shifts another.
 const INIT_STREAM: u64 = 1;
+/// The data order's stream; `RunConfig::order` picks one of the streams above it.
 const SHUFFLE_STREAM: u64 = 2;
+/// Distance between the data-order streams of successive `order` values (the other uses of
+/// randomness have streams 1 to 5).
+const ORDER_STRIDE: u64 = 16;
 /// Validation points per epoch (and one at each epoch's end)...
 const POINTS_PER_EPOCH: usize = 10;
 /// ...but about this many per run at most, beyond the epoch ends: validating costs time, and
 /// a chart has only so many pixels.
 const POINTS_PER_RUN: usize = 300;
-/// Rows per chunk when evaluating a whole split.
-const EVAL_CHUNK: usize = 512;
+/// Power iterations for the stability limit of a run that went wrong (from a fresh start vector).
+const LIMIT_POWER_ITERS: usize = 60;
 
 /// One point of the curves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +45,8 @@ pub struct Point {
     pub epoch: f64,
     /// Training examples seen so far.
     pub examples: u64,
+    /// Examples in the last update's minibatch (the batch size then in effect).
+    pub batch_size: usize,
     /// Learning rate of the last update.
     pub lr: f64,
     /// Mean minibatch loss over the updates since the previous point (every update counts, so a
@@ -60,14 +68,27 @@ pub struct Summary {
     pub outcome: Outcome,
     pub steps: usize,
     pub examples: u64,
+    /// Loss of the initial model on the whole training set.
     pub initial_train_loss: f64,
     /// Loss of the final model on the whole training set.
     pub final_train_loss: f64,
     pub final_val_loss: f64,
     pub final_val_acc: f64,
+    /// The LR range test's reading, for a run with the ramp schedule.
+    pub range_test: Option<RangeTestResult>,
     /// FNV-1a hash of every minibatch loss and the final parameters, as hex: equal digests mean
     /// bit-identical runs (used to check the browser against native).
     pub digest: String,
+}
+
+/// The curvature limit on the learning rate, measured at the run's initial weights.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StabilityLimit {
+    /// λ_max of the training loss at the initial weights (exact Hessian-vector products).
+    pub lambda_max: f64,
+    /// c/λ_max with the optimiser's constant c (2 for SGD, 2(1 + β) with momentum): gradient descent
+    /// on the loss's quadratic approximation there is stable only below this η.
+    pub lr: f64,
 }
 
 /// Receives what a run reports. The worker implements it by posting messages; the CLI by writing CSV.
@@ -112,6 +133,8 @@ pub struct Trainer {
     config: RunConfig,
     data: Dataset,
     model: Mlp<f32>,
+    /// The weights the run started from (for the stability limit of a run that goes wrong).
+    initial_params: Vec<f32>,
     optimizer: Optimizer<f32>,
     schedule: Schedule,
     batch_size: usize,
@@ -129,14 +152,43 @@ pub struct Trainer {
     eval_every: usize,
     initial_train_loss: f64,
     monitor: DivergenceMonitor,
+    /// Rows in the last update's minibatch.
+    last_rows: usize,
     pending_loss_sum: f64,
     pending_steps: usize,
     last_lr: f64,
     last_grad_norm: f64,
-    sharpness: Option<Sharpness<f32>>,
-    noise_scale: Option<NoiseScale<f32>>,
+    diagnostics: LiveDiagnostics,
+    /// Host time spent in `advance`, and the part of it spent on automatic diagnostics.
+    busy_time: f64,
+    diagnostics_time: f64,
+    range_test: Option<RangeTest>,
+    /// The initial point has been reported.
+    started: bool,
+    /// Where the run began: step 0 and epoch 0, or a fork's parent's position. Steps, epochs and
+    /// examples count from the very start; the schedule runs from here.
+    origin: Origin,
     digest: u64,
     summary: Option<Summary>,
+}
+
+/// Where a run is in its data: the shuffling stream, this epoch's order, how far into it, and the
+/// step, epoch and examples counted so far.
+struct Position {
+    shuffle_rng: ChaCha8Rng,
+    order: Vec<usize>,
+    cursor: usize,
+    origin: Origin,
+    examples: u64,
+    digest: u64,
+}
+
+/// The step, epoch and examples a run (or a fork) began at.
+#[derive(Clone, Copy, Debug, Default)]
+struct Origin {
+    step: usize,
+    epoch: f64,
+    examples: u64,
 }
 
 impl RunConfig {
@@ -162,58 +214,81 @@ impl Trainer {
         let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
         init_rng.set_stream(INIT_STREAM);
         let mut shuffle_rng = ChaCha8Rng::seed_from_u64(seed);
-        shuffle_rng.set_stream(SHUFFLE_STREAM);
+        shuffle_rng.set_stream(SHUFFLE_STREAM + ORDER_STRIDE * u64::from(config.order));
         let model =
             Mlp::new(data.features(), &config.model.hidden, data.classes, config.model.activation, &mut init_rng);
+        let optimizer = Optimizer::new(config.optimizer, model.param_count());
+        let order = (0..data.train_len()).collect();
+        let at = Position { shuffle_rng, order, cursor: 0, origin: Origin::default(), examples: 0, digest: FNV_OFFSET };
+        Self::assemble(config, data, model, optimizer, at)
+    }
+
+    /// A new run that continues this one from where it is now with `config`'s learning rate, batch
+    /// size, schedule and length: the same weights, optimiser state and data order (the epoch in
+    /// progress goes on). Steps, epochs, examples and the fingerprint go on counting; the schedule
+    /// and `config`'s length start at the fork, and the divergence rules compare with the loss there.
+    /// The rest of `config` must be this run's (see `Setting::forkable`).
+    pub fn fork(&self, config: RunConfig) -> Result<Trainer, InitError> {
+        config.validate()?;
+        config.check_fork_of(&self.config)?;
+        let at = Position {
+            shuffle_rng: self.shuffle_rng.clone(),
+            order: self.order.clone(),
+            cursor: self.cursor,
+            origin: Origin { step: self.step, epoch: self.epoch(), examples: self.examples },
+            examples: self.examples,
+            digest: self.digest,
+        };
+        Ok(Self::assemble(config, self.data.clone(), self.model.clone(), self.optimizer.clone(), at))
+    }
+
+    fn assemble(config: RunConfig, data: Dataset, model: Mlp<f32>, optimizer: Optimizer<f32>, at: Position) -> Self {
         let n = data.train_len();
         debug_assert_eq!(n, config.train_len());
         let batch_size = config.batch_size_at_epoch(0);
         // Buffers for the largest batch of the run (batch growth only ever raises it).
-        let max_batch_size = config.batch_size_at_epoch(config.epochs.saturating_sub(1)).max(batch_size);
+        let max_batch_size = config.max_batch_size();
         let schedule = config.schedule();
         let steps_per_epoch = schedule.steps_per_epoch;
-        let d = config.diagnostics;
-        let sharpness = (d.sharpness_every > 0).then(|| {
-            let rows = d.sharpness_batch.clamp(1, n);
-            let x = data.x_train.slice(s![..rows, ..]);
-            Sharpness::new(&model, x, &data.y_train[..rows], config.seed)
-        });
-        let noise_scale = (d.noise_scale_every > 0)
-            .then(|| NoiseScale::new(&model, data.features(), d.noise_small, d.noise_big, config.seed));
+        let diagnostics = LiveDiagnostics::new(config.diagnostics, &model, n, data.features(), config.seed);
         let mut eval_ws = model.workspace(EVAL_CHUNK);
         let initial_train_loss =
             model.evaluate(data.x_train.view(), &data.y_train, config.model.loss, &mut eval_ws).mean_loss();
         Self {
-            optimizer: Optimizer::new(config.optimizer, model.param_count()),
+            optimizer,
+            initial_params: model.params.clone(),
+            last_rows: 0,
+            range_test: (config.schedule.kind == ScheduleKind::Ramp).then(RangeTest::default),
             train_ws: model.workspace(max_batch_size),
             grad: vec![0.0; model.param_count()],
             batch_x: Array2::zeros((max_batch_size, data.features())),
             batch_y: Vec::with_capacity(max_batch_size),
-            order: (0..n).collect(),
-            eval_every: if config.eval_every > 0 {
-                config.eval_every
-            } else {
+            order: at.order,
+            shuffle_rng: at.shuffle_rng,
+            cursor: at.cursor,
+            origin: at.origin,
+            eval_every: config.eval_every.unwrap_or_else(|| {
                 steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN))
-            },
+            }),
             monitor: DivergenceMonitor::new(initial_train_loss),
             last_lr: schedule.lr(0),
             last_grad_norm: f64::NAN,
-            sharpness,
-            noise_scale,
+            diagnostics,
+            busy_time: 0.0,
+            diagnostics_time: 0.0,
+            started: false,
             config,
             data,
             model,
             schedule,
             batch_size,
             eval_ws,
-            shuffle_rng,
-            step: 0,
-            cursor: 0,
-            examples: 0,
+            step: at.origin.step,
+            examples: at.examples,
             initial_train_loss,
             pending_loss_sum: 0.0,
             pending_steps: 0,
-            digest: FNV_OFFSET,
+            digest: at.digest,
             summary: None,
         }
     }
@@ -244,8 +319,19 @@ impl Trainer {
         self.step
     }
 
+    /// The step the run ends at (counted from the very start, for a fork).
     pub fn total_steps(&self) -> usize {
-        self.schedule.total_steps
+        self.origin.step + self.schedule.total_steps
+    }
+
+    /// Steps since the run (or the fork) began: what the schedule and the cadences count.
+    fn local_step(&self) -> usize {
+        self.step - self.origin.step
+    }
+
+    /// The range test's record so far, for a run with the ramp schedule.
+    pub fn range_test(&self) -> Option<&RangeTest> {
+        self.range_test.as_ref()
     }
 
     /// The run's result, once it has ended.
@@ -258,7 +344,12 @@ impl Trainer {
     }
 
     fn epoch(&self) -> f64 {
-        self.schedule.epoch(self.step)
+        self.epoch_of(self.step)
+    }
+
+    /// The epoch of step `step` (counted from the very start).
+    fn epoch_of(&self, step: usize) -> f64 {
+        self.origin.epoch + self.schedule.epoch(step - self.origin.step)
     }
 
     fn validation_point(&mut self, train_loss: f64) -> Point {
@@ -268,6 +359,7 @@ impl Trainer {
             step: self.step,
             epoch: self.epoch(),
             examples: self.examples,
+            batch_size: self.batch_size,
             lr: self.last_lr,
             train_loss,
             val_loss: stats.mean_loss(),
@@ -278,22 +370,13 @@ impl Trainer {
         }
     }
 
-    /// A validation point, with the diagnostics that are enabled and asked for.
-    fn point(&mut self, train_loss: f64, sharpness_due: bool, noise_due: bool) -> Point {
+    /// A validation point, with the diagnostics that are due or have arrived.
+    fn point(&mut self, train_loss: f64) -> Point {
         let mut p = self.validation_point(train_loss);
-        let (loss, iters) = (self.config.model.loss, self.config.diagnostics.power_iters);
-        if let Some(sh) = self.sharpness.as_mut().filter(|_| sharpness_due) {
-            p.sharpness = Some(sh.estimate(&self.model, loss, iters));
-        }
-        if let Some(ns) = self.noise_scale.as_mut().filter(|_| noise_due) {
-            p.noise_scale = ns.update(&self.model, self.data.x_train.view(), &self.data.y_train, loss);
-        }
+        let step = self.local_step();
+        (p.sharpness, p.noise_scale) =
+            self.diagnostics.at_point(step, &self.model, self.data.train(), self.config.model.loss);
         p
-    }
-
-    /// True when `every` > 0 divides the current step.
-    fn due(&self, every: usize) -> bool {
-        every > 0 && self.step % every == 0
     }
 
     /// Does one update (reporting the initial point first). Returns `false` once the run has ended.
@@ -301,12 +384,16 @@ impl Trainer {
         if self.summary.is_some() {
             return false;
         }
-        if self.step == 0 && self.cursor == 0 && self.pending_steps == 0 {
-            let p = self.point(self.initial_train_loss, true, true);
+        if !self.started {
+            self.started = true;
+            let p = self.point(self.initial_train_loss);
             observer.on_point(&p);
         }
         let (lr, loss) = self.update();
         observer.on_step(self.step, lr, loss);
+        if let Some(r) = self.range_test.as_mut() {
+            r.record(lr, loss);
+        }
         self.report(observer, loss);
         self.summary.is_none()
     }
@@ -317,7 +404,8 @@ impl Trainer {
         let n = self.data.train_len();
         if self.cursor == 0 {
             self.order.shuffle(&mut self.shuffle_rng);
-            self.batch_size = self.config.batch_size_at_epoch(self.examples as usize / n);
+            let epochs_done = (self.examples - self.origin.examples) as usize / n;
+            self.batch_size = self.config.batch_size_at_epoch(epochs_done);
         }
         let end = (self.cursor + self.batch_size).min(n);
         let rows = end - self.cursor;
@@ -326,7 +414,7 @@ impl Trainer {
             self.batch_x.row_mut(r).assign(&self.data.x_train.row(i));
             self.batch_y.push(self.data.y_train[i]);
         }
-        let lr = self.schedule.lr(self.step);
+        let lr = self.schedule.lr(self.local_step());
         let stats = self.model.loss_grad(
             self.batch_x.slice(s![..rows, ..]),
             &self.batch_y,
@@ -340,6 +428,7 @@ impl Trainer {
         self.examples += rows as u64;
         self.cursor = if end == n { 0 } else { end };
         self.last_lr = lr;
+        self.last_rows = rows;
         self.digest = fnv(self.digest, loss.to_bits());
         (lr, loss)
     }
@@ -348,15 +437,17 @@ impl Trainer {
     fn report(&mut self, observer: &mut impl Observer, loss: f64) {
         self.pending_loss_sum += loss;
         self.pending_steps += 1;
-        let diverged = self.monitor.observe(self.step, loss);
-        let done = diverged.is_some() || self.step >= self.schedule.total_steps;
-        let d = self.config.diagnostics;
-        let (sharpness_due, noise_due) = (self.due(d.sharpness_every), self.due(d.noise_scale_every));
-        if done || self.cursor == 0 || self.step % self.eval_every == 0 || sharpness_due || noise_due {
+        let diverged = self.monitor.observe(self.step, loss, self.last_rows);
+        // A range test is over once its loss has broken away: the rest of the ramp teaches nothing.
+        let done = diverged.is_some()
+            || self.local_step() >= self.schedule.total_steps
+            || self.range_test.as_ref().is_some_and(RangeTest::is_over);
+        let local = self.local_step();
+        if done || self.cursor == 0 || local % self.eval_every == 0 || self.diagnostics.due(local) {
             let train_loss = self.pending_loss_sum / self.pending_steps as f64;
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
-            let p = self.point(train_loss, sharpness_due, noise_due);
+            let p = self.point(train_loss);
             observer.on_point(&p);
             if done {
                 let summary = self.finish(diverged, &p);
@@ -366,7 +457,7 @@ impl Trainer {
         }
     }
 
-    fn finish(&mut self, diverged: Option<Outcome>, last: &Point) -> Summary {
+    fn finish(&mut self, breach: Option<Breach>, last: &Point) -> Summary {
         let train = self.model.evaluate(
             self.data.x_train.view(),
             &self.data.y_train,
@@ -374,9 +465,24 @@ impl Trainer {
             &mut self.eval_ws,
         );
         let final_train_loss = train.mean_loss();
-        let outcome = diverged.unwrap_or_else(|| {
-            judge_finished(self.initial_train_loss, final_train_loss, last.val_acc, self.data.classes)
-        });
+        // The rules judge every loss the run produced: a short run's partial window, and the final
+        // loss on the whole training set.
+        let breach = breach
+            .or_else(|| self.monitor.judge_partial())
+            .or_else(|| self.monitor.judge_final(self.step, final_train_loss));
+        let outcome = if let Some((step, rule)) = breach {
+            Outcome::Diverged(Divergence {
+                step,
+                epoch: self.epoch_of(step),
+                lr: self.schedule.lr((step - self.origin.step).saturating_sub(1)),
+                initial_loss: self.initial_train_loss,
+                rule,
+            })
+        } else {
+            let prior = self.data.class_frequencies();
+            let prior_loss = self.config.model.loss.prior_loss(&prior);
+            judge_finished(final_train_loss, last.val_acc, &prior, prior_loss)
+        };
         let digest = self.model.params.iter().fold(self.digest, |h, p| fnv(h, u64::from(p.to_bits())));
         Summary {
             outcome,
@@ -386,7 +492,45 @@ impl Trainer {
             final_train_loss,
             final_val_loss: last.val_loss,
             final_val_acc: last.val_acc,
+            range_test: self.range_test.as_ref().map(RangeTest::result),
             digest: format!("{digest:016x}"),
+        }
+    }
+
+    /// The largest stable learning rate at the initial weights, c/λ_max (see [`StabilityLimit`]);
+    /// `None` for adaptive optimisers, whose steps no single curvature bounds. Costs about
+    /// [`LIMIT_POWER_ITERS`] Hessian-vector products on the sharpness rows, so hosts ask for it when a
+    /// run went wrong, not for every run.
+    pub fn stability_limit(&self) -> Option<StabilityLimit> {
+        let o = self.config.optimizer;
+        let c = o.kind.stability_constant(o.momentum)?;
+        let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
+        let mut power = Sharpness::new(&self.model, rows, self.config.seed);
+        let loss = self.config.model.loss;
+        let lambda_max = power.estimate(&self.model, &self.initial_params, self.data.train(), loss, LIMIT_POWER_ITERS);
+        (lambda_max.is_finite() && lambda_max > 0.0).then(|| StabilityLimit { lambda_max, lr: c / lambda_max })
+    }
+
+    /// Steps until the run ends or the host's `clock` reaches `until`, giving automatic diagnostics
+    /// (`Cadence::Auto`) at most [`AUTO_SHARE`] of the time, a unit of work at a time between steps.
+    /// The clock is the host's (the trainer has none); its unit is the host's too.
+    pub fn advance(&mut self, observer: &mut impl Observer, clock: &mut impl FnMut() -> f64, until: f64) {
+        let mut now = clock();
+        while !self.is_done() && now < until {
+            let diagnose = self.started
+                && self.diagnostics.has_auto_work()
+                && self.diagnostics_time <= AUTO_SHARE * self.busy_time;
+            if diagnose {
+                self.diagnostics.auto_unit(&self.model, self.data.train(), self.config.model.loss);
+            } else {
+                self.step(observer);
+            }
+            let then = clock();
+            self.busy_time += then - now;
+            if diagnose {
+                self.diagnostics_time += then - now;
+            }
+            now = then;
         }
     }
 

@@ -1,8 +1,8 @@
 //! The noise-scale estimator against exact per-example gradients (science.md, E5). The sharpness
 //! estimator is checked against an exact eigen-solve in crates/science.
 
-use batchlab_trainer::config::LossKind;
-use batchlab_trainer::diagnostics::{exact_noise_scale, NoiseScale};
+use batchlab_trainer::diagnostics::{exact_noise_scale, Cadence, NoiseScale};
+use batchlab_trainer::loss::LossKind;
 use batchlab_trainer::train::Recorder;
 use batchlab_trainer::RunConfig;
 
@@ -10,7 +10,7 @@ use batchlab_trainer::RunConfig;
 fn two_batch_noise_scale_matches_per_example_gradients() {
     for steps in [0, 200] {
         let mut c = RunConfig { epochs: 10, ..RunConfig::default() };
-        c.diagnostics.noise_scale_every = 10;
+        c.diagnostics.noise_scale = Cadence::Every(10);
         let mut trainer = c.init().unwrap();
         let mut rec = Recorder::default();
         while trainer.steps_done() < steps {

@@ -1,0 +1,105 @@
+//! What to try after a run that went wrong: one learning rate, chosen from what the run measured, so
+//! the page and the CLI give the same advice — and a test can check that following it works.
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Outcome;
+use crate::train::{StabilityLimit, Summary};
+use crate::RunConfig;
+
+/// A learning rate to try next, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Advice {
+    pub lr: f64,
+    pub reason: AdviceReason,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdviceReason {
+    /// A ramp run: the η where the loss fell fastest.
+    RangeTest,
+    /// The largest round η below the measured stability limit.
+    StabilityLimit,
+    /// About three times smaller than the η that failed (no limit to go by, or it is higher).
+    Smaller,
+    /// The run barely moved: η far below the stability limit (or Adam's usual default).
+    Larger,
+    /// Adam or AdamW, whose steps no single curvature bounds: their customary default, 0.001.
+    AdaptiveDefault,
+}
+
+/// The customary learning rate of Adam and AdamW (Kingma & Ba 2015).
+pub const ADAPTIVE_DEFAULT_LR: f64 = 1e-3;
+
+/// The advice after `summary` of a run of `config`, with the stability limit measured for it
+/// (`None` for an adaptive optimiser). `None` for a run that finished well.
+pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimit>) -> Option<Advice> {
+    if let Some(r) = summary.range_test {
+        return r.suggested_lr.is_finite().then_some(Advice { lr: r.suggested_lr, reason: AdviceReason::RangeTest });
+    }
+    let adaptive = config.optimizer.kind.is_adaptive();
+    // The ceiling: the largest round η below the measured limit, or Adam's default.
+    let ceiling = match limit {
+        Some(l) => Some((round_down(l.lr), AdviceReason::StabilityLimit)),
+        None if adaptive => Some((ADAPTIVE_DEFAULT_LR, AdviceReason::AdaptiveDefault)),
+        None => None,
+    };
+    let smaller = |failed_lr: f64| {
+        let third = smaller_lr(failed_lr);
+        match ceiling {
+            Some((c, reason)) if c < third => Advice { lr: c, reason },
+            _ => Advice { lr: third, reason: AdviceReason::Smaller },
+        }
+    };
+    match &summary.outcome {
+        Outcome::Finished => None,
+        Outcome::Diverged(d) => Some(smaller(d.lr)),
+        Outcome::Stalled(_) => match ceiling {
+            Some((c, _)) if config.lr < c / 10.0 => Some(Advice { lr: c, reason: AdviceReason::Larger }),
+            _ => Some(smaller(config.lr)),
+        },
+    }
+}
+
+/// The next smaller "round" learning rate, about 3× smaller: 10 → 3, 3 → 1, 0.5 → 0.1.
+pub fn smaller_lr(lr: f64) -> f64 {
+    let decade = 10f64.powf((lr / 3.0).log10().floor());
+    let m = lr / 3.0 / decade;
+    decade * if m >= 3.0 { 3.0 } else { 1.0 }
+}
+
+/// The largest of 1, 2 and 5 times a power of ten that is at most `x`.
+pub fn round_down(x: f64) -> f64 {
+    let decade = 10f64.powf(x.log10().floor());
+    let m = x / decade;
+    decade
+        * if m >= 5.0 {
+            5.0
+        } else if m >= 2.0 {
+            2.0
+        } else {
+            1.0
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_rates() {
+        let near = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-12;
+        for (lr, want) in [(10.0, 3.0), (3.0, 1.0), (1.0, 0.3), (0.5, 0.1), (0.1, 0.03)] {
+            assert!(near(smaller_lr(lr), want), "{lr} → {}", smaller_lr(lr));
+        }
+        for (x, want) in [(0.276, 0.2), (1.7, 1.0), (5.0, 5.0), (0.0099, 0.005)] {
+            assert!(near(round_down(x), want), "{x} → {}", round_down(x));
+        }
+    }
+
+    #[test]
+    fn smaller_is_monotonic() {
+        let grid: Vec<f64> = (0..200).map(|k| 10f64.powf(-4.0 + f64::from(k) * 0.03)).collect();
+        assert!(grid.windows(2).all(|w| smaller_lr(w[0]) <= smaller_lr(w[1]) && smaller_lr(w[1]) < w[1]));
+    }
+}
