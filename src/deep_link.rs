@@ -21,6 +21,8 @@ pub struct DeepLink {
     pub config: RunConfig,
     /// Start at once: asked for with `autostart=1`, and only when every setting was accepted.
     pub autostart: bool,
+    /// `workers=N`: the pool's size (1 to 8) instead of one worker per core.
+    pub workers: Option<usize>,
     /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
@@ -30,6 +32,7 @@ pub fn parse(query: &str) -> DeepLink {
     let query = query.strip_prefix('?').unwrap_or(query);
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut autostart = false;
+    let mut workers = None;
     let mut page = Page::Lab;
     let mut notices = Vec::new();
     let mut settings = Vec::new();
@@ -51,12 +54,23 @@ pub fn parse(query: &str) -> DeepLink {
                     .to_string(),
                 ),
             },
+            "workers" => match v.parse::<usize>() {
+                Ok(n) if (1..=8).contains(&n) => workers = Some(n),
+                _ => notices.push(
+                    batchlab_trainer::ConfigError::BadValue {
+                        key: "workers".to_owned(),
+                        value: v.clone(),
+                        problem: "expected a whole number from 1 to 8".to_owned(),
+                    }
+                    .to_string(),
+                ),
+            },
             _ => settings.push((k.as_str(), v.as_str())),
         }
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
-    DeepLink { page, config, autostart: autostart && notices.is_empty(), notices }
+    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, notices }
 }
 
 /// The query string (with `?`) that reproduces `config`.
@@ -96,5 +110,7 @@ mod tests {
         assert_eq!(parse("?bench").page, Page::Bench { min_secs: 3.0 });
         assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
         assert_eq!(parse("?bs=8").page, Page::Lab);
+        assert_eq!(parse("?workers=1").workers, Some(1));
+        assert_eq!(parse("?workers=99").notices.len(), 1);
     }
 }

@@ -1,21 +1,30 @@
-//! The messages across the worker boundary: one enum each way, serde-encoded.
+//! The messages across the worker boundary: one enum each way, serde-encoded. A worker runs one job
+//! at a time (a run on screen, or a sweep's cell); every message about a job carries its id, so a
+//! late message of a job the page has moved on from is recognised and dropped.
 
 use batchlab_trainer::bench::BenchReport;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 use serde::{Deserialize, Serialize};
 
+/// The page's number for a job, unique for the page's lifetime.
+pub type JobId = u64;
+
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToWorker {
-    /// Start a new run (ending any current one).
+    /// Start a job (ending any current one).
     Start {
+        job: JobId,
         config: Box<RunConfig>,
+        /// Continue another run from one of its steps instead of starting afresh.
+        fork: Option<Box<ForkFrom>>,
+        mode: Mode,
     },
     Pause,
     Resume,
     /// While paused: one update, then stay paused (answered with `Progress` for that step).
     Step,
-    /// End the current run; the worker goes idle.
+    /// End the current job; the worker goes idle.
     Stop,
     /// Run the reference-workload benchmark (the bench page): `min_secs` per measurement,
     /// median of `repeats`.
@@ -25,29 +34,60 @@ pub enum ToWorker {
     },
 }
 
+/// Where a fork starts: `parent` replayed to `at_step` (bit for bit, as it ran), then continued with
+/// the job's config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForkFrom {
+    pub parent: RunConfig,
+    pub at_step: usize,
+}
+
+/// What the page wants to see of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Mode {
+    /// A run on screen: its curve points as they come, automatic diagnostics, and the stability limit
+    /// if it goes wrong.
+    Curves,
+    /// A sweep's cell: only the result, as fast as possible, with the first step at which the
+    /// validation accuracy reached `target`.
+    Cell { target: f64 },
+}
+
+/// A curve point and the worker's training time, in seconds, when it was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    pub point: Point,
+    pub secs: f64,
+}
+
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
     /// The worker's wasm has loaded: messages sent from now on are received.
     Ready,
-    /// A run began; its length, for the charts' frame.
+    /// A job began; the step its run ends at, for the charts' frame.
     Started {
+        job: JobId,
         total_steps: usize,
     },
     /// New curve points since the last message, and how fast training goes.
     Progress {
-        points: Vec<Point>,
+        job: JobId,
+        points: Vec<Stamped>,
         step: usize,
         steps_per_sec: f64,
     },
     Paused {
+        job: JobId,
         step: usize,
     },
-    /// The run ended: finished, stalled or diverged (a divergence is a result, not a failure).
-    /// `stability` is measured for a run that diverged or stalled.
+    /// The job ended: finished, stalled or diverged (a divergence is a result, not a failure).
+    /// `stability` is measured for a run on screen that diverged or stalled.
     Finished {
+        job: JobId,
         summary: Summary,
         stability: Option<StabilityLimit>,
+        steps_to_target: Option<usize>,
     },
     /// The benchmark's result, in the reference workload's JSON shape.
     BenchReport {
@@ -55,10 +95,25 @@ pub enum FromWorker {
     },
     /// A message could not be acted on (for example an invalid config). Nothing else changed.
     Failed {
+        job: Option<JobId>,
         message: String,
     },
     /// The worker panicked; it is about to stop and must be replaced.
     Crashed {
         message: String,
     },
+}
+
+impl FromWorker {
+    /// The job a message is about, if any.
+    pub fn job(&self) -> Option<JobId> {
+        match self {
+            FromWorker::Started { job, .. }
+            | FromWorker::Progress { job, .. }
+            | FromWorker::Paused { job, .. }
+            | FromWorker::Finished { job, .. } => Some(*job),
+            FromWorker::Failed { job, .. } => *job,
+            FromWorker::Ready | FromWorker::BenchReport { .. } | FromWorker::Crashed { .. } => None,
+        }
+    }
 }

@@ -3,98 +3,169 @@
 
 use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
-use crate::protocol::{FromWorker, ToWorker};
+use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker};
 
-/// Length of one training slice: short enough that Pause and Stop are answered promptly.
+/// Length of one training slice of a run on screen: short enough that Pause and Stop are answered
+/// promptly.
 pub const SLICE_MS: f64 = 25.0;
+/// A sweep's cell trains in longer slices: nothing to draw, only Stop to listen for.
+pub const CELL_SLICE_MS: f64 = 100.0;
 /// At most one progress message per this many milliseconds (about 30 a second).
 pub const PROGRESS_INTERVAL_MS: f64 = 33.0;
 /// At least one progress message per this many milliseconds while training, new points or not: the
 /// page takes a long silence for a dead worker.
 pub const HEARTBEAT_MS: f64 = 1000.0;
 
-/// The worker's state: at most one run, and the points not yet posted.
+/// The worker's state: at most one job, or a benchmark to run.
 #[derive(Default)]
 pub struct Session {
-    trainer: Option<Trainer>,
-    paused: bool,
-    outbox: Outbox,
-    last_post_ms: f64,
-    /// Training time and steps since the run started (for steps per second).
-    busy_ms: f64,
-    busy_steps: usize,
+    job: Option<Job>,
     /// A benchmark asked for, run in the next slice: (min_secs, repeats).
     bench: Option<(f64, usize)>,
 }
 
+/// The job in progress.
+struct Job {
+    id: JobId,
+    trainer: Trainer,
+    mode: Mode,
+    paused: bool,
+    outbox: Outbox,
+    last_post_ms: f64,
+    /// Training time and steps since the job started (for steps per second and time stamps).
+    busy_ms: f64,
+    busy_steps: usize,
+}
+
+/// What a slice produced, until it is posted.
 #[derive(Default)]
 struct Outbox {
-    points: Vec<Point>,
+    keep_points: bool,
+    points: Vec<Stamped>,
+    /// Points whose time stamp is still to be set (at the end of their slice).
+    unstamped: usize,
+    target: Option<f64>,
+    reached_target: Option<usize>,
     finished: Option<Summary>,
 }
 
 impl Observer for Outbox {
     fn on_point(&mut self, point: &Point) {
-        self.points.push(point.clone());
+        if self.reached_target.is_none() && self.target.is_some_and(|t| point.val_acc >= t) {
+            self.reached_target = Some(point.step);
+        }
+        if self.keep_points {
+            self.points.push(Stamped { point: point.clone(), secs: f64::NAN });
+            self.unstamped += 1;
+        }
     }
     fn on_finish(&mut self, summary: &Summary) {
         self.finished = Some(summary.clone());
     }
 }
 
+impl Outbox {
+    /// Stamps the slice's points, spreading the slice's time over them by step.
+    fn stamp(&mut self, (step0, secs0): (usize, f64), (step1, secs1): (usize, f64)) {
+        let span = (step1 - step0).max(1) as f64;
+        let first = self.points.len() - self.unstamped;
+        for s in &mut self.points[first..] {
+            s.secs = secs0 + (secs1 - secs0) * (s.point.step.saturating_sub(step0) as f64 / span).min(1.0);
+        }
+        self.unstamped = 0;
+    }
+}
+
+/// The trainer a Start asks for: a fresh run, or a fork replayed to its step and continued.
+fn trainer_for(config: &batchlab_trainer::RunConfig, fork: Option<&ForkFrom>) -> Result<Trainer, String> {
+    match fork {
+        None => config.init().map_err(|e| e.to_string()),
+        Some(f) => {
+            let mut parent = f.parent.init().map_err(|e| e.to_string())?;
+            while parent.steps_done() < f.at_step && parent.step(&mut ()) {}
+            parent.fork(config.clone()).map_err(|e| e.to_string())
+        }
+    }
+}
+
 impl Session {
-    /// True while there is a run to advance: the host should schedule [`Session::slice`].
+    /// True while there is work: the host should schedule [`Session::slice`].
     pub fn wants_slice(&self) -> bool {
-        self.bench.is_some() || (!self.paused && self.trainer.as_ref().is_some_and(|t| !t.is_done()))
+        self.bench.is_some() || self.job.as_ref().is_some_and(|j| !j.paused && !j.trainer.is_done())
     }
 
     /// Acts on one message; returns the replies.
     pub fn handle(&mut self, msg: ToWorker, now_ms: f64) -> Vec<FromWorker> {
         match msg {
-            ToWorker::Start { config } => match config.init() {
-                Ok(trainer) => {
-                    let started = FromWorker::Started { total_steps: trainer.total_steps() };
-                    *self = Session { trainer: Some(trainer), last_post_ms: now_ms, ..Session::default() };
-                    vec![started]
+            ToWorker::Start { job, config, fork, mode } => {
+                self.job = None;
+                match trainer_for(&config, fork.as_deref()) {
+                    Ok(trainer) => {
+                        let started = FromWorker::Started { job, total_steps: trainer.total_steps() };
+                        let target = match mode {
+                            Mode::Cell { target } => Some(target),
+                            Mode::Curves => None,
+                        };
+                        let outbox = Outbox { keep_points: mode == Mode::Curves, target, ..Outbox::default() };
+                        self.job = Some(Job {
+                            id: job,
+                            trainer,
+                            mode,
+                            paused: false,
+                            outbox,
+                            last_post_ms: now_ms,
+                            busy_ms: 0.0,
+                            busy_steps: 0,
+                        });
+                        vec![started]
+                    }
+                    Err(message) => vec![FromWorker::Failed { job: Some(job), message }],
                 }
-                Err(e) => vec![FromWorker::Failed { message: e.to_string() }],
-            },
-            ToWorker::Pause if self.wants_slice() => {
-                self.paused = true;
-                let mut out = self.flush(now_ms);
-                out.push(FromWorker::Paused { step: self.step() });
-                out
             }
+            ToWorker::Pause if self.wants_slice() => match self.job.as_mut() {
+                Some(j) => {
+                    j.paused = true;
+                    let mut out = j.flush(now_ms);
+                    out.push(FromWorker::Paused { job: j.id, step: j.trainer.steps_done() });
+                    out
+                }
+                None => Vec::new(),
+            },
             ToWorker::Resume => {
-                self.paused = false;
+                if let Some(j) = self.job.as_mut() {
+                    j.paused = false;
+                }
                 Vec::new()
             }
-            ToWorker::Step if self.paused => {
-                if let Some(t) = self.trainer.as_mut() {
-                    t.step(&mut self.outbox);
+            ToWorker::Step => match self.job.as_mut().filter(|j| j.paused) {
+                Some(j) => {
+                    let before = (j.trainer.steps_done(), j.busy_ms / 1000.0);
+                    j.trainer.step(&mut j.outbox);
+                    j.outbox.stamp(before, (j.trainer.steps_done(), j.busy_ms / 1000.0));
+                    // Every step is answered, with or without a new curve point, so the counter moves.
+                    let mut out = j.flush(now_ms);
+                    if !out.iter().any(|m| matches!(m, FromWorker::Progress { .. })) {
+                        out.insert(0, j.progress(Vec::new()));
+                    }
+                    out
                 }
-                // Every step is answered, with or without a new curve point, so the counter moves.
-                let mut out = self.flush(now_ms);
-                if !out.iter().any(|m| matches!(m, FromWorker::Progress { .. })) {
-                    out.insert(0, self.progress(Vec::new()));
-                }
-                out
-            }
+                None => Vec::new(),
+            },
             ToWorker::Stop => {
-                *self = Session::default();
+                self.job = None;
                 Vec::new()
             }
             ToWorker::Bench { min_secs, repeats } => {
-                *self =
-                    Session { bench: Some((min_secs.clamp(0.01, 60.0), repeats.clamp(1, 9))), ..Session::default() };
+                *self = Session { bench: Some((min_secs.clamp(0.01, 60.0), repeats.clamp(1, 9))), job: None };
                 Vec::new()
             }
-            ToWorker::Pause | ToWorker::Step => Vec::new(),
+            ToWorker::Pause => Vec::new(),
         }
     }
 
-    /// Trains until `clock()` passes `SLICE_MS` from its first reading or the run ends; returns the
-    /// messages due (progress at most every `PROGRESS_INTERVAL_MS`, and the result).
+    /// Trains until `clock()` passes the slice's length from its first reading or the job ends;
+    /// returns the messages due (progress at most every `PROGRESS_INTERVAL_MS` and at least every
+    /// `HEARTBEAT_MS`, and the result).
     pub fn slice(&mut self, mut clock: impl FnMut() -> f64) -> Vec<FromWorker> {
         if let Some((min_secs, repeats)) = self.bench.take() {
             // The benchmark owns the worker until it is done: the bench page does nothing else.
@@ -103,39 +174,42 @@ impl Session {
                     let mut secs = || clock() / 1000.0;
                     vec![FromWorker::BenchReport { report: bench::reference(&data, min_secs, repeats, &mut secs) }]
                 }
-                Err(e) => vec![FromWorker::Failed { message: e.to_string() }],
+                Err(e) => vec![FromWorker::Failed { job: None, message: e.to_string() }],
             };
         }
-        let start = clock();
-        let Some(trainer) = self.trainer.as_mut().filter(|_| !self.paused) else {
+        let Some(j) = self.job.as_mut().filter(|j| !j.paused) else {
             return Vec::new();
         };
-        let before = trainer.steps_done();
-        trainer.advance(&mut self.outbox, &mut clock, start + SLICE_MS);
+        let start = clock();
+        let before = (j.trainer.steps_done(), j.busy_ms / 1000.0);
+        match j.mode {
+            // A run on screen shares its time with automatic diagnostics.
+            Mode::Curves => j.trainer.advance(&mut j.outbox, &mut clock, start + SLICE_MS),
+            Mode::Cell { .. } => j.trainer.run_until(&mut j.outbox, || clock() - start >= CELL_SLICE_MS),
+        }
         let now = clock();
-        self.busy_ms += now - start;
-        self.busy_steps += trainer.steps_done() - before;
-        let since = now - self.last_post_ms;
-        let due = self.outbox.finished.is_some()
-            || (since >= PROGRESS_INTERVAL_MS && !self.outbox.points.is_empty())
+        j.busy_ms += now - start;
+        j.busy_steps += j.trainer.steps_done() - before.0;
+        j.outbox.stamp(before, (j.trainer.steps_done(), j.busy_ms / 1000.0));
+        let since = now - j.last_post_ms;
+        let due = j.outbox.finished.is_some()
+            || (since >= PROGRESS_INTERVAL_MS && !j.outbox.points.is_empty())
             || since >= HEARTBEAT_MS;
         if !due {
             return Vec::new();
         }
-        let mut out = self.flush(now);
+        let mut out = j.flush(now);
         if out.is_empty() {
-            out.push(self.progress(Vec::new()));
+            out.push(j.progress(Vec::new()));
         }
         out
     }
+}
 
-    fn step(&self) -> usize {
-        self.trainer.as_ref().map_or(0, Trainer::steps_done)
-    }
-
-    fn progress(&self, points: Vec<Point>) -> FromWorker {
+impl Job {
+    fn progress(&self, points: Vec<Stamped>) -> FromWorker {
         let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
-        FromWorker::Progress { points, step: self.step(), steps_per_sec }
+        FromWorker::Progress { job: self.id, points, step: self.trainer.steps_done(), steps_per_sec }
     }
 
     fn flush(&mut self, now_ms: f64) -> Vec<FromWorker> {
@@ -146,12 +220,13 @@ impl Session {
             out.push(self.progress(points));
         }
         if let Some(summary) = self.outbox.finished.take() {
-            // A run that went wrong gets its measured stability limit, for the explanation.
-            let stability = match summary.outcome {
-                Outcome::Finished => None,
-                _ => self.trainer.as_ref().and_then(Trainer::stability_limit),
+            // A run on screen that went wrong gets its measured stability limit, for the explanation.
+            let stability = match (&summary.outcome, self.mode) {
+                (Outcome::Finished, _) | (_, Mode::Cell { .. }) => None,
+                _ => self.trainer.stability_limit(),
             };
-            out.push(FromWorker::Finished { summary, stability });
+            let steps_to_target = self.outbox.reached_target;
+            out.push(FromWorker::Finished { job: self.id, summary, stability, steps_to_target });
         }
         out
     }
@@ -170,24 +245,63 @@ mod tests {
         }
     }
 
-    #[test]
-    fn runs_to_the_end_in_slices_with_throttled_progress() {
-        let mut s = Session::default();
-        let config = RunConfig { epochs: 2, ..RunConfig::default() };
-        let started = s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
-        assert!(matches!(started[..], [FromWorker::Started { total_steps: 90 }]));
-        let (mut t, mut msgs, mut slices) = (0.0, Vec::new(), 0);
+    fn start(config: RunConfig, mode: Mode) -> ToWorker {
+        ToWorker::Start { job: 7, config: Box::new(config), fork: None, mode }
+    }
+
+    fn run_all(s: &mut Session) -> Vec<FromWorker> {
+        let (mut t, mut msgs) = (0.0, Vec::new());
         while s.wants_slice() {
             msgs.extend(s.slice(clock(&mut t, 1.0)));
-            slices += 1;
         }
-        assert!(slices > 2, "a 2-epoch run at 1 ms per step takes several 25 ms slices");
-        let progress = msgs.iter().filter(|m| matches!(m, FromWorker::Progress { .. })).count();
-        assert!(progress >= 2 && progress <= slices, "{progress} progress messages for {slices} slices");
-        let points: usize =
-            msgs.iter().map(|m| if let FromWorker::Progress { points, .. } = m { points.len() } else { 0 }).sum();
-        assert_eq!(points, 1 + 2 * 9, "initial point + 9 per epoch (every 5 steps of 45)");
-        assert!(matches!(msgs.last(), Some(FromWorker::Finished { summary, stability: None }) if summary.steps == 90));
+        msgs
+    }
+
+    #[test]
+    fn runs_to_the_end_in_slices_with_throttled_stamped_progress() {
+        let mut s = Session::default();
+        let mut config = RunConfig { epochs: 2, ..RunConfig::default() };
+        config.set("sharpness_every", "off").unwrap();
+        let started = s.handle(start(config, Mode::Curves), 0.0);
+        assert!(matches!(started[..], [FromWorker::Started { job: 7, total_steps: 90 }]));
+        let msgs = run_all(&mut s);
+        let progress: Vec<&Vec<Stamped>> = msgs
+            .iter()
+            .filter_map(|m| if let FromWorker::Progress { points, .. } = m { Some(points) } else { None })
+            .collect();
+        assert!(progress.len() >= 2, "{} progress messages", progress.len());
+        let points: Vec<&Stamped> = progress.into_iter().flatten().collect();
+        assert_eq!(points.len(), 1 + 2 * 9, "initial point + 9 per epoch (every 5 steps of 45)");
+        assert!(points.windows(2).all(|w| w[0].secs <= w[1].secs && w[1].secs.is_finite()), "time stamps grow");
+        assert!(
+            matches!(msgs.last(), Some(FromWorker::Finished { job: 7, summary, stability: None, .. }) if summary.steps == 90)
+        );
+    }
+
+    #[test]
+    fn a_cell_reports_only_its_result_and_when_it_reached_the_target() {
+        let mut s = Session::default();
+        s.handle(start(RunConfig { epochs: 3, ..RunConfig::default() }, Mode::Cell { target: 0.5 }), 0.0);
+        let msgs = run_all(&mut s);
+        assert!(msgs.iter().all(|m| !matches!(m, FromWorker::Progress { points, .. } if !points.is_empty())));
+        let Some(FromWorker::Finished { steps_to_target: Some(step), .. }) = msgs.last() else { panic!("{msgs:?}") };
+        assert!(*step > 0 && *step < 135);
+    }
+
+    #[test]
+    fn a_fork_replays_its_parent_and_continues() {
+        let parent = RunConfig { epochs: 2, ..RunConfig::default() };
+        let fork = ForkFrom { parent: parent.clone(), at_step: 30 };
+        let mut s = Session::default();
+        let config = RunConfig { lr: 0.3, ..parent };
+        let out = s.handle(
+            ToWorker::Start { job: 1, config: Box::new(config), fork: Some(Box::new(fork)), mode: Mode::Curves },
+            0.0,
+        );
+        assert!(matches!(out[..], [FromWorker::Started { total_steps: 120, .. }]), "{out:?}");
+        let msgs = run_all(&mut s);
+        let Some(FromWorker::Progress { points, .. }) = msgs.first() else { panic!("{msgs:?}") };
+        assert_eq!(points[0].point.step, 30, "the fork's first point is the parent's step");
     }
 
     #[test]
@@ -196,11 +310,11 @@ mod tests {
         // B = 1: validation points are hundreds of steps apart, and every Step must still be answered.
         let mut config = RunConfig::default();
         config.set("bs", "1").unwrap();
-        s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
+        s.handle(start(config, Mode::Curves), 0.0);
         let mut t = 0.0;
         s.slice(clock(&mut t, 1.0));
         let out = s.handle(ToWorker::Pause, t);
-        let FromWorker::Paused { step } = out.last().unwrap().clone() else { panic!("{out:?}") };
+        let Some(FromWorker::Paused { step, .. }) = out.last().cloned() else { panic!("{out:?}") };
         assert!(!s.wants_slice());
         assert!(s.slice(clock(&mut t, 1.0)).is_empty(), "paused: no training");
         for k in 1..=5 {
@@ -230,14 +344,11 @@ mod tests {
     #[test]
     fn a_run_that_goes_wrong_comes_with_its_stability_limit() {
         let mut s = Session::default();
-        let config = RunConfig { lr: 10.0, ..RunConfig::default() };
-        s.handle(ToWorker::Start { config: Box::new(config) }, 0.0);
-        let mut t = 0.0;
-        let mut msgs = Vec::new();
-        while s.wants_slice() {
-            msgs.extend(s.slice(clock(&mut t, 1.0)));
-        }
-        let Some(FromWorker::Finished { summary, stability: Some(limit) }) = msgs.last() else { panic!("{msgs:?}") };
+        s.handle(start(RunConfig { lr: 10.0, ..RunConfig::default() }, Mode::Curves), 0.0);
+        let msgs = run_all(&mut s);
+        let Some(FromWorker::Finished { summary, stability: Some(limit), .. }) = msgs.last() else {
+            panic!("{msgs:?}")
+        };
         assert_eq!(summary.outcome.status(), "diverged");
         assert!(limit.lr > 0.0 && limit.lr < 10.0, "{limit:?}");
     }
@@ -245,9 +356,8 @@ mod tests {
     #[test]
     fn an_invalid_config_fails_and_changes_nothing() {
         let mut s = Session::default();
-        let out =
-            s.handle(ToWorker::Start { config: Box::new(RunConfig { lr: f64::NAN, ..RunConfig::default() }) }, 0.0);
-        assert!(matches!(&out[..], [FromWorker::Failed { message }] if message.contains("lr")));
+        let out = s.handle(start(RunConfig { lr: f64::NAN, ..RunConfig::default() }, Mode::Curves), 0.0);
+        assert!(matches!(&out[..], [FromWorker::Failed { job: Some(7), message }] if message.contains("lr")));
         assert!(!s.wants_slice());
     }
 }

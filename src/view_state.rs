@@ -7,16 +7,19 @@ use batchlab_trainer::optim::OptimizerKind;
 use batchlab_trainer::outcome::{Divergence, Outcome};
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
+use batchlab_chart::trace::Measured;
 use batchlab_chart::Trace;
 
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, Stamped};
 
 /// The status word shown to people and tests (`data-testid="status"`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Status {
     #[default]
     Idle,
-    /// Start was pressed; the worker has not answered yet.
+    /// Waiting for a free worker.
+    Queued,
+    /// Sent to a worker, which has not answered yet.
     Starting,
     Training,
     Paused,
@@ -25,23 +28,28 @@ pub enum Status {
     Diverged,
     /// The worker died (a bug, or a file of the site that could not load).
     Failed,
+    /// Stopped by the person before it ended.
+    Stopped,
 }
 
 impl Status {
     pub fn word(self) -> &'static str {
         match self {
             Status::Idle => "idle",
+            Status::Queued => "queued",
             Status::Starting | Status::Training => "training",
             Status::Paused => "paused",
             Status::Finished => "finished",
             Status::Stalled => "stalled",
             Status::Diverged => "diverged",
             Status::Failed => "failed",
+            Status::Stopped => "stopped",
         }
     }
 
+    /// Waiting for, or holding, a worker.
     pub fn is_active(self) -> bool {
-        matches!(self, Status::Starting | Status::Training | Status::Paused)
+        matches!(self, Status::Queued | Status::Starting | Status::Training | Status::Paused)
     }
 
     fn of(outcome: &Outcome) -> Self {
@@ -84,39 +92,39 @@ pub enum BannerKind {
 }
 
 impl RunView {
-    /// A run that was just requested.
-    pub fn starting(config: RunConfig, now_ms: f64) -> Self {
-        Self { status: Status::Starting, config: Some(config), started_at_ms: now_ms, ..Self::default() }
+    /// A run that was just requested: queued until a worker takes it.
+    pub fn queued(config: RunConfig, now_ms: f64) -> Self {
+        Self { status: Status::Queued, config: Some(config), started_at_ms: now_ms, ..Self::default() }
     }
 
     /// Applies one worker message. Returns a message for the person when the worker refused something.
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
             FromWorker::Ready | FromWorker::BenchReport { .. } => {}
-            FromWorker::Started { total_steps } => {
+            FromWorker::Started { total_steps, .. } => {
                 self.status = Status::Training;
                 self.total_steps = total_steps;
             }
-            FromWorker::Progress { points, step, steps_per_sec } => {
+            FromWorker::Progress { points, step, steps_per_sec, .. } => {
                 if self.first_point_ms.is_none() && !points.is_empty() {
                     self.first_point_ms = Some(now_ms - self.started_at_ms);
                 }
-                self.trace.extend(points);
+                self.trace.extend(points.into_iter().map(|Stamped { point, secs }| (point, secs)));
                 self.step = step;
                 self.steps_per_sec = steps_per_sec;
             }
-            FromWorker::Paused { step } => {
+            FromWorker::Paused { step, .. } => {
                 self.status = Status::Paused;
                 self.step = step;
             }
-            FromWorker::Finished { summary, stability } => {
+            FromWorker::Finished { summary, stability, .. } => {
                 self.status = Status::of(&summary.outcome);
                 self.step = summary.steps;
                 self.summary = Some(summary);
                 self.stability = stability;
             }
-            FromWorker::Failed { message } => {
-                if self.status == Status::Starting {
+            FromWorker::Failed { message, .. } => {
+                if matches!(self.status, Status::Queued | Status::Starting) {
                     self.status = Status::Idle;
                 }
                 return Some(message);
@@ -132,6 +140,16 @@ impl RunView {
             self.status = Status::Failed;
         }
         self.failure.get_or_insert(message);
+    }
+
+    /// The latest sharpness and noise scale measured, with the step they were measured at.
+    pub fn diagnostics(&self) -> (Option<Measured>, Option<Measured>) {
+        self.trace.latest_diagnostics()
+    }
+
+    /// The last update's gradient norm.
+    pub fn grad_norm(&self) -> Option<f64> {
+        self.latest().and_then(|p| p.grad_norm)
     }
 
     pub fn latest(&self) -> Option<&Point> {
@@ -263,7 +281,7 @@ pub fn fmt_lr(lr: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::ToWorker;
+    use crate::protocol::{Mode, ToWorker};
     use crate::session::Session;
     use batchlab_trainer::outcome::fmt_loss;
     use batchlab_trainer::BatchSize;
@@ -272,10 +290,11 @@ mod tests {
     fn run(link: &[(&str, &str)]) -> RunView {
         let mut config = RunConfig::default();
         assert_eq!(config.set_all(link.iter().copied()), []);
-        let mut view = RunView::starting(config.clone(), 0.0);
+        let mut view = RunView::queued(config.clone(), 0.0);
         let mut s = Session::default();
         let mut t = 0.0;
-        for m in s.handle(ToWorker::Start { config: Box::new(config) }, t) {
+        let start = ToWorker::Start { job: 1, config: Box::new(config), fork: None, mode: Mode::Curves };
+        for m in s.handle(start, t) {
             view.apply(m, t);
         }
         while s.wants_slice() {
@@ -354,7 +373,7 @@ mod tests {
 
     #[test]
     fn a_crash_fails_the_run_with_the_message() {
-        let mut v = RunView::starting(RunConfig::default(), 0.0);
+        let mut v = RunView::queued(RunConfig::default(), 0.0);
         v.apply(FromWorker::Crashed { message: "panicked at src/x.rs".into() }, 1.0);
         assert_eq!(v.status.word(), "failed");
         let (kind, text) = v.banner().unwrap();
@@ -364,8 +383,8 @@ mod tests {
 
     #[test]
     fn a_refused_start_goes_back_to_idle_with_a_message() {
-        let mut v = RunView::starting(RunConfig::default(), 0.0);
-        assert_eq!(v.apply(FromWorker::Failed { message: "bad".into() }, 1.0).as_deref(), Some("bad"));
+        let mut v = RunView::queued(RunConfig::default(), 0.0);
+        assert_eq!(v.apply(FromWorker::Failed { job: Some(1), message: "bad".into() }, 1.0).as_deref(), Some("bad"));
         assert_eq!(v.status, Status::Idle);
     }
 

@@ -70,7 +70,10 @@ pub fn run() {
             let now = now_ms(&w.scope);
             match serde_wasm_bindgen::from_value::<ToWorker>(ev.data()) {
                 Ok(msg) => w.session.handle(msg, now),
-                Err(e) => vec![FromWorker::Failed { message: format!("the worker did not understand a message: {e}") }],
+                Err(e) => vec![FromWorker::Failed {
+                    job: None,
+                    message: format!("the worker did not understand a message: {e}"),
+                }],
             }
         };
         let scope = handler.borrow().scope.clone();

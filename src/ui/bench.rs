@@ -19,7 +19,7 @@ pub fn BenchPage(min_secs: f64) -> impl IntoView {
             }
             Err(e) => status.set(format!("failed: the report could not be encoded: {e}")),
         },
-        FromWorker::Failed { message } => status.set(format!("failed: {message}")),
+        FromWorker::Failed { message, .. } => status.set(format!("failed: {message}")),
         _ => {}
     };
     match WorkerClient::spawn(on_message, move |why| status.set(format!("failed: the worker stopped: {why}")), now_ms) {

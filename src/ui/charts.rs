@@ -1,5 +1,7 @@
-//! The loss chart (with the schedule under it) and the accuracy chart, drawn by `batchlab-chart` on
-//! canvases whenever the run, the form or the window size changes.
+//! The charts of the runs on screen — loss with η under it, and validation accuracy — drawn by
+//! `batchlab-chart` on canvases at the screen's pixel ratio, at most once a frame. Hovering a chart
+//! shows every visible run's values at that x; a table under each chart says the same for screen
+//! readers.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -7,23 +9,159 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use batchlab_chart::{draw, Curves, LineChart, XAxis};
+use batchlab_chart::{draw, Curves, Ensemble, Frame, LineChart, RunCurve, Trace, XAxis, PALETTE};
+use batchlab_trainer::outcome::fmt_loss;
+use batchlab_trainer::schedule::Schedule;
 
-use super::AppState;
+use super::{AppState, ChartOptions};
+use crate::lab::{Lab, Run};
+use crate::view_state::fmt_lr;
 
-/// Sizes the canvas to its laid-out size, then draws.
-fn paint(canvas: &HtmlCanvasElement, chart: &LineChart) {
-    let (w, h) = (canvas.client_width().max(1) as u32, canvas.client_height().max(1) as u32);
-    if canvas.width() != w || canvas.height() != h {
-        canvas.set_width(w);
-        canvas.set_height(h);
+/// Sizes the canvas to its laid-out size at the screen's pixel ratio, then draws; returns the plot's
+/// frame in CSS pixels' device-pixel units, for hovering.
+pub fn paint(canvas: &HtmlCanvasElement, chart: impl FnOnce(f64) -> LineChart) -> Option<Frame> {
+    let ratio = window().device_pixel_ratio().max(1.0);
+    let (w, h) = (canvas.client_width().max(1), canvas.client_height().max(1));
+    let (pw, ph) = ((f64::from(w) * ratio).round() as u32, (f64::from(h) * ratio).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
     }
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else { return };
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
     let area = backend.into_drawing_area();
-    if let Err(e) =
-        draw(&area, chart).and_then(|()| area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e)))
-    {
-        web_sys::console::error_1(&e.to_string().into());
+    let result = draw(&area, &chart(ratio)).and_then(|frame| {
+        area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e))?;
+        Ok(frame)
+    });
+    match result {
+        Ok(frame) => Some(frame),
+        Err(e) => {
+            web_sys::console::error_1(&e.to_string().into());
+            None
+        }
+    }
+}
+
+/// The planned extent of a run on an x-axis (so its curve grows into a fixed frame).
+fn extent(run: &Run, axis: XAxis) -> f64 {
+    let last = run.view.trace.buckets().last().map_or(0.0, |b| axis.of(b));
+    let planned = match (axis, run.fork) {
+        (XAxis::Steps, _) => run.view.total_steps.max(run.config.schedule().total_steps) as f64,
+        (XAxis::Epochs, None) => {
+            let s = run.config.schedule();
+            s.epoch(s.total_steps)
+        }
+        (XAxis::Examples, None) => match run.config.steps {
+            None => (run.config.epochs * run.config.train_len()) as f64,
+            Some(steps) => (steps * run.config.max_batch_size()) as f64,
+        },
+        _ => last,
+    };
+    planned.max(last)
+}
+
+/// The curves of the visible runs: a group of two or more visible runs (seeds of one setting) as an
+/// ensemble, the rest one by one.
+pub fn curves<'a>(lab: &'a Lab, schedules: &'a [(u32, Schedule)], options: ChartOptions, ratio: f64) -> Curves<'a> {
+    let visible: Vec<&Run> = lab.curves().filter(|r| r.visible).collect();
+    let mut runs = Vec::new();
+    let mut ensembles: Vec<Ensemble> = Vec::new();
+    for r in &visible {
+        let members: Vec<&Run> = visible.iter().copied().filter(|m| m.group == r.group).collect();
+        if members.len() > 1 {
+            if members[0].id == r.id {
+                ensembles.push(Ensemble {
+                    members: members.iter().map(|m| &m.view.trace).collect(),
+                    color: PALETTE[r.colour % PALETTE.len()],
+                });
+            }
+            continue;
+        }
+        runs.push(RunCurve {
+            trace: &r.view.trace,
+            color: PALETTE[r.colour % PALETTE.len()],
+            divergence: r.view.divergence(),
+            schedule: r.fork.is_none().then(|| schedules.iter().find(|s| s.0 == r.id).map(|s| &s.1)).flatten(),
+            optimizer: r.config.optimizer,
+            lr: r.config.lr,
+        });
+    }
+    let x_max = visible.iter().map(|r| extent(r, options.x_axis)).fold(0.0, f64::max);
+    let classes = visible.first().map_or(10, |r| r.config.dataset.classes());
+    Curves {
+        runs,
+        ensembles,
+        x_axis: options.x_axis,
+        log_y: options.log_y,
+        smoothing: options.smoothing,
+        x_max,
+        classes,
+        scale: ratio,
+    }
+}
+
+/// Every visible run's values at `x`, for the hover box.
+fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(String, String, String)> {
+    lab.curves()
+        .filter(|r| r.visible)
+        .filter_map(|r| {
+            let b = r.view.trace.at(axis, x)?;
+            let p = &b.last;
+            Some((
+                super::runs::css_colour(r.colour),
+                format!("#{} {}", r.id, lab.label(r.id)),
+                format!(
+                    "step {} · train {} · val {} · acc {:.1} % · η {}",
+                    p.step,
+                    fmt_loss(p.train_loss),
+                    fmt_loss(p.val_loss),
+                    100.0 * p.val_acc,
+                    fmt_lr(p.lr)
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// One chart canvas with its hover box.
+#[component]
+fn Plot(
+    node_ref: NodeRef<Canvas>,
+    frame: RwSignal<Option<Frame>>,
+    class: &'static str,
+    testid: &'static str,
+    label: &'static str,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let hover = RwSignal::new(None::<(f64, f64, f64)>);
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let ratio = window().device_pixel_ratio().max(1.0);
+        let (ox, oy) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        hover.set(frame.get_untracked().and_then(|f| f.x_at(ox * ratio)).map(|x| (ox, oy, x)));
+    };
+    let tip = move || {
+        let (ox, oy, x) = hover.get()?;
+        let axis = state.charts.with(|c| c.x_axis);
+        let rows = state.lab.with(|l| values_at(l, axis, x));
+        (!rows.is_empty()).then(|| {
+            view! {
+                <div class="hover-line" style=format!("left: {ox}px")></div>
+                <div class="hover" data-testid="hover" style=format!("left: {}px; top: {}px", ox + 12.0, oy + 12.0)>
+                    <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(x))}</div>
+                    {rows.into_iter().map(|(colour, name, values)| view! {
+                        <div><span class="swatch" style=format!("background: {colour}")></span>
+                            <b>{name}</b>": "{values}</div>
+                    }).collect_view()}
+                </div>
+            }
+        })
+    };
+    view! {
+        <div class="plot-wrap">
+            <canvas node_ref=node_ref class=class data-testid=testid aria-label=label
+                on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+            {tip}
+        </div>
     }
 }
 
@@ -31,66 +169,143 @@ fn paint(canvas: &HtmlCanvasElement, chart: &LineChart) {
 pub fn Charts() -> impl IntoView {
     let state = expect_context::<AppState>();
     let (loss_ref, lr_ref, acc_ref) = (NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new());
+    let frames = [RwSignal::new(None), RwSignal::new(None), RwSignal::new(None)];
     let resized = RwSignal::new(0u32);
     let listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
     on_cleanup(move || listener.remove());
-
-    Effect::new(move |_| {
-        resized.track();
-        let (x_axis, log_y) = (state.x_axis.get(), state.log_y.get());
-        // While a run is on screen, draw its config; before, the form's (so the schedule shows).
-        let config = state.run.with(|r| r.config.clone()).unwrap_or_else(|| state.config.get());
-        let schedule = config.schedule();
-        state.run.with(|run| {
-            let curves = Curves {
-                trace: &run.trace,
-                divergence: run.divergence(),
-                x_axis,
-                log_y,
-                x_max: match x_axis {
-                    XAxis::Epochs => schedule.epoch(schedule.total_steps),
-                    XAxis::Steps => schedule.total_steps as f64,
-                },
-                classes: config.dataset.classes(),
-            };
-            if let Some(c) = loss_ref.get() {
-                paint(&c, &curves.loss_chart());
+    // Redraw at most once an animation frame, however many messages arrive.
+    let pending = StoredValue::new(false);
+    let redraw = move || {
+        pending.set_value(false);
+        let options = state.charts.get_untracked();
+        let form = state.config.get_untracked();
+        state.lab.with_untracked(|lab| {
+            let schedules: Vec<(u32, Schedule)> = lab.curves().map(|r| (r.id, r.config.schedule())).collect();
+            let ratio = window().device_pixel_ratio().max(1.0);
+            let curves = curves(lab, &schedules, options, ratio);
+            let form_schedule = form.schedule();
+            if let Some(c) = loss_ref.get_untracked() {
+                frames[0].set(paint(&c, |_| curves.loss_chart()));
             }
-            if let Some(c) = lr_ref.get() {
-                paint(&c, &curves.lr_chart(&schedule));
+            if let Some(c) = lr_ref.get_untracked() {
+                // Before any run, the form's schedule, so its shape shows before Start.
+                let chart = if curves.runs.is_empty() && curves.ensembles.is_empty() {
+                    let trace = Trace::default();
+                    let planned = RunCurve {
+                        trace: &trace,
+                        color: PALETTE[0],
+                        divergence: None,
+                        schedule: Some(&form_schedule),
+                        optimizer: form.optimizer,
+                        lr: form.lr,
+                    };
+                    let x_max = match options.x_axis {
+                        XAxis::Steps => form_schedule.total_steps as f64,
+                        _ => form_schedule.epoch(form_schedule.total_steps),
+                    };
+                    let axis = if options.x_axis == XAxis::Steps { XAxis::Steps } else { XAxis::Epochs };
+                    Curves { scale: ratio, ..Curves::one(planned, axis, x_max, curves.classes) }.lr_chart()
+                } else {
+                    curves.lr_chart()
+                };
+                frames[1].set(paint(&c, |_| chart));
             }
-            if let Some(c) = acc_ref.get() {
-                paint(&c, &curves.accuracy_chart());
+            if let Some(c) = acc_ref.get_untracked() {
+                frames[2].set(paint(&c, |_| curves.accuracy_chart()));
             }
         });
+    };
+    Effect::new(move |_| {
+        resized.track();
+        state.charts.track();
+        state.config.track();
+        state.lab.track();
+        if !pending.get_value() {
+            pending.set_value(true);
+            request_animation_frame(redraw);
+        }
     });
 
-    let diverged = move || state.run.with(|r| r.divergence().map(|d| d.step.to_string()));
+    let diverged =
+        move || state.lab.with(|l| l.current().and_then(|r| r.view.divergence()).map(|d| d.step.to_string()));
+    let set_axis = move |ev: leptos::ev::Event| {
+        if let Some(axis) = XAxis::from_name(&event_target_value(&ev)) {
+            state.charts.update(|c| c.x_axis = axis);
+        }
+    };
+    let smoothing = move || state.charts.with(|c| c.smoothing);
     view! {
         <div class="chart-tools">
             <label class="toggle">
-                <input type="checkbox" data-testid="log-y" prop:checked=move || state.log_y.get()
-                    on:change=move |ev| state.log_y.set(event_target_checked(&ev)) />
+                <input type="checkbox" data-testid="log-y" prop:checked=move || state.charts.with(|c| c.log_y)
+                    on:change=move |ev| state.charts.update(|c| c.log_y = event_target_checked(&ev)) />
                 " log-scale loss"
             </label>
             <label class="toggle">
                 "x-axis "
-                <select data-testid="x-axis" on:change=move |ev| state.x_axis.set(if event_target_value(&ev) == "steps" { XAxis::Steps } else { XAxis::Epochs })>
-                    <option value="epochs" selected=move || state.x_axis.get() == XAxis::Epochs>"epochs"</option>
-                    <option value="steps" selected=move || state.x_axis.get() == XAxis::Steps>"steps"</option>
+                <select data-testid="x-axis" on:change=set_axis>
+                    {XAxis::ALL.iter().map(|a| view! {
+                        <option value=a.name() selected=move || state.charts.with(|c| c.x_axis) == *a>{a.label()}</option>
+                    }).collect_view()}
                 </select>
+            </label>
+            <label class="toggle" title="A debiased moving average of the training loss, drawn over the raw curve (still shown, faint)">
+                "smoothing "
+                <input type="range" min="0" max="0.99" step="0.01" data-testid="smoothing"
+                    prop:value=move || smoothing().to_string()
+                    on:input=move |ev| state.charts.update(|c| c.smoothing = event_target_value(&ev).parse().unwrap_or(0.0)) />
+                <output>{move || format!("{:.2}", smoothing())}</output>
             </label>
         </div>
         <figure class="chart">
-            <figcaption>"Loss — " <span class="key train">"training"</span> " and " <span class="key val">"validation"</span></figcaption>
-            <canvas node_ref=loss_ref class="plot tall" data-testid="loss-chart" data-diverged-step=diverged
-                aria-label="training and validation loss"></canvas>
-            <canvas node_ref=lr_ref class="plot strip" data-testid="lr-chart" aria-label="learning-rate schedule"></canvas>
+            <figcaption>"Loss — solid: training, dashed: validation; one colour per run (see the list); η under it"</figcaption>
+            <Plot node_ref=loss_ref frame=frames[0] class="plot tall" testid="loss-chart" label="training and validation loss of each run" />
+            <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" />
+            <span hidden data-testid="diverged-step" data-value=diverged></span>
+            <ChartTable />
         </figure>
         <figure class="chart">
             <figcaption>"Validation accuracy"</figcaption>
-            <canvas node_ref=acc_ref class="plot" data-testid="acc-chart" data-diverged-step=diverged
-                aria-label="validation accuracy"></canvas>
+            <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" />
         </figure>
+    }
+}
+
+/// The charts' text alternative: each run's latest values.
+#[component]
+fn ChartTable() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move || {
+        state.lab.with(|l| {
+            l.curves()
+                .filter(|r| r.visible)
+                .map(|r| {
+                    let p = r.view.latest();
+                    let status = match r.view.divergence() {
+                        Some(d) => format!("diverged at step {}", d.step),
+                        None => r.view.status.word().to_owned(),
+                    };
+                    (
+                        format!("#{} {}", r.id, l.label(r.id)),
+                        status,
+                        p.map_or_else(String::new, |p| p.step.to_string()),
+                        p.map_or_else(String::new, |p| fmt_loss(p.train_loss)),
+                        p.map_or_else(String::new, |p| fmt_loss(p.val_loss)),
+                        p.map_or_else(String::new, |p| format!("{:.1} %", 100.0 * p.val_acc)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="sr-only"><table data-testid="chart-table">
+            <caption>"The runs on the charts, at their latest point"</caption>
+            <thead><tr><th>"run"</th><th>"status"</th><th>"step"</th><th>"training loss"</th><th>"validation loss"</th><th>"validation accuracy"</th></tr></thead>
+            <tbody>
+                {move || rows().into_iter().map(|(name, status, step, train, val, acc)| view! {
+                    <tr><td>{name}</td><td>{status}</td><td>{step}</td><td>{train}</td><td>{val}</td><td>{acc}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table></div>
     }
 }

@@ -50,8 +50,10 @@ impl WorkerClient {
             (queue.clone(), worker.clone(), last_heard_ms.clone(), dead.clone(), on_death.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             heard.set(now_ms());
-            let msg = serde_wasm_bindgen::from_value::<FromWorker>(ev.data())
-                .unwrap_or_else(|e| FromWorker::Failed { message: format!("unreadable message from the worker: {e}") });
+            let msg = serde_wasm_bindgen::from_value::<FromWorker>(ev.data()).unwrap_or_else(|e| FromWorker::Failed {
+                job: None,
+                message: format!("unreadable message from the worker: {e}"),
+            });
             match msg {
                 FromWorker::Ready => {
                     for pending in q.borrow_mut().take().unwrap_or_default() {

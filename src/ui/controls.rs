@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 
+use batchlab_trainer::scaling::ScalingRule;
 use batchlab_trainer::settings::{setting, Domain, Setting};
-use batchlab_trainer::{BatchSize, RunConfig};
+use batchlab_trainer::RunConfig;
 
 use super::AppState;
 use crate::view_state::{batch_choices, fmt_lr, Status};
@@ -116,24 +117,37 @@ pub fn Controls() -> impl IntoView {
     }
 }
 
+/// Start adds a run of the form's settings beside the others; Pause, Step act on the current run
+/// (the newest, or the one picked in the list); Clear removes every run.
 #[component]
 fn RunButtons() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let status = move || state.run.with(|r| r.status);
+    let status = move || state.lab.with(|l| l.current().map_or(Status::Idle, |r| r.view.status));
+    let on_current = move |f: fn(&mut crate::lab::Lab, crate::lab::RunId) -> Vec<crate::lab::Command>| {
+        if let Some(id) = state.current() {
+            state.act(|l| f(l, id));
+        }
+    };
     view! {
         <div class="buttons">
-            <button type="button" class="primary" data-testid="start" on:click=move |_| state.start()>
-                {move || if status().is_active() { "Restart" } else { "Start" }}
-            </button>
+            <button type="button" class="primary" data-testid="start" title="Train the form's settings beside the runs on screen"
+                on:click=move |_| state.start()>"Start"</button>
             <button type="button" data-testid="pause"
                 prop:disabled=move || !matches!(status(), Status::Training | Status::Paused)
-                on:click=move |_| if status() == Status::Paused { state.resume() } else { state.pause() }>
+                on:click=move |_| {
+                    if status() == Status::Paused {
+                        on_current(crate::lab::Lab::resume);
+                    } else {
+                        on_current(|l, id| l.pause(id));
+                    }
+                }>
                 {move || if status() == Status::Paused { "Resume" } else { "Pause" }}
             </button>
             <button type="button" data-testid="step-once" title="One update while paused"
                 prop:disabled=move || status() != Status::Paused
-                on:click=move |_| state.step_once()>"Step"</button>
-            <button type="button" data-testid="reset" on:click=move |_| state.reset()>"Reset"</button>
+                on:click=move |_| on_current(|l, id| l.step(id))>"Step"</button>
+            <button type="button" data-testid="reset" title="Stop and remove every run"
+                on:click=move |_| state.act(crate::lab::Lab::clear)>"Clear"</button>
         </div>
     }
 }
@@ -166,11 +180,37 @@ fn BatchAndRate() -> impl IntoView {
         }
     };
     let on_bs = move |ev: leptos::ev::Event| {
-        let choices = batch_choices(train_len.get_untracked());
-        match event_target_value(&ev).parse::<usize>().ok().and_then(|i| choices.get(i)) {
-            Some(b @ (BatchSize::Full | BatchSize::Examples(_))) => state.set("bs", &b.to_string()),
-            None => state.notify("Not changed: that batch-size position does not exist."),
+        let n = train_len.get_untracked();
+        let choices = batch_choices(n);
+        let Some(&b) = event_target_value(&ev).parse::<usize>().ok().and_then(|i| choices.get(i)) else {
+            state.notify("Not changed: that batch-size position does not exist.");
+            return;
+        };
+        let (old_b, old_lr) = config.with_untracked(|c| (c.batch_size.resolve(n), c.lr));
+        state.set("bs", &b.to_string());
+        // With the lock on, η follows B by the rule, from the pair before the move.
+        let rule = state.lock.get_untracked();
+        if rule != ScalingRule::None {
+            state.set("lr", &rule.scale(old_b, old_lr, b.resolve(n)).to_string());
         }
+    };
+    let ratios = move || {
+        config.with(|c| {
+            let b = c.batch_size.resolve(train_len.get()) as f64;
+            format!("η/B = {} · η/√B = {}", fmt_lr(c.lr / b), fmt_lr(c.lr / b.sqrt()))
+        })
+    };
+    let on_lock = move |ev: leptos::ev::Event| {
+        state.lock.set(ScalingRule::from_name(&event_target_value(&ev)).unwrap_or(ScalingRule::None));
+    };
+    // The stability edge of the current run, on the η slider: c/λ_max from its latest sharpness.
+    let edge = move || {
+        state.lab.with(|l| {
+            let run = l.current()?;
+            let (sharpness, _) = run.view.diagnostics();
+            let c = run.config.optimizer.kind.stability_constant(run.config.optimizer.momentum)?;
+            sharpness.map(|(_, lambda)| c / lambda).filter(|e| e.is_finite() && *e > 0.0)
+        })
     };
     let on_lr_slider = move |ev: leptos::ev::Event| {
         let pos: f64 = event_target_value(&ev).parse().unwrap_or(0.0);
@@ -184,19 +224,39 @@ fn BatchAndRate() -> impl IntoView {
                 prop:value=move || bs_index().to_string()
                 on:input=on_bs />
             <span class="hint">{bs.help}</span>
+            <label class="lock">
+                "η follows B: "
+                <select data-testid="scaling-lock" on:change=on_lock>
+                    {ScalingRule::ALL
+                        .iter()
+                        .map(|r| view! { <option value=r.name() selected=move || state.lock.get() == *r>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <span class="hint" data-testid="scaling-ratios">{ratios}</span>
         </div>
         <div class="field">
             <span class="label">{lr.label}</span>
             <div class="lr-row">
-                <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="learning-rate-slider"
-                    aria-label="learning rate (log scale, 0.0001 to 10)"
-                    prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
-                    on:input=on_lr_slider />
+                <div class="lr-slider">
+                    <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="learning-rate-slider"
+                        aria-label="learning rate (log scale, 0.0001 to 10)"
+                        prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
+                        on:input=on_lr_slider />
+                    {move || edge().map(|e| {
+                        let at = lr_to_slider(e) / LR_SLIDER_STEPS * 100.0;
+                        view! {
+                            <span class="edge" data-testid="stability-edge" data-value=e.to_string()
+                                style=format!("left: {at:.1}%")
+                                title=format!("stability edge of the current run: η = {} (from its sharpness λ_max)", fmt_lr(e))></span>
+                        }
+                    })}
+                </div>
                 <input type="number" step="any" min="0" data-testid="learning-rate" aria-label="learning rate"
                     prop:value=move || fmt_lr(config.with(|c| c.lr))
                     on:change=setter(state, "lr") />
             </div>
-            <span class="hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10."</span>
+            <span class="hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10; its red tick is the current run's stability edge."</span>
         </div>
     }
     .into_any()

@@ -1,21 +1,26 @@
-//! The Leptos page. It renders [`AppState`] and sends [`ToWorker`] messages; it never trains.
+//! The Leptos page. It renders [`AppState`] and carries out the lab's commands to the workers; it
+//! never trains and keeps no training state of its own.
 
 mod bench;
 mod charts;
 mod client;
 mod controls;
+mod diagnostics;
+mod range_test;
 mod readout;
+mod runs;
+mod sweep;
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
 use batchlab_chart::XAxis;
+use batchlab_trainer::scaling::ScalingRule;
 use batchlab_trainer::RunConfig;
 
 use crate::deep_link::{self, Page};
-use crate::protocol::ToWorker;
-use crate::view_state::{RunView, Status};
+use crate::lab::{Command, Lab, RunId, RunKind};
 use client::{WorkerClient, SILENCE_LIMIT_MS};
 
 /// A message for the person (a refused input, an ignored link setting).
@@ -25,21 +30,41 @@ pub struct Notice {
     pub text: String,
 }
 
+/// How the charts show the runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartOptions {
+    pub x_axis: XAxis,
+    pub log_y: bool,
+    /// Weight of the debiased moving average of the training loss; 0 draws it raw.
+    pub smoothing: f64,
+}
+
 /// The page's state, shared by context. Every field is a cheap `Copy` handle.
 #[derive(Clone, Copy)]
 pub struct AppState {
     /// The form: what the next Start will run.
     pub config: RwSignal<RunConfig>,
-    pub run: RwSignal<RunView>,
+    pub lab: RwSignal<Lab>,
     pub notices: RwSignal<Vec<Notice>>,
-    pub x_axis: RwSignal<XAxis>,
-    pub log_y: RwSignal<bool>,
-    /// The training worker; `None` before the first one and after one died (Start spawns anew).
-    client: StoredValue<Option<WorkerClient>, LocalStorage>,
+    pub charts: RwSignal<ChartOptions>,
+    /// Moving the batch size moves η by this rule (`ScalingRule::None`: η stays).
+    pub lock: RwSignal<ScalingRule>,
+    /// The pool's workers, one per slot; `None` before a slot's first job and after its worker died.
+    clients: StoredValue<Vec<Option<WorkerClient>>, LocalStorage>,
 }
 
 pub fn now_ms() -> f64 {
     window().performance().map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Workers in the pool: one per core the browser reports, at most eight.
+fn pool_size() -> usize {
+    let cores = window().navigator().hardware_concurrency();
+    if cores.is_finite() && cores >= 1.0 {
+        (cores as usize).min(8)
+    } else {
+        2
+    }
 }
 
 impl AppState {
@@ -65,80 +90,97 @@ impl AppState {
         }
     }
 
-    /// A live worker, spawning one if there is none (the first, or after one died).
-    fn ensure_client(&self) {
-        if self.client.with_value(Option::is_some) {
+    /// Carries out the lab's commands, spawning a slot's worker when it has none.
+    fn execute(&self, commands: Vec<Command>) {
+        for Command { slot, msg } in commands {
+            self.ensure_client(slot);
+            self.clients.with_value(|clients| {
+                if let Some(Some(c)) = clients.get(slot) {
+                    c.expect_answer(now_ms());
+                    c.send(msg);
+                }
+            });
+        }
+    }
+
+    fn ensure_client(&self, slot: usize) {
+        if self.clients.with_value(|c| c.get(slot).is_some_and(Option::is_some)) {
             return;
         }
         let state = *self;
         let spawned = WorkerClient::spawn(
             move |msg| {
-                let mut refusal = None;
-                state.run.update(|r| refusal = r.apply(msg, now_ms()));
-                if let Some(text) = refusal {
+                let mut out = (Vec::new(), None);
+                state.lab.update(|l| out = l.on_message(slot, msg, now_ms()));
+                if let Some(text) = out.1 {
                     state.notify(text);
                 }
+                state.execute(out.0);
             },
-            move |why| state.worker_died(why),
+            move |why| state.worker_died(slot, &why),
             now_ms,
         );
         match spawned {
-            Ok(c) => self.client.set_value(Some(c)),
-            Err(e) => self.worker_died(e),
+            Ok(c) => self.clients.update_value(|clients| {
+                if clients.len() <= slot {
+                    clients.resize_with(slot + 1, || None);
+                }
+                clients[slot] = Some(c);
+            }),
+            Err(e) => self.worker_died(slot, &e),
         }
     }
 
-    /// The worker died: the run on screen fails with the reason, and the next Start gets a new one.
-    fn worker_died(&self, why: String) {
-        self.run.update(|r| r.fail(why));
-        self.client.set_value(None);
-    }
-
-    fn send(&self, msg: ToWorker) {
-        self.client.with_value(|c| {
-            if let Some(c) = c {
-                c.expect_answer(now_ms());
-                c.send(msg);
+    /// A worker died: its job fails with the reason, and the slot's next job gets a new worker.
+    fn worker_died(&self, slot: usize, why: &str) {
+        self.clients.update_value(|clients| {
+            if let Some(c) = clients.get_mut(slot) {
+                *c = None;
             }
         });
+        let mut out = (Vec::new(), None);
+        self.lab.update(|l| out = l.on_death(slot, why));
+        if let Some(text) = out.1 {
+            self.notify(text);
+        }
+        self.execute(out.0);
     }
 
+    /// Runs `f` on the lab and carries out the commands it returns.
+    pub fn act(&self, f: impl FnOnce(&mut Lab) -> Vec<Command>) {
+        let mut commands = Vec::new();
+        self.lab.update(|l| commands = f(l));
+        self.execute(commands);
+    }
+
+    /// Starts a run of the form's settings (beside the ones on screen).
     pub fn start(&self) {
         let config = self.config.get_untracked();
         let query = deep_link::to_query(&config);
         if let Ok(history) = window().history() {
-            // The address bar always reproduces the run on screen.
+            // The address bar always reproduces the newest run.
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
         }
-        self.run.set(RunView::starting(config.clone(), now_ms()));
-        self.ensure_client();
-        self.send(ToWorker::Start { config: Box::new(config) });
+        self.act(|l| l.add_run(config, RunKind::Curve, now_ms()).1);
     }
 
-    pub fn pause(&self) {
-        self.send(ToWorker::Pause);
+    /// The run the buttons and read-outs act on.
+    pub fn current(&self) -> Option<RunId> {
+        self.lab.with(|l| l.current().map(|r| r.id))
     }
 
-    pub fn resume(&self) {
-        self.run.update(|r| r.status = Status::Training);
-        self.send(ToWorker::Resume);
-    }
-
-    pub fn step_once(&self) {
-        self.send(ToWorker::Step);
-    }
-
-    pub fn reset(&self) {
-        self.send(ToWorker::Stop);
-        self.run.set(RunView::default());
-    }
-
-    /// Fails the run if the worker owes an answer and has been silent too long.
+    /// Fails a job whose worker owes an answer and has been silent too long.
     fn watch(&self) {
-        let owes = self.run.with_untracked(|r| matches!(r.status, Status::Starting | Status::Training));
-        let silent = self.client.with_value(|c| c.as_ref().map(|c| c.silent_for_ms(now_ms())));
-        if let Some(ms) = silent.filter(|&ms| owes && ms > SILENCE_LIMIT_MS) {
-            self.worker_died(format!("it stopped answering ({:.0} s without a message)", ms / 1000.0));
+        let now = now_ms();
+        let busy = self.lab.with_untracked(Lab::busy_slots);
+        let silent: Vec<(usize, f64)> = self.clients.with_value(|clients| {
+            busy.iter()
+                .filter_map(|&slot| clients.get(slot)?.as_ref().map(|c| (slot, c.silent_for_ms(now))))
+                .filter(|(_, ms)| *ms > SILENCE_LIMIT_MS)
+                .collect()
+        });
+        for (slot, ms) in silent {
+            self.worker_died(slot, &format!("it stopped answering ({:.0} s without a message)", ms / 1000.0));
         }
     }
 }
@@ -157,19 +199,19 @@ pub fn App() -> impl IntoView {
     let link = deep_link::parse(&window().location().search().unwrap_or_default());
     match link.page {
         Page::Bench { min_secs } => view! { <bench::BenchPage min_secs /> }.into_any(),
-        Page::Lab => view! { <Lab link /> }.into_any(),
+        Page::Lab => view! { <LabPage link /> }.into_any(),
     }
 }
 
 #[component]
-fn Lab(link: deep_link::DeepLink) -> impl IntoView {
+fn LabPage(link: deep_link::DeepLink) -> impl IntoView {
     let state = AppState {
         config: RwSignal::new(link.config),
-        run: RwSignal::new(RunView::default()),
+        lab: RwSignal::new(Lab::new(link.workers.unwrap_or_else(pool_size))),
         notices: RwSignal::new(Vec::new()),
-        x_axis: RwSignal::new(XAxis::Epochs),
-        log_y: RwSignal::new(true),
-        client: StoredValue::new_local(None),
+        charts: RwSignal::new(ChartOptions { x_axis: XAxis::Epochs, log_y: true, smoothing: 0.0 }),
+        lock: RwSignal::new(ScalingRule::None),
+        clients: StoredValue::new_local(Vec::new()),
     };
     provide_context(state);
     if !link.notices.is_empty() {
@@ -181,7 +223,8 @@ fn Lab(link: deep_link::DeepLink) -> impl IntoView {
             link.notices.join("; ")
         ));
     }
-    state.ensure_client();
+    // Load the first worker now, so the first Start answers at once.
+    state.ensure_client(0);
     if let Ok(watchdog) = set_interval_with_handle(move || state.watch(), Duration::from_secs(2)) {
         on_cleanup(move || watchdog.clear());
     }
@@ -193,7 +236,7 @@ fn Lab(link: deep_link::DeepLink) -> impl IntoView {
         <header class="top">
             <h1>"BatchLab"</h1>
             <p class="tagline">
-                "Should the learning rate go up or down with the batch size? Train a real network here and see."
+                "Should the learning rate go up or down with the batch size? Train real networks here and compare."
             </p>
         </header>
         <main class="layout">
@@ -202,7 +245,11 @@ fn Lab(link: deep_link::DeepLink) -> impl IntoView {
                 <readout::Notices />
                 <readout::Banner />
                 <readout::Readout />
+                <runs::RunList />
                 <charts::Charts />
+                <diagnostics::Diagnostics />
+                <range_test::RangeTest />
+                <sweep::SweepPanel />
             </section>
         </main>
         <footer class="about">
@@ -215,7 +262,7 @@ fn Lab(link: deep_link::DeepLink) -> impl IntoView {
                 </p>
             </details>
             <p class="fineprint">
-                "Everything runs in your browser, in a Web Worker; nothing is sent anywhere. Same settings and seed give the same curves, bit for bit."
+                "Everything runs in your browser, in Web Workers; nothing is sent anywhere. Same settings and seed give the same curves, bit for bit."
             </p>
         </footer>
     }

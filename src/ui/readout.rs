@@ -1,4 +1,4 @@
-//! The run's status and latest figures as text, the divergence/stall banner, and notices.
+//! The current run's status and latest figures as text, its divergence/stall banner, and notices.
 
 use leptos::prelude::*;
 
@@ -23,11 +23,16 @@ pub fn Notices() -> impl IntoView {
     }
 }
 
+/// `f` of the current run's view, if there is a run.
+fn current<T>(state: AppState, f: impl Fn(&RunView) -> T) -> Option<T> {
+    state.lab.with(|l| l.current().map(|r| f(&r.view)))
+}
+
 #[component]
 pub fn Banner() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.run.with(RunView::banner).map(|(kind, text)| {
+        current(state, RunView::banner).flatten().map(|(kind, text)| {
             let class = match kind {
                 BannerKind::Diverged | BannerKind::Failed => "banner diverged",
                 BannerKind::Stalled => "banner stalled",
@@ -61,12 +66,25 @@ fn Figure(
 #[component]
 pub fn Readout() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let run = state.run;
-    let latest = move |f: fn(&batchlab_trainer::Point) -> f64| Signal::derive(move || run.with(|r| r.latest().map(f)));
-    let train_loss = Signal::derive(move || run.with(|r| r.train_loss().map(|t| t.0)));
-    let train_label = Signal::derive(move || run.with(|r| r.train_loss().map_or("Training loss", |t| t.1)));
+    let latest = move |f: fn(&batchlab_trainer::Point) -> f64| {
+        Signal::derive(move || current(state, |r| r.latest().map(f)).flatten())
+    };
+    let train_loss = Signal::derive(move || current(state, |r| r.train_loss().map(|t| t.0)).flatten());
+    let train_label = Signal::derive(move || {
+        current(state, |r| r.train_loss().map_or("Training loss", |t| t.1)).unwrap_or("Training loss")
+    });
+    let status = move || current(state, |r| r.status.word()).unwrap_or("idle");
+    let step = move || current(state, |r| r.step).unwrap_or(0);
+    let total =
+        move || current(state, |r| r.total_steps).filter(|t| *t > 0).map(|t| format!(" / {t}")).unwrap_or_default();
+    let title = move || {
+        state.lab.with(|l| {
+            l.current()
+                .map_or_else(|| "No run yet: press Start".to_owned(), |r| format!("Run #{} · {}", r.id, l.label(r.id)))
+        })
+    };
     let speed = move || {
-        run.with(|r| {
+        current(state, |r| {
             if r.steps_per_sec <= 0.0 {
                 return String::new();
             }
@@ -74,34 +92,34 @@ pub fn Readout() -> impl IntoView {
             let batch = r.latest().map_or(0, |p| p.batch_size);
             format!("{:.0} steps/s · {:.0} examples/s{first}", r.steps_per_sec, r.steps_per_sec * batch as f64)
         })
+        .unwrap_or_default()
     };
+    let digest = move || current(state, |r| r.summary.as_ref().map(|s| s.digest.clone())).flatten();
     view! {
         <div class="readout">
-            <div class="figure">
-                <span class="label">"Status"</span>
-                <span class=move || format!("value status {}", run.with(|r| r.status.word())) data-testid="status">
-                    {move || run.with(|r| r.status.word())}
-                </span>
+            <p class="run-title" data-testid="current-run">{title}</p>
+            <div class="figures">
+                <div class="figure">
+                    <span class="label">"Status"</span>
+                    <span class=move || format!("value status {}", status()) data-testid="status">{status}</span>
+                </div>
+                <div class="figure">
+                    <span class="label">"Step"</span>
+                    <span class="value"><span data-testid="step">{step}</span>{total}</span>
+                </div>
+                <Figure label=train_label testid="train-loss" value=train_loss percent=false />
+                <Figure label="Validation loss" testid="val-loss" value=latest(|p| p.val_loss) percent=false />
+                <Figure label="Validation accuracy" testid="val-acc" value=latest(|p| p.val_acc) percent=true />
             </div>
-            <div class="figure">
-                <span class="label">"Step"</span>
-                <span class="value">
-                    <span data-testid="step">{move || run.with(|r| r.step)}</span>
-                    {move || run.with(|r| if r.total_steps > 0 { format!(" / {}", r.total_steps) } else { String::new() })}
-                </span>
-            </div>
-            <Figure label=train_label testid="train-loss" value=train_loss percent=false />
-            <Figure label="Validation loss" testid="val-loss" value=latest(|p| p.val_loss) percent=false />
-            <Figure label="Validation accuracy" testid="val-acc" value=latest(|p| p.val_acc) percent=true />
         </div>
         <p class="speed" data-testid="speed"
-            data-steps-per-sec=move || run.with(|r| r.steps_per_sec.to_string())
-            data-first-point-ms=move || run.with(|r| r.first_point_ms.map(|v| v.to_string()))>
+            data-steps-per-sec=move || current(state, |r| r.steps_per_sec.to_string())
+            data-first-point-ms=move || current(state, |r| r.first_point_ms.map(|v| v.to_string())).flatten()>
             {speed}
         </p>
-        <p class="digest" data-testid="digest" hidden=move || run.with(|r| r.summary.is_none())>
+        <p class="digest" data-testid="digest" hidden=move || digest().is_none()>
             "Run fingerprint: "
-            <code>{move || run.with(|r| r.summary.as_ref().map(|s| s.digest.clone()))}</code>
+            <code>{digest}</code>
             " — the same settings give the same fingerprint, in any browser and natively."
         </p>
     }

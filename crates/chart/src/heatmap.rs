@@ -1,17 +1,19 @@
 //! A sweep's heatmap: batch size × learning rate, each cell coloured by its measure (log scale),
-//! diverged and stalled cells marked as such (never coloured as numbers), and the best cell of each
-//! row outlined.
+//! diverged and stalled cells marked as such (never coloured as numbers), the best cell of each row
+//! outlined and joined by a line, and the linear and square-root scaling rules drawn through the
+//! smallest batch size's best cell, so where the best η follows a rule and where it stops is plain.
 
 use batchlab_trainer::sweep::{CellSummary, SweepTable};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::line::{fmt_tick, ChartError};
+use crate::line::{fmt_tick, ChartError, Frame};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Heatmap {
     pub title: String,
-    /// Column labels (learning rates), left to right.
+    /// Column labels (learning rates, ascending), left to right.
     pub columns: Vec<String>,
     pub column_label: String,
     /// Row labels (batch sizes), bottom to top.
@@ -19,11 +21,57 @@ pub struct Heatmap {
     pub row_label: String,
     /// `cells[row][column]`.
     pub cells: Vec<Vec<CellSummary>>,
+    /// Reference lines in cell coordinates (column, row; a cell's centre is +0.5): the best η per
+    /// batch size, and the linear and square-root rules from the smallest batch size's best η.
+    pub best: Vec<(f64, f64)>,
+    pub linear: Vec<(f64, f64)>,
+    pub sqrt: Vec<(f64, f64)>,
+    /// Device pixels per CSS pixel (0 means 1).
+    pub scale: f64,
+}
+
+/// Where η falls among the columns' learning rates `lrs` (ascending), in column units: log η
+/// interpolated between neighbouring columns, extrapolated past the ends.
+fn column_of(lrs: &[f64], lr: f64) -> f64 {
+    match lrs {
+        [] => 0.0,
+        [_] => 0.5,
+        _ => {
+            let i = lrs.windows(2).position(|w| lr <= w[1]).unwrap_or(lrs.len() - 2);
+            let (a, b) = (lrs[i].ln(), lrs[i + 1].ln());
+            i as f64 + 0.5 + (lr.ln() - a) / (b - a)
+        }
+    }
 }
 
 impl Heatmap {
-    /// The heatmap of a sweep's table.
-    pub fn of(table: &SweepTable, title: &str) -> Self {
+    /// The heatmap of a sweep's table; batch sizes are read as numbers on a training set of
+    /// `train_len` rows (the whole set for `full`).
+    pub fn of(table: &SweepTable, title: &str, train_len: usize) -> Self {
+        let best_per_row = table.best_lr();
+        let best: Vec<(f64, f64)> = best_per_row
+            .iter()
+            .enumerate()
+            .filter_map(|(r, (_, best))| best.map(|(lr, _)| (column_of(&table.lrs, lr), r as f64 + 0.5)))
+            .collect();
+        // The rules start from the smallest batch size that has a best cell.
+        let anchor = best_per_row
+            .iter()
+            .filter_map(|(b, best)| best.map(|(lr, _)| (b.resolve(train_len) as f64, lr)))
+            .min_by(|x, y| x.0.total_cmp(&y.0));
+        let rule = |power: f64| -> Vec<(f64, f64)> {
+            let Some((b0, lr0)) = anchor else { return Vec::new() };
+            let edge = table.lrs.len() as f64;
+            table
+                .batch_sizes
+                .iter()
+                .enumerate()
+                .map(|(r, b)| {
+                    let lr = lr0 * (b.resolve(train_len) as f64 / b0).powf(power);
+                    (column_of(&table.lrs, lr).clamp(0.0, edge), r as f64 + 0.5)
+                })
+                .collect()
+        };
         Heatmap {
             title: title.to_owned(),
             columns: table.lrs.iter().map(|&lr| fmt_tick(lr)).collect(),
@@ -31,13 +79,23 @@ impl Heatmap {
             rows: table.batch_sizes.iter().map(ToString::to_string).collect(),
             row_label: "batch size B".to_owned(),
             cells: table.cells.clone(),
+            best,
+            linear: rule(1.0),
+            sqrt: rule(0.5),
+            scale: 1.0,
         }
+    }
+
+    fn px(&self, v: f64) -> u32 {
+        (v * if self.scale > 0.0 { self.scale } else { 1.0 }).round().max(1.0) as u32
     }
 }
 
 const DIVERGED_FILL: RGBColor = RGBColor(127, 29, 29);
 const STALLED_FILL: RGBColor = RGBColor(120, 113, 108);
 const MISSING_FILL: RGBColor = RGBColor(241, 245, 249);
+const LINEAR_COLOR: RGBColor = RGBColor(236, 72, 153);
+const SQRT_COLOR: RGBColor = RGBColor(14, 165, 233);
 
 /// Dark blue (low) to yellow (high), a viridis-like ramp.
 fn colour(t: f64) -> RGBColor {
@@ -51,29 +109,26 @@ fn colour(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Heatmap) -> Result<(), ChartError> {
+/// Draws the heatmap; returns where the grid landed (x and y in cell units: column, row).
+pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Heatmap) -> Result<Frame, ChartError> {
     let e = |e| ChartError::from_debug(&e);
     area.fill(&WHITE).map_err(e)?;
     let (nx, ny) = (map.columns.len().max(1), map.rows.len().max(1));
-    let finite: Vec<f64> = map
-        .cells
-        .iter()
-        .flatten()
-        .filter_map(|c| match *c {
-            CellSummary::Mean(v) if v.is_finite() && v > 0.0 => Some(v),
-            _ => None,
-        })
-        .collect();
+    let mean = |c: &CellSummary| match *c {
+        CellSummary::Mean(v) if v.is_finite() => Some(v),
+        _ => None,
+    };
+    let finite: Vec<f64> = map.cells.iter().flatten().filter_map(mean).filter(|v| *v > 0.0).collect();
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min).ln();
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max).ln();
     let norm = |v: f64| if hi > lo { (v.ln() - lo) / (hi - lo) } else { 0.5 };
-    let mut chart = ChartBuilder::on(area)
-        .caption(&map.title, ("sans-serif", 16))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..nx as f64, 0f64..ny as f64)
-        .map_err(e)?;
+    let font = |size: f64| ("sans-serif", map.px(size)).into_font();
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(map.px(10.0)).x_label_area_size(map.px(40.0)).y_label_area_size(map.px(64.0));
+    if !map.title.is_empty() {
+        builder.caption(&map.title, font(15.0));
+    }
+    let mut chart = builder.build_cartesian_2d(0f64..nx as f64, 0f64..ny as f64).map_err(e)?;
     let label = |values: &[String], v: &f64| {
         let i = v.floor() as usize;
         if (v - v.floor() - 0.5).abs() < 1e-9 {
@@ -91,13 +146,12 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .y_labels(ny * 2 + 1)
         .x_label_formatter(&|v| label(&map.columns, v))
         .y_label_formatter(&|v| label(&map.rows, v))
+        .label_style(font(12.0))
+        .axis_desc_style(font(12.0))
         .draw()
         .map_err(e)?;
+    let centre = Pos::new(HPos::Center, VPos::Center);
     for (r, row) in map.cells.iter().enumerate() {
-        let mean = |c: &CellSummary| match *c {
-            CellSummary::Mean(v) if v.is_finite() => Some(v),
-            _ => None,
-        };
         let best =
             row.iter().enumerate().filter_map(|(c, v)| mean(v).map(|v| (c, v))).min_by(|a, b| a.1.total_cmp(&b.1));
         for (c, v) in row.iter().enumerate() {
@@ -110,46 +164,54 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
             };
             chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())]).map_err(e)?;
             if best.is_some_and(|b| b.0 == c) {
+                let outline = WHITE.stroke_width(map.px(3.0));
                 chart
-                    .draw_series([Rectangle::new([(x + 0.04, y + 0.06), (x + 0.96, y + 0.94)], WHITE.stroke_width(3))])
+                    .draw_series([Rectangle::new([(x + 0.04, y + 0.06), (x + 0.96, y + 0.94)], outline)])
                     .map_err(e)?;
             }
             let ink = if mean(v).is_some_and(|v| norm(v) > 0.6) || *v == CellSummary::Missing { BLACK } else { WHITE };
-            chart
-                .draw_series([Text::new(
-                    text,
-                    (x + 0.5, y + 0.5),
-                    ("sans-serif", 12).into_font().color(&ink).pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Center,
-                    )),
-                )])
-                .map_err(e)?;
+            let text = Text::new(text, (x + 0.5, y + 0.5), font(12.0).color(&ink).pos(centre));
+            chart.draw_series([text]).map_err(e)?;
         }
     }
-    Ok(())
+    for (points, color) in [(&map.linear, LINEAR_COLOR), (&map.sqrt, SQRT_COLOR)] {
+        let dashed =
+            DashedLineSeries::new(points.iter().copied(), map.px(6.0), map.px(4.0), color.stroke_width(map.px(2.0)));
+        chart.draw_series(dashed).map_err(e)?;
+    }
+    chart.draw_series(LineSeries::new(map.best.iter().copied(), WHITE.stroke_width(map.px(2.0)))).map_err(e)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, x_range: (0.0, nx as f64), log_x: false })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use batchlab_trainer::sweep::Measure;
+    use batchlab_trainer::BatchSize;
 
     #[test]
-    fn cells_are_labelled_and_divergence_shown() {
+    fn cells_are_labelled_divergence_shown_and_rules_drawn() {
         use CellSummary::{Diverged, Mean, Stalled};
-        let map = Heatmap {
-            title: "final training loss".into(),
-            columns: vec!["0.01".into(), "0.1".into(), "1".into()],
-            column_label: "η".into(),
-            rows: vec!["16".into(), "256".into()],
-            row_label: "B".into(),
+        let table = SweepTable {
+            batch_sizes: vec![BatchSize::Examples(16), BatchSize::Examples(64)],
+            lrs: vec![0.01, 0.1, 1.0],
+            measure: Measure::FinalTrainLoss,
             cells: vec![vec![Mean(0.5), Mean(0.1), Diverged], vec![Mean(1.2), Stalled, Mean(0.2)]],
         };
+        let map = Heatmap::of(&table, "final training loss", 1437);
+        // Best η: 0.1 at B = 16 (column 1), 1 at B = 64 (column 2); from (B 16, η 0.1) the linear
+        // rule reaches η 0.4 at B = 64 (0.6 of the way from column 1 to 2), the √ rule η 0.2.
+        assert_eq!(map.best, [(1.5, 0.5), (2.5, 1.5)]);
+        assert!((map.linear[1].0 - (1.5 + 4f64.ln() / 10f64.ln())).abs() < 1e-12);
+        assert!((map.sqrt[1].0 - (1.5 + 2f64.ln() / 10f64.ln())).abs() < 1e-12);
         let mut svg = String::new();
-        {
+        let frame = {
             let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
-            draw_heatmap(&area, &map).unwrap();
-        }
-        assert!(svg.contains("diverged") && svg.contains("stalled") && svg.contains("0.1") && svg.contains("256"));
+            draw_heatmap(&area, &map).unwrap()
+        };
+        assert!(svg.contains("diverged") && svg.contains("stalled") && svg.contains("0.1") && svg.contains("64"));
+        assert_eq!(frame.x_range, (0.0, 3.0));
+        assert!(frame.left < frame.right && frame.top < frame.bottom);
     }
 }

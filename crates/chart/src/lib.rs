@@ -10,6 +10,6 @@ pub mod run;
 pub mod trace;
 
 pub use heatmap::{draw_heatmap, Heatmap};
-pub use line::{draw, fmt_tick, ChartError, LineChart, Marker, Series};
-pub use run::{Curves, XAxis};
+pub use line::{draw, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Series};
+pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis, PALETTE};
 pub use trace::Trace;

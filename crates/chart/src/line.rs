@@ -1,13 +1,29 @@
-//! A line chart with several series, optional log-y, and vertical markers.
+//! A line chart with several series, optional log axes, bands, bars, and vertical and horizontal
+//! guides.
 //!
-//! Nothing is smoothed. A value that is infinite, NaN or above the plotted range is drawn at the top
-//! edge with an upward triangle, so a blow-up stays visible instead of being dropped.
+//! Nothing here smooths: a series is drawn as given (a caller may add a smoothed copy, keeping the
+//! raw one). A value that is infinite, NaN or above the plotted range is drawn at the top edge with
+//! an upward triangle, so a blow-up stays visible instead of being dropped. The legend, if any, sits
+//! under the plot, never over a curve. Sizes scale with `scale`, so a canvas drawn at the screen's
+//! pixel ratio stays sharp with text of the same apparent size.
 
 use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
+
+/// How a series' line is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineStyle {
+    #[default]
+    Solid,
+    Dashed,
+    /// Thin and light: raw values under a smoothed line.
+    Faint,
+    /// A dot at each point, joined thinly: sparse measurements.
+    Dots,
+}
 
 /// One curve.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +33,13 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Shade the area under the curve (for context such as the learning-rate schedule).
     pub fill: bool,
+    pub style: LineStyle,
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Self { label: String::new(), color: BLACK, points: Vec::new(), fill: false, style: LineStyle::Solid }
+    }
 }
 
 /// Vertical bars from `lo` to `hi` at `x`, one per `(x, lo, hi)`: the spread of points merged into
@@ -27,10 +50,25 @@ pub struct Bars {
     pub bars: Vec<(f64, f64, f64)>,
 }
 
+/// A shaded band between `lo` and `hi` at each `(x, lo, hi)`: the range of a seed ensemble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    pub color: RGBColor,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
 /// A vertical line at `x` with a label (for example where a run diverged).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Marker {
     pub x: f64,
+    pub label: String,
+    pub color: RGBColor,
+}
+
+/// A dashed horizontal line at `y` with a label (for example the stability edge 2/η).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Level {
+    pub y: f64,
     pub label: String,
     pub color: RGBColor,
 }
@@ -41,14 +79,44 @@ pub struct LineChart {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
+    pub log_x: bool,
     pub log_y: bool,
     /// Fixed x range; by default the data's.
     pub x_range: Option<(f64, f64)>,
     /// Fixed y range; by default the finite data's, padded.
     pub y_range: Option<(f64, f64)>,
     pub series: Vec<Series>,
+    pub bands: Vec<Band>,
     pub bars: Vec<Bars>,
     pub markers: Vec<Marker>,
+    pub levels: Vec<Level>,
+    /// Device pixels per CSS pixel (0 means 1): fonts, lines and margins scale with it.
+    pub scale: f64,
+}
+
+/// Where the plot landed: its pixel rectangle and the x values at its left and right edges, so a
+/// host can map a pointer back to x.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Frame {
+    pub left: i32,
+    pub right: i32,
+    pub top: i32,
+    pub bottom: i32,
+    pub x_range: (f64, f64),
+    pub log_x: bool,
+}
+
+impl Frame {
+    /// The x value at pixel column `px` (device pixels), or `None` outside the plot.
+    pub fn x_at(&self, px: f64) -> Option<f64> {
+        let (l, r) = (f64::from(self.left), f64::from(self.right));
+        if !(l..=r).contains(&px) || r <= l {
+            return None;
+        }
+        let t = (px - l) / (r - l);
+        let (a, b) = self.x_range;
+        Some(if self.log_x { (a.ln() + t * (b.ln() - a.ln())).exp() } else { a + t * (b - a) })
+    }
 }
 
 #[derive(Debug, Error)]
@@ -82,20 +150,56 @@ pub fn fmt_tick(v: f64) -> String {
     s.replace(".0e", "e")
 }
 
+/// The finite extent of some values, padded if `pad` (a little on a linear axis, ×1.3 on a log one).
+fn extent(values: impl Iterator<Item = f64>, log: bool, pad: bool, fallback: (f64, f64)) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() {
+        return fallback;
+    }
+    if !pad {
+        return if hi > lo {
+            (lo, hi)
+        } else if log {
+            (lo / 2.0, lo * 2.0)
+        } else {
+            (lo, lo + 1.0)
+        };
+    }
+    if log {
+        if hi > lo {
+            (lo / 1.3, hi * 1.3)
+        } else {
+            (lo / 2.0, lo * 2.0)
+        }
+    } else {
+        let pad = ((hi - lo) * 0.05).max(1e-9);
+        (lo - pad, hi + pad)
+    }
+}
+
 impl LineChart {
+    fn scale(&self) -> f64 {
+        if self.scale > 0.0 {
+            self.scale
+        } else {
+            1.0
+        }
+    }
+
+    /// `v` CSS pixels in device pixels.
+    fn px(&self, v: f64) -> u32 {
+        (v * self.scale()).round().max(1.0) as u32
+    }
+
     fn x_extent(&self) -> (f64, f64) {
         if let Some(r) = self.x_range {
             return r;
         }
-        let xs = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|x| x.is_finite());
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        if lo.is_finite() && hi > lo {
-            (lo, hi)
-        } else if lo.is_finite() {
-            (lo, lo + 1.0)
-        } else {
-            (0.0, 1.0)
-        }
+        // Not padded: a curve starts at the left edge.
+        let xs = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+        extent(xs, self.log_x, false, if self.log_x { (0.1, 1.0) } else { (0.0, 1.0) })
     }
 
     fn y_extent(&self) -> (f64, f64) {
@@ -106,17 +210,9 @@ impl LineChart {
             .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.1))
-            .filter(|y| y.is_finite() && (!self.log_y || *y > 0.0));
-        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
-        match (lo.is_finite(), self.log_y) {
-            (false, true) => (0.01, 10.0),
-            (false, false) => (0.0, 1.0),
-            (true, true) => (lo / 1.3, hi * 1.3),
-            (true, false) => {
-                let pad = ((hi - lo) * 0.05).max(1e-9);
-                (lo - pad, hi + pad)
-            }
-        }
+            .chain(self.bands.iter().flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])))
+            .chain(self.levels.iter().map(|l| l.y));
+        extent(ys, self.log_y, true, if self.log_y { (0.01, 10.0) } else { (0.0, 1.0) })
     }
 }
 
@@ -137,42 +233,97 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     })
 }
 
-/// Draws `chart` filling `area`.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> Result<(), ChartError> {
+/// Draws `chart` filling `area`; returns where the plot landed.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> Result<Frame, ChartError> {
     area.fill(&WHITE).map_err(err)?;
+    let labelled: Vec<&Series> = chart.series.iter().filter(|s| !s.label.is_empty()).collect();
+    let (_, full_height) = area.dim_in_pixel();
+    let area = if labelled.is_empty() {
+        area.clone()
+    } else {
+        let (plot, legend) = area.split_vertically(full_height.saturating_sub(chart.px(24.0)));
+        draw_legend(&legend, chart, &labelled)?;
+        plot
+    };
     let (x0, x1) = chart.x_extent();
     let (y0, y1) = chart.y_extent();
     let (width_px, height_px) = area.dim_in_pixel();
-    let x_labels = (width_px / 80).clamp(2, 12) as usize;
-    let y_labels = (height_px / 36).clamp(2, 10) as usize;
-    let mut builder = ChartBuilder::on(area);
-    builder.margin(8).x_label_area_size(if height_px < 150 { 22 } else { 34 }).y_label_area_size(56);
+    let s = chart.scale();
+    let x_labels = ((f64::from(width_px) / s / 90.0) as usize).clamp(2, 10);
+    let y_labels = ((f64::from(height_px) / s / 36.0) as usize).clamp(2, 10);
+    let small = f64::from(height_px) / s < 150.0;
+    let mut builder = ChartBuilder::on(&area);
+    builder
+        .margin(chart.px(8.0))
+        .x_label_area_size(chart.px(if small { 26.0 } else { 36.0 }))
+        .y_label_area_size(chart.px(58.0));
     if !chart.title.is_empty() {
-        builder.caption(&chart.title, (FONT, 16));
+        builder.caption(&chart.title, (FONT, chart.px(16.0)));
     }
     let labels = (x_labels, y_labels);
-    if chart.log_y {
-        let y = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
-        let mut ctx = builder.build_cartesian_2d(x0..x1, y).map_err(err)?;
-        plot(&mut ctx, chart, (y0, y1), labels)
-    } else {
-        let mut ctx = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
-        plot(&mut ctx, chart, (y0, y1), labels)
-    }
+    let key = |lo: f64, hi: f64| log_ticks(lo, hi);
+    let frame = match (chart.log_x, chart.log_y) {
+        (false, false) => plot(&mut builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?, chart, (y0, y1), labels),
+        (false, true) => plot(
+            &mut builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(key(y0, y1))).map_err(err)?,
+            chart,
+            (y0, y1),
+            labels,
+        ),
+        (true, false) => plot(
+            &mut builder.build_cartesian_2d((x0..x1).log_scale().with_key_points(key(x0, x1)), y0..y1).map_err(err)?,
+            chart,
+            (y0, y1),
+            labels,
+        ),
+        (true, true) => plot(
+            &mut builder
+                .build_cartesian_2d(
+                    (x0..x1).log_scale().with_key_points(key(x0, x1)),
+                    (y0..y1).log_scale().with_key_points(key(y0, y1)),
+                )
+                .map_err(err)?,
+            chart,
+            (y0, y1),
+            labels,
+        ),
+    }?;
+    Ok(Frame { x_range: (x0, x1), log_x: chart.log_x, ..frame })
 }
 
-/// Axes, markers, series and legend, for a linear or a logarithmic y-axis `Y`.
-fn plot<'a, DB, Y>(
-    ctx: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+/// The legend, as a row under the plot.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    labelled: &[&Series],
+) -> Result<(), ChartError> {
+    let font = (FONT, chart.px(13.0)).into_font();
+    let (mut x, y) = (chart.px(64.0) as i32, (chart.px(12.0)) as i32);
+    for s in labelled {
+        let w = chart.px(18.0) as i32;
+        area.draw(&PathElement::new(vec![(x, y), (x + w, y)], s.color.stroke_width(chart.px(2.0)))).map_err(err)?;
+        let text = Text::new(s.label.clone(), (x + w + chart.px(4.0) as i32, y - chart.px(7.0) as i32), font.clone());
+        area.draw(&text).map_err(err)?;
+        let (tw, _) = area.estimate_text_size(&s.label, &font.clone().into()).map_err(err)?;
+        x += w + tw as i32 + chart.px(20.0) as i32;
+    }
+    Ok(())
+}
+
+/// Axes, guides, bands, bars and series, for linear or logarithmic axes `X` and `Y`.
+fn plot<'a, DB, X, Y>(
+    ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     chart: &LineChart,
     (y0, y1): (f64, f64),
     (x_labels, y_labels): (usize, usize),
-) -> Result<(), ChartError>
+) -> Result<Frame, ChartError>
 where
     DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let fmt = |v: &f64| fmt_tick(*v);
+    let font = (FONT, chart.px(12.0)).into_font();
     ctx.configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
@@ -180,46 +331,70 @@ where
         .y_labels(y_labels)
         .x_label_formatter(&fmt)
         .y_label_formatter(&fmt)
+        .label_style(font.clone())
+        .axis_desc_style(font.clone())
         .light_line_style(GRID)
         .draw()
         .map_err(err)?;
-    for m in &chart.markers {
-        ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], m.color.stroke_width(2))).map_err(err)?;
-        ctx.draw_series([Text::new(format!(" {}", m.label), (m.x, y1), (FONT, 13).into_font().color(&m.color))])
-            .map_err(err)?;
-    }
+    let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
     // A non-finite or out-of-range value is pinned to the top edge, never dropped.
     let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
+    for b in &chart.bands {
+        let upper = b.points.iter().map(|p| (p.0, pin(p.2)));
+        let lower = b.points.iter().rev().map(|p| (p.0, pin(p.1)));
+        ctx.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), b.color.mix(0.18).filled())])
+            .map_err(err)?;
+    }
+    for m in &chart.markers {
+        ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], line(m.color))).map_err(err)?;
+        let text = Text::new(format!(" {}", m.label), (m.x, y1), (FONT, chart.px(13.0)).into_font().color(&m.color));
+        ctx.draw_series([text]).map_err(err)?;
+    }
+    let (xa, xb) = {
+        let r = ctx.x_range();
+        (r.start, r.end)
+    };
+    for l in &chart.levels {
+        let y = pin(l.y);
+        ctx.draw_series(DashedLineSeries::new([(xa, y), (xb, y)], chart.px(6.0), chart.px(4.0), line(l.color)))
+            .map_err(err)?;
+        let text = Text::new(l.label.clone(), (xa, y), (FONT, chart.px(12.0)).into_font().color(&l.color));
+        ctx.draw_series([text]).map_err(err)?;
+    }
     for b in &chart.bars {
-        let style = b.color.mix(0.35).stroke_width(1);
+        let style = b.color.mix(0.35).stroke_width(chart.px(1.0));
         ctx.draw_series(b.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, pin(lo)), (x, pin(hi))], style)))
             .map_err(err)?;
     }
     for s in &chart.series {
-        let pinned = |&(x, y): &(f64, f64)| (x, pin(y));
+        let pinned: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (x, pin(y))).collect();
         if s.fill {
-            let shade = s.color.mix(0.15);
-            ctx.draw_series(AreaSeries::new(s.points.iter().map(pinned), y0, shade)).map_err(err)?;
+            ctx.draw_series(AreaSeries::new(pinned.iter().copied(), y0, s.color.mix(0.15))).map_err(err)?;
         }
-        let style = s.color.stroke_width(2);
-        let anno = ctx.draw_series(LineSeries::new(s.points.iter().map(pinned), style)).map_err(err)?;
-        if !s.label.is_empty() {
-            let color = s.color;
-            anno.label(&s.label).legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+        match s.style {
+            LineStyle::Solid => {
+                ctx.draw_series(LineSeries::new(pinned.iter().copied(), line(s.color))).map_err(err)?;
+            }
+            LineStyle::Dashed => {
+                let dashed = DashedLineSeries::new(pinned.iter().copied(), chart.px(5.0), chart.px(4.0), line(s.color));
+                ctx.draw_series(dashed).map_err(err)?;
+            }
+            LineStyle::Faint => {
+                let faint = s.color.mix(0.3).stroke_width(chart.px(1.0));
+                ctx.draw_series(LineSeries::new(pinned.iter().copied(), faint)).map_err(err)?;
+            }
+            LineStyle::Dots => {
+                ctx.draw_series(LineSeries::new(pinned.iter().copied(), s.color.stroke_width(chart.px(1.0))))
+                    .map_err(err)?;
+                let dot = |p: (f64, f64)| Circle::new(p, chart.px(3.5), s.color.filled());
+                ctx.draw_series(pinned.iter().copied().map(dot)).map_err(err)?;
+            }
         }
-        let over: Vec<(f64, f64)> = s.points.iter().filter(|p| !p.1.is_finite() || p.1 > y1).map(pinned).collect();
-        ctx.draw_series(over.into_iter().map(|p| TriangleMarker::new(p, 6, s.color.filled()))).map_err(err)?;
+        let over = s.points.iter().filter(|p| !p.1.is_finite() || p.1 > y1).map(|&(x, y)| (x, pin(y)));
+        ctx.draw_series(over.map(|p| TriangleMarker::new(p, chart.px(6.0), s.color.filled()))).map_err(err)?;
     }
-    if chart.series.iter().any(|s| !s.label.is_empty()) {
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(err)?;
-    }
-    Ok(())
+    let (xr, yr) = ctx.plotting_area().get_pixel_range();
+    Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, ..Frame::default() })
 }
 
 #[cfg(test)]
@@ -238,7 +413,7 @@ mod tests {
 
     #[test]
     fn blow_ups_are_pinned_not_dropped() {
-        let series = |points| Series { label: "train".into(), color: BLUE, points, fill: false };
+        let series = |points| Series { label: "train".into(), color: BLUE, points, ..Series::default() };
         let calm =
             svg(&LineChart { series: vec![series(vec![(0.0, 2.0), (1.0, 1.0), (2.0, 0.5)])], ..Default::default() });
         let wild = LineChart {
@@ -257,6 +432,23 @@ mod tests {
     }
 
     #[test]
+    fn the_frame_maps_pixels_back_to_x() {
+        let chart = LineChart {
+            x_range: Some((0.0, 10.0)),
+            series: vec![Series { points: vec![(0.0, 1.0), (10.0, 2.0)], ..Series::default() }],
+            ..Default::default()
+        };
+        let mut out = String::new();
+        let frame = draw(&SVGBackend::with_string(&mut out, (640, 360)).into_drawing_area(), &chart).unwrap();
+        assert!(frame.left > 0 && frame.right < 640 && frame.left < frame.right);
+        assert_eq!(frame.x_at(f64::from(frame.left)), Some(0.0));
+        assert!((frame.x_at(f64::from(frame.left + frame.right) / 2.0).unwrap() - 5.0).abs() < 1e-9);
+        assert_eq!(frame.x_at(0.0), None);
+        let log = Frame { left: 0, right: 100, x_range: (0.01, 1.0), log_x: true, ..Frame::default() };
+        assert!((log.x_at(50.0).unwrap() - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
     fn log_axes_get_round_ticks() {
         assert_eq!(log_ticks(0.15, 3.3), [0.2, 0.5, 1.0, 2.0]);
         assert_eq!(log_ticks(0.05, 20.0), [0.1, 0.3, 1.0, 3.0, 10.0]);
@@ -271,8 +463,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_charts_draw() {
-        let s = svg(&LineChart { log_y: true, ..Default::default() });
+    fn empty_charts_draw_and_legends_stay_off_the_plot() {
+        let s = svg(&LineChart { log_y: true, log_x: true, ..Default::default() });
         assert!(s.starts_with("<svg"));
+        let labelled = svg(&LineChart {
+            series: vec![Series { label: "a label".into(), points: vec![(0.0, 1.0), (1.0, 2.0)], ..Series::default() }],
+            ..Default::default()
+        });
+        assert!(labelled.contains("a label"));
     }
 }

@@ -1,155 +1,291 @@
-//! The charts of one or more runs: losses (with the divergence marker), validation accuracy, and the
-//! learning-rate schedule drawn under the loss.
+//! The charts of several runs side by side: losses (with divergence markers), validation accuracy, the
+//! learning rate η, and the sharpness λ_max against each run's stability edge. Each run is one colour;
+//! a seed ensemble is a mean line over a min–max band. Smoothing, when asked for, is a debiased
+//! moving average drawn over the raw (faint) curve, and never hides a blow-up.
 
+use batchlab_trainer::optim::OptimizerConfig;
 use batchlab_trainer::outcome::Divergence;
 use batchlab_trainer::schedule::Schedule;
-use batchlab_trainer::Point;
 use plotters::style::RGBColor;
 
-use crate::line::{Bars, LineChart, Marker, Series};
+use crate::line::{Band, Bars, Level, LineChart, LineStyle, Marker, Series};
 use crate::trace::{Bucket, Span, Trace};
 
 pub const TRAIN_COLOR: RGBColor = RGBColor(37, 99, 235);
-pub const VAL_COLOR: RGBColor = RGBColor(234, 88, 12);
-pub const ACC_COLOR: RGBColor = RGBColor(22, 163, 74);
-pub const LR_COLOR: RGBColor = RGBColor(124, 58, 237);
-pub const DIVERGED_COLOR: RGBColor = RGBColor(220, 38, 38);
 pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
 
-/// What the x-axis counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum XAxis {
-    #[default]
-    Epochs,
-    Steps,
+/// Colours for runs: distinct, and readable on white.
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(37, 99, 235),
+    RGBColor(234, 88, 12),
+    RGBColor(22, 163, 74),
+    RGBColor(147, 51, 234),
+    RGBColor(219, 39, 119),
+    RGBColor(13, 148, 136),
+    RGBColor(161, 98, 7),
+    RGBColor(71, 85, 105),
+    RGBColor(220, 38, 38),
+    RGBColor(8, 145, 178),
+];
+
+batchlab_trainer::named_enum! {
+    /// What the x-axis counts: a large batch needs fewer steps, but not fewer examples.
+    pub enum XAxis {
+        Steps => ("steps", "steps"),
+        Epochs => ("epochs", "epochs"),
+        Examples => ("examples", "examples seen"),
+        Seconds => ("time", "time (s)"),
+    }
 }
 
 impl XAxis {
-    fn of(self, p: &Point) -> f64 {
+    /// The x of a bucket.
+    pub fn of(self, b: &Bucket) -> f64 {
         match self {
-            XAxis::Epochs => p.epoch,
-            XAxis::Steps => p.step as f64,
+            XAxis::Steps => b.last.step as f64,
+            XAxis::Epochs => b.last.epoch,
+            XAxis::Examples => b.last.examples as f64,
+            XAxis::Seconds => b.secs,
         }
     }
 
-    fn label(self) -> &'static str {
+    /// The x of a divergence, where the axis can place it (by steps or epochs; by examples or time,
+    /// at the nearest bucket of the run).
+    fn of_divergence(self, d: &Divergence, trace: &Trace) -> Option<f64> {
         match self {
-            XAxis::Epochs => "epoch",
-            XAxis::Steps => "step",
+            XAxis::Steps => Some(d.step as f64),
+            XAxis::Epochs => Some(d.epoch),
+            XAxis::Examples | XAxis::Seconds => {
+                trace.at(XAxis::Steps, d.step as f64).or(trace.buckets().first()).map(|b| self.of(b))
+            }
         }
     }
 }
 
-/// One run's curves and how to show them.
+/// One run as drawn.
 #[derive(Clone, Copy, Debug)]
-pub struct Curves<'a> {
+pub struct RunCurve<'a> {
     pub trace: &'a Trace,
-    /// Where the run diverged, if it did.
+    pub color: RGBColor,
     pub divergence: Option<&'a Divergence>,
+    /// The run's planned schedule, for its η before it has trained; `None` to draw the η it used.
+    pub schedule: Option<&'a Schedule>,
+    pub optimizer: OptimizerConfig,
+    pub lr: f64,
+}
+
+/// A seed ensemble: the same settings with different seeds, drawn as a mean over a min–max band.
+#[derive(Clone, Debug)]
+pub struct Ensemble<'a> {
+    pub members: Vec<&'a Trace>,
+    pub color: RGBColor,
+}
+
+/// The runs on screen and how to show them.
+#[derive(Clone, Debug)]
+pub struct Curves<'a> {
+    pub runs: Vec<RunCurve<'a>>,
+    pub ensembles: Vec<Ensemble<'a>>,
     pub x_axis: XAxis,
     pub log_y: bool,
-    /// Extent of the x-axis: the whole planned run, so the curve grows into a fixed frame.
+    /// Weight of the debiased moving average of the training loss, in [0, 1); 0 draws it raw.
+    pub smoothing: f64,
+    /// Extent of the x-axis, so curves grow into a fixed frame.
     pub x_max: f64,
     /// Classes of the data set, for the chance-level line of the accuracy chart.
     pub classes: usize,
+    /// Device pixels per CSS pixel.
+    pub scale: f64,
+}
+
+/// A debiased exponential moving average (weight `w` on the past): the first values are not pulled
+/// towards zero. A non-finite value stays non-finite from there on: a blow-up is never averaged away.
+pub fn smooth(values: &[f64], w: f64) -> Vec<f64> {
+    let (mut avg, mut weight, mut broken) = (0.0, 0.0, false);
+    values
+        .iter()
+        .map(|&v| {
+            broken |= !v.is_finite();
+            if broken {
+                return f64::INFINITY;
+            }
+            avg = w * avg + (1.0 - w) * v;
+            weight = w * weight + (1.0 - w);
+            avg / weight
+        })
+        .collect()
+}
+
+impl<'a> Curves<'a> {
+    /// One run, its loss on a log scale, not smoothed, at one device pixel per pixel (the CLI's
+    /// figures).
+    pub fn one(run: RunCurve<'a>, x_axis: XAxis, x_max: f64, classes: usize) -> Self {
+        Curves {
+            runs: vec![run],
+            ensembles: Vec::new(),
+            x_axis,
+            log_y: true,
+            smoothing: 0.0,
+            x_max,
+            classes,
+            scale: 1.0,
+        }
+    }
 }
 
 impl Curves<'_> {
-    /// The line through each bucket's last value, and bars over the buckets that merged several.
-    fn series(&self, label: &str, color: RGBColor, y: impl Fn(&Bucket) -> (f64, Span)) -> (Series, Bars) {
-        let buckets = self.trace.buckets();
-        let points = buckets.iter().map(|b| (self.x_axis.of(&b.last), y(b).0)).collect();
-        let bars = buckets
+    fn line(&self, trace: &Trace, color: RGBColor, y: impl Fn(&Bucket) -> f64) -> Series {
+        let points = trace.buckets().iter().map(|b| (self.x_axis.of(b), y(b))).collect();
+        Series { color, points, ..Series::default() }
+    }
+
+    fn bars(&self, trace: &Trace, color: RGBColor, span: impl Fn(&Bucket) -> Span) -> Bars {
+        let bars = trace
+            .buckets()
             .iter()
             .filter(|b| b.count > 1)
             .map(|b| {
-                let span = y(b).1;
-                (self.x_axis.of(&b.last), span.min, span.max)
+                let s = span(b);
+                (self.x_axis.of(b), s.min, s.max)
             })
             .collect();
-        (Series { label: label.to_owned(), color, points, fill: false }, Bars { color, bars })
+        Bars { color, bars }
     }
 
     fn markers(&self) -> Vec<Marker> {
-        self.divergence
-            .map(|d| {
-                let x = match self.x_axis {
-                    XAxis::Steps => d.step as f64,
-                    XAxis::Epochs => d.epoch,
-                };
-                Marker { x, label: format!("diverged at step {}", d.step), color: DIVERGED_COLOR }
+        self.runs
+            .iter()
+            .filter_map(|r| {
+                let d = r.divergence?;
+                let x = self.x_axis.of_divergence(d, r.trace)?;
+                Some(Marker { x, label: format!("diverged at step {}", d.step), color: r.color })
             })
-            .into_iter()
             .collect()
     }
 
-    /// Training and validation loss.
+    /// The mean line and min–max band of an ensemble's members, point by point.
+    fn ensemble(&self, e: &Ensemble, y: impl Fn(&Bucket) -> f64) -> (Series, Band) {
+        let longest = e.members.iter().map(|t| t.buckets().len()).max().unwrap_or(0);
+        let (mut mean, mut band) = (Vec::with_capacity(longest), Vec::with_capacity(longest));
+        for i in 0..longest {
+            let at: Vec<&Bucket> = e.members.iter().filter_map(|t| t.buckets().get(i)).collect();
+            let values: Vec<f64> = at.iter().map(|b| y(b)).collect();
+            let x = self.x_axis.of(at[0]);
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi =
+                values
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, |a, b| if b.is_finite() { a.max(b) } else { f64::INFINITY });
+            mean.push((x, values.iter().sum::<f64>() / values.len() as f64));
+            band.push((x, lo, hi));
+        }
+        (Series { color: e.color, points: mean, ..Series::default() }, Band { color: e.color, points: band })
+    }
+
+    /// Training loss (solid, smoothed if asked, over the raw one) and validation loss (dashed).
     pub fn loss_chart(&self) -> LineChart {
-        let (train, train_bars) =
-            self.series("training loss (minibatch mean)", TRAIN_COLOR, |b| (b.last.train_loss, b.train_loss));
-        let (val, val_bars) = self.series("validation loss", VAL_COLOR, |b| (b.last.val_loss, b.val_loss));
-        LineChart {
-            x_label: self.x_axis.label().to_owned(),
-            y_label: "loss".to_owned(),
-            log_y: self.log_y,
-            x_range: Some((0.0, self.x_max)),
-            series: vec![train, val],
-            bars: vec![train_bars, val_bars],
-            markers: self.markers(),
-            ..LineChart::default()
+        let mut chart = self.frame("loss", self.log_y);
+        for r in &self.runs {
+            let mut train = self.line(r.trace, r.color, |b| b.last.train_loss);
+            if self.smoothing > 0.0 {
+                let ys: Vec<f64> = train.points.iter().map(|p| p.1).collect();
+                let smoothed = smooth(&ys, self.smoothing);
+                chart.series.push(Series { style: LineStyle::Faint, ..train.clone() });
+                for (p, s) in train.points.iter_mut().zip(smoothed) {
+                    p.1 = s;
+                }
+            }
+            chart.series.push(train);
+            chart.series.push(Series { style: LineStyle::Dashed, ..self.line(r.trace, r.color, |b| b.last.val_loss) });
+            chart.bars.push(self.bars(r.trace, r.color, |b| b.train_loss));
         }
+        for e in &self.ensembles {
+            let (mean, band) = self.ensemble(e, |b| b.last.train_loss);
+            chart.series.push(mean);
+            chart.bands.push(band);
+            let (val, _) = self.ensemble(e, |b| b.last.val_loss);
+            chart.series.push(Series { style: LineStyle::Dashed, ..val });
+        }
+        chart
     }
 
-    /// Validation accuracy on a fixed 0–1 scale.
+    /// Validation accuracy on a fixed 0–1 scale, with the chance level.
     pub fn accuracy_chart(&self) -> LineChart {
-        let (acc, acc_bars) = self.series("validation accuracy", ACC_COLOR, |b| (b.last.val_acc, b.val_acc));
-        LineChart {
-            x_label: self.x_axis.label().to_owned(),
-            y_label: "validation accuracy".to_owned(),
-            x_range: Some((0.0, self.x_max)),
-            y_range: Some((0.0, 1.0)),
-            bars: vec![acc_bars],
-            series: vec![
-                acc,
-                Series {
-                    label: format!("chance ({:.0} %)", 100.0 / self.classes.max(1) as f64),
-                    color: CHANCE_COLOR,
-                    points: vec![
-                        (0.0, 1.0 / self.classes.max(1) as f64),
-                        (self.x_max, 1.0 / self.classes.max(1) as f64),
-                    ],
-                    fill: false,
-                },
-            ],
-            markers: self.markers(),
-            ..LineChart::default()
+        let mut chart = self.frame("validation accuracy", false);
+        chart.y_range = Some((0.0, 1.0));
+        for r in &self.runs {
+            chart.series.push(self.line(r.trace, r.color, |b| b.last.val_acc));
+            chart.bars.push(self.bars(r.trace, r.color, |b| b.val_acc));
         }
+        for e in &self.ensembles {
+            let (mean, band) = self.ensemble(e, |b| b.last.val_acc);
+            chart.series.push(mean);
+            chart.bands.push(band);
+        }
+        let chance = 1.0 / self.classes.max(1) as f64;
+        chart.levels.push(Level {
+            y: chance,
+            label: format!(" chance ({:.0} %)", 100.0 * chance),
+            color: CHANCE_COLOR,
+        });
+        chart
     }
 
-    /// The learning rate η over the whole planned run, from the run's schedule (not from the points),
-    /// so it is visible before training starts.
-    pub fn lr_chart(&self, schedule: &Schedule) -> LineChart {
-        let total_steps = schedule.total_steps;
-        let samples = 200.min(total_steps.max(1));
-        let points = (0..=samples)
-            .map(|i| {
-                let at = i * total_steps / samples;
-                let x = match self.x_axis {
-                    XAxis::Steps => at as f64,
-                    XAxis::Epochs => schedule.epoch(at),
-                };
-                (x, schedule.lr(at.min(total_steps.saturating_sub(1))))
-            })
-            .collect();
-        let peak =
-            (0..total_steps.max(1)).step_by((total_steps / 400).max(1)).map(|s| schedule.lr(s)).fold(0.0, f64::max);
+    /// Each run's learning rate η: its planned schedule (steps or epochs axis, not a fork), else
+    /// the η its updates used.
+    pub fn lr_chart(&self) -> LineChart {
+        let mut chart = self.frame("η", false);
+        for r in &self.runs {
+            let planned = r.schedule.filter(|_| matches!(self.x_axis, XAxis::Steps | XAxis::Epochs));
+            let points = match planned {
+                Some(s) => {
+                    let total = s.total_steps;
+                    let samples = 200.min(total.max(1));
+                    (0..=samples)
+                        .map(|i| {
+                            let at = i * total / samples;
+                            let x = if self.x_axis == XAxis::Steps { at as f64 } else { s.epoch(at) };
+                            (x, s.lr(at.min(total.saturating_sub(1))))
+                        })
+                        .collect()
+                }
+                None => self.line(r.trace, r.color, |b| b.last.lr).points,
+            };
+            chart.series.push(Series { color: r.color, points, fill: self.runs.len() == 1, ..Series::default() });
+        }
+        let peak = chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        chart.y_range = Some((0.0, if peak > 0.0 { peak * 1.1 } else { 1.0 }));
+        chart
+    }
+
+    /// Each run's measured sharpness λ_max, with its stability edge c/η (2/η for SGD) dashed: above
+    /// the edge, full-batch descent on the local quadratic is unstable.
+    pub fn sharpness_chart(&self) -> LineChart {
+        let mut chart = self.frame("sharpness λ_max", true);
+        for r in &self.runs {
+            let points = r.trace.buckets().iter().filter_map(|b| b.sharpness.map(|s| (self.x_axis.of(b), s))).collect();
+            chart.series.push(Series { color: r.color, points, style: LineStyle::Dots, ..Series::default() });
+            if let Some(c) = r.optimizer.kind.stability_constant(r.optimizer.momentum) {
+                chart.levels.push(Level { y: c / r.lr, label: " 2/η".to_owned(), color: r.color });
+            }
+        }
+        chart
+    }
+
+    fn frame(&self, y_label: &str, log_y: bool) -> LineChart {
         LineChart {
             x_label: self.x_axis.label().to_owned(),
-            y_label: "learning rate η".to_owned(),
-            x_range: Some((0.0, self.x_max)),
-            y_range: Some((0.0, peak * 1.1)),
-            series: vec![Series { label: String::new(), color: LR_COLOR, points, fill: true }],
+            y_label: y_label.to_owned(),
+            log_y,
+            x_range: Some((0.0, self.x_max.max(1e-9))),
             markers: self.markers(),
+            scale: self.scale,
             ..LineChart::default()
         }
     }
@@ -158,12 +294,28 @@ impl Curves<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use batchlab_trainer::outcome::DivergenceRule;
+    use batchlab_trainer::{Point, RunConfig};
     use plotters::prelude::*;
+
+    fn point(step: usize, epoch: f64, loss: f64) -> Point {
+        Point {
+            step,
+            epoch,
+            examples: step as u64 * 16,
+            batch_size: 16,
+            lr: 0.1,
+            train_loss: loss,
+            val_loss: 2.0,
+            val_acc: 0.1,
+            sharpness: None,
+            noise_scale: None,
+            grad_norm: None,
+        }
+    }
 
     #[test]
     fn divergence_marker_lands_on_the_step_even_when_the_batch_grows() {
-        use batchlab_trainer::outcome::DivergenceRule;
-        use batchlab_trainer::RunConfig;
         let mut config = RunConfig::default();
         assert_eq!(config.set_all([("bs", "16"), ("bs_growth", "1x4"), ("epochs", "5")]), []);
         let schedule = config.schedule();
@@ -176,29 +328,18 @@ mod tests {
             rule: DivergenceRule::NotFinite,
         };
         assert_eq!(divergence.epoch, 2.0);
-        let points = (0..=4).map(|s| Point {
-            step: s * 34,
-            epoch: schedule.epoch(s * 34),
-            examples: 0,
-            batch_size: 16,
-            lr: 0.1,
-            train_loss: if s == 4 { f64::NAN } else { 2.0 + s as f64 },
-            val_loss: 2.0,
-            val_acc: 0.1,
-            sharpness: None,
-            noise_scale: None,
-            grad_norm: None,
-        });
         let mut trace = Trace::default();
-        trace.extend(points);
-        let curves = Curves {
+        trace
+            .extend((0..=4).map(|s| (point(s * 28, schedule.epoch(s * 28), if s == 4 { f64::NAN } else { 2.0 }), 0.0)));
+        let run = RunCurve {
             trace: &trace,
+            color: PALETTE[0],
             divergence: Some(&divergence),
-            x_axis: XAxis::Epochs,
-            log_y: true,
-            x_max: 5.0,
-            classes: 10,
+            schedule: Some(&schedule),
+            optimizer: config.optimizer,
+            lr: config.lr,
         };
+        let curves = Curves::one(run, XAxis::Epochs, 5.0, 10);
         let chart = curves.loss_chart();
         assert_eq!(chart.markers[0].x, 2.0);
         let mut svg = String::new();
@@ -207,8 +348,41 @@ mod tests {
             crate::draw(&area, &chart).unwrap();
         }
         assert!(svg.contains("diverged at step 113"));
-        let lr = curves.lr_chart(&schedule);
+        let lr = curves.lr_chart();
         assert_eq!(lr.y_range, Some((0.0, 0.1 * 1.1)));
         assert_eq!(lr.series[0].points.last().map(|p| p.0), Some(5.0), "the η strip spans the epochs, growth included");
+    }
+
+    #[test]
+    fn smoothing_is_debiased_and_never_hides_a_blow_up() {
+        let s = smooth(&[2.0, 2.0, 2.0, f64::NAN, 1.0], 0.9);
+        assert!((s[0] - 2.0).abs() < 1e-12 && (s[2] - 2.0).abs() < 1e-12, "no pull towards zero: {s:?}");
+        assert!(s[3].is_infinite() && s[4].is_infinite(), "{s:?}");
+        assert_eq!(smooth(&[1.0, 3.0], 0.0), [1.0, 3.0]);
+    }
+
+    #[test]
+    fn an_ensemble_is_a_mean_over_a_band() {
+        let traces: Vec<Trace> = [1.0, 3.0]
+            .iter()
+            .map(|&l| {
+                let mut t = Trace::default();
+                t.extend((0..3).map(|s| (point(s, s as f64, l), 0.0)));
+                t
+            })
+            .collect();
+        let curves = Curves {
+            runs: Vec::new(),
+            ensembles: vec![Ensemble { members: traces.iter().collect(), color: PALETTE[1] }],
+            x_axis: XAxis::Steps,
+            log_y: false,
+            smoothing: 0.0,
+            x_max: 2.0,
+            classes: 10,
+            scale: 1.0,
+        };
+        let chart = curves.loss_chart();
+        assert_eq!(chart.series[0].points, [(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]);
+        assert_eq!(chart.bands[0].points[1], (1.0, 1.0, 3.0));
     }
 }

@@ -32,25 +32,36 @@ impl Span {
     }
 }
 
+/// A diagnostic's value and the step (the bucket's last) it was measured by.
+pub type Measured = (usize, f64);
+
 /// Consecutive points merged into one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bucket {
     /// The last point of the bucket (its step, epoch and values are the curve's at that x).
     pub last: Point,
+    /// Training time, in seconds, when the last point was made.
+    pub secs: f64,
     /// Points merged into the bucket.
     pub count: usize,
     pub train_loss: Span,
     pub val_loss: Span,
     pub val_acc: Span,
+    /// The latest diagnostics measured within the bucket.
+    pub sharpness: Option<f64>,
+    pub noise_scale: Option<f64>,
 }
 
 impl Bucket {
-    fn of(p: Point) -> Self {
+    fn of(p: Point, secs: f64) -> Self {
         Self {
             train_loss: Span::of(p.train_loss),
             val_loss: Span::of(p.val_loss),
             val_acc: Span::of(p.val_acc),
+            sharpness: p.sharpness,
+            noise_scale: p.noise_scale,
             count: 1,
+            secs,
             last: p,
         }
     }
@@ -59,7 +70,10 @@ impl Bucket {
         self.train_loss = self.train_loss.merge(next.train_loss);
         self.val_loss = self.val_loss.merge(next.val_loss);
         self.val_acc = self.val_acc.merge(next.val_acc);
+        self.sharpness = next.sharpness.or(self.sharpness);
+        self.noise_scale = next.noise_scale.or(self.noise_scale);
         self.count += next.count;
+        self.secs = next.secs;
         self.last = next.last;
     }
 }
@@ -79,22 +93,37 @@ impl Default for Trace {
 }
 
 impl Trace {
-    pub fn push(&mut self, p: Point) {
-        // The initial point (step 0) stays on its own, so the curve always starts where the run did.
+    /// Adds a point made after `secs` seconds of training.
+    pub fn push(&mut self, p: Point, secs: f64) {
+        // The initial point stays on its own, so the curve always starts where the run did.
         let len = self.buckets.len();
         match self.buckets.last_mut() {
-            Some(b) if len > 1 && b.count < self.width => b.absorb(Bucket::of(p)),
-            _ => self.buckets.push(Bucket::of(p)),
+            Some(b) if len > 1 && b.count < self.width => b.absorb(Bucket::of(p, secs)),
+            _ => self.buckets.push(Bucket::of(p, secs)),
         }
         if self.buckets.len() > CAPACITY {
             self.halve();
         }
     }
 
-    pub fn extend(&mut self, points: impl IntoIterator<Item = Point>) {
-        for p in points {
-            self.push(p);
+    /// Adds points made at the given training times.
+    pub fn extend(&mut self, points: impl IntoIterator<Item = (Point, f64)>) {
+        for (p, secs) in points {
+            self.push(p, secs);
         }
+    }
+
+    /// The latest (step, λ_max) and (step, B_simple) measured, if any.
+    pub fn latest_diagnostics(&self) -> (Option<Measured>, Option<Measured>) {
+        let latest =
+            |f: fn(&Bucket) -> Option<f64>| self.buckets.iter().rev().find_map(|b| f(b).map(|v| (b.last.step, v)));
+        (latest(|b| b.sharpness), latest(|b| b.noise_scale))
+    }
+
+    /// The last bucket at or before `x` on `axis`, if any.
+    pub fn at(&self, axis: crate::XAxis, x: f64) -> Option<&Bucket> {
+        let i = self.buckets.partition_point(|b| axis.of(b) <= x);
+        i.checked_sub(1).map(|i| &self.buckets[i])
     }
 
     /// Merges neighbouring buckets after the first, halving the resolution.
@@ -139,7 +168,7 @@ mod tests {
             train_loss,
             val_loss: train_loss,
             val_acc: 0.5,
-            sharpness: None,
+            sharpness: (step % 1000 == 7).then_some(step as f64),
             noise_scale: None,
             grad_norm: None,
         }
@@ -154,7 +183,7 @@ mod tests {
                 999_999 => f64::NAN,
                 _ => 1.0 / (1.0 + s as f64),
             };
-            t.push(point(s, loss));
+            t.push(point(s, loss), s as f64 * 1e-3);
             assert!(t.buckets().len() <= CAPACITY);
         }
         let b = t.buckets();
@@ -165,5 +194,8 @@ mod tests {
         assert!(b.last().unwrap().train_loss.max.is_nan(), "the blow-up at the end survives");
         assert_eq!(t.last().unwrap().step, 999_999);
         assert!(b.windows(2).all(|w| w[0].last.step < w[1].last.step));
+        assert_eq!(t.latest_diagnostics().0.map(|d| d.1), Some(999_007.0), "the latest sharpness survives merging");
+        assert_eq!(t.at(crate::XAxis::Steps, 500_000.5).map(|b| b.last.step <= 500_000), Some(true));
+        assert!(t.at(crate::XAxis::Steps, -1.0).is_none());
     }
 }

@@ -18,7 +18,7 @@ const RAMP: [(&str, &str); 4] = [("schedule", "ramp"), ("lr", "1e-4"), ("end_lr"
 pub struct LrFindArgs {
     #[command(flatten)]
     settings: Settings,
-    /// Draw loss against log10 η to this SVG file
+    /// Draw the loss against η (log scale) to this SVG file
     #[arg(long)]
     svg: Option<PathBuf>,
 }
@@ -48,11 +48,12 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
         let series = |label: &str, color, y: fn(&LrFindPoint) -> f64| Series {
             label: label.to_owned(),
             color,
-            points: test.points().iter().map(|p| (p.lr.log10(), y(p))).collect(),
-            fill: false,
+            points: test.points().iter().map(|p| (p.lr, y(p))).collect(),
+            ..Series::default()
         };
         let chart = LineChart {
-            x_label: "log10 η".to_owned(),
+            x_label: "learning rate η".to_owned(),
+            log_x: true,
             y_label: "training loss".to_owned(),
             log_y: true,
             series: vec![

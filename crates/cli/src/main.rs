@@ -70,7 +70,9 @@ fn report_sweep(
     }
     let table = SweepTable::new(rows, &grid.batch_sizes, &grid.lrs, grid.seeds.len(), Measure::FinalTrainLoss);
     if let Some(path) = svg {
-        let map = batchlab_chart::Heatmap::of(&table, "final training loss (mean over seeds; outlined: best η per B)");
+        let train_len = grid.base_config().map_err(|e| e.to_string())?.train_len();
+        let title = "final training loss (mean over seeds; outlined: best η per B; dashed: linear and √ rules)";
+        let map = batchlab_chart::Heatmap::of(&table, title, train_len);
         let size = (120 + 90 * table.lrs.len() as u32, 110 + 50 * table.batch_sizes.len() as u32);
         write_svg(path, size, |area| batchlab_chart::draw_heatmap(area, &map))?;
     }
@@ -90,7 +92,7 @@ fn write_svg(
     size: (u32, u32),
     draw: impl FnOnce(
         &plotters::drawing::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
-    ) -> Result<(), batchlab_chart::ChartError>,
+    ) -> Result<batchlab_chart::Frame, batchlab_chart::ChartError>,
 ) -> Result<(), String> {
     use plotters::prelude::IntoDrawingArea;
     let area = plotters::prelude::SVGBackend::new(path, size).into_drawing_area();

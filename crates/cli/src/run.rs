@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use batchlab_chart::{Curves, Trace, XAxis};
+use batchlab_chart::{Curves, RunCurve, Trace, XAxis, PALETTE};
 use batchlab_trainer::train::Recorder;
 use batchlab_trainer::{RunConfig, StabilityLimit, Summary};
 use clap::Args;
@@ -99,15 +99,16 @@ fn metrics_csv(rec: &Recorder) -> String {
 fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), String> {
     let schedule = config.schedule();
     let mut trace = Trace::default();
-    trace.extend(rec.points.iter().cloned());
-    let curves = Curves {
+    trace.extend(rec.points.iter().map(|p| (p.clone(), f64::NAN)));
+    let run = RunCurve {
         trace: &trace,
+        color: PALETTE[0],
         divergence: rec.summary.as_ref().and_then(|s| s.outcome.divergence()),
-        x_axis: XAxis::Steps,
-        log_y: true,
-        x_max: schedule.total_steps as f64,
-        classes: config.dataset.classes(),
+        schedule: Some(&schedule),
+        optimizer: config.optimizer,
+        lr: config.lr,
     };
+    let curves = Curves::one(run, XAxis::Steps, schedule.total_steps as f64, config.dataset.classes());
     crate::write_svg(path, (800, 420), |area| batchlab_chart::draw(area, &curves.loss_chart()))
 }
 

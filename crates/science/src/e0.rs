@@ -56,7 +56,7 @@ pub fn run() -> Report {
         label: label.to_owned(),
         color,
         points: losses.iter().enumerate().map(|(t, &l)| (t as f64, l)).collect(),
-        fill: false,
+        ..Series::default()
     };
     Report {
         id: "E0",

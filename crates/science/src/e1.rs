@@ -96,13 +96,13 @@ pub fn run() -> Report {
                     label: "no warm-up".to_owned(),
                     color: RGBColor(220, 38, 38),
                     points: WARMUP_SEEDS.zip(&without).map(|(s, &p)| (f64::from(s), p.min(1e6))).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
                 Series {
                     label: "5-epoch warm-up".to_owned(),
                     color: RGBColor(37, 99, 235),
                     points: WARMUP_SEEDS.zip(&with).map(|(s, &p)| (f64::from(s), p.min(1e6))).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
             ],
             ..LineChart::default()

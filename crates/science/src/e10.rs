@@ -118,7 +118,7 @@ pub fn run() -> Report {
             label: format!("η = {}·2/λ₀, seed {}", r.factor, r.seed),
             color: colour,
             points: r.sharpness.clone(),
-            fill: false,
+            ..Series::default()
         })
         .collect();
     Report {

@@ -102,13 +102,13 @@ pub fn run() -> Report {
                     label: "full batch".to_owned(),
                     color: RGBColor(220, 38, 38),
                     points: pairs.iter().zip(SEEDS).map(|((f, _), s)| (f64::from(s), f.sharpness)).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
                 Series {
                     label: "B = 16".to_owned(),
                     color: RGBColor(37, 99, 235),
                     points: pairs.iter().zip(SEEDS).map(|((_, b), s)| (f64::from(s), b.sharpness)).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
             ],
             ..LineChart::default()

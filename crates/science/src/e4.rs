@@ -57,7 +57,7 @@ pub fn run() -> Report {
         label: label.to_owned(),
         color,
         points: points.iter().map(|p| (p.epoch, p.val_acc)).collect(),
-        fill: false,
+        ..Series::default()
     };
     Report {
         id: "E4",

@@ -115,7 +115,7 @@ pub fn run() -> Report {
                 label: String::new(),
                 color: RGBColor(37, 99, 235),
                 points: batch_sizes.iter().zip(&best).map(|(&b, &l)| ((b as f64).log2(), l * p.lambda_max)).collect(),
-                fill: false,
+                ..Series::default()
             }],
             ..LineChart::default()
         },

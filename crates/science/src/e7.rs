@@ -173,13 +173,13 @@ pub fn run() -> Report {
                     label: "measured".to_owned(),
                     color: RGBColor(37, 99, 235),
                     points: reached.iter().map(|r| ((r.0 as f64).log2(), r.2)).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
                 Series {
                     label: format!("S_min(1 + B_crit/B), B_crit = {b_crit:.0}"),
                     color: RGBColor(234, 88, 12),
                     points: batch_sizes.iter().map(|&b| ((b as f64).log2(), s_min * (1.0 + b_crit / b as f64))).collect(),
-                    fill: false,
+                    ..Series::default()
                 },
             ],
             ..LineChart::default()

@@ -63,7 +63,7 @@ pub fn run() -> Report {
         label: label.to_owned(),
         color,
         points: rows.iter().map(|r| (r.batch_size.log2(), y(r))).collect(),
-        fill: false,
+        ..Series::default()
     };
     Report {
         id: "E8",

@@ -41,7 +41,7 @@ pub fn run() -> Report {
                 label: String::new(),
                 color: RGBColor(234, 88, 12),
                 points: reached.iter().map(|r| ((r.0 as f64).log2(), r.1)).collect(),
-                fill: false,
+                ..Series::default()
             }],
             ..LineChart::default()
         },

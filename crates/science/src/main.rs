@@ -85,7 +85,7 @@ fn main() -> ExitCode {
         let area = SVGBackend::new(&svg, (820, 440)).into_drawing_area();
         let drawn = batchlab_chart::draw(&area, &report.figure)
             .map_err(|e| e.to_string())
-            .and_then(|()| area.present().map_err(|e| format!("{e:?}")));
+            .and_then(|_| area.present().map_err(|e| format!("{e:?}")));
         if let Err(e) = drawn {
             eprintln!("batchlab-science: drawing {}: {e}", svg.display());
             failed = true;

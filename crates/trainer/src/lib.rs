@@ -32,5 +32,8 @@ pub mod train;
 pub use config::{BatchSize, RunConfig};
 pub use data::{Dataset, DatasetKind};
 pub use outcome::Outcome;
+/// For `named_enum!` in other crates.
+#[doc(hidden)]
+pub use serde as __serde;
 pub use settings::ConfigError;
 pub use train::{Observer, Point, StabilityLimit, Summary, Trainer};

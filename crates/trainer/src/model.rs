@@ -68,6 +68,29 @@ impl Activation {
     }
 }
 
+/// Batches of at most this many rows are multiplied by plain loops: matrixmultiply packs both
+/// operands on every call, which for a handful of rows costs more than the product itself (at B = 1
+/// it made a step several times slower).
+const SMALL_ROWS: usize = 4;
+
+/// C ← A·B + β·C, by matrixmultiply, or for a few rows (`rows` = the batch) by rows of B added
+/// into rows of C, in a fixed order so the bits are the same on every target.
+fn mul<F: Scalar>(rows: usize, a: &ArrayView2<F>, b: &ArrayView2<F>, beta: F, c: &mut ArrayViewMut2<F>) {
+    if rows > SMALL_ROWS {
+        general_mat_mul(F::one(), a, b, beta, c);
+        return;
+    }
+    c.mapv_inplace(|v| v * beta);
+    for (i, mut c_row) in c.axis_iter_mut(Axis(0)).enumerate() {
+        for (p, b_row) in b.axis_iter(Axis(0)).enumerate() {
+            let x = a[(i, p)];
+            if x != F::zero() {
+                c_row.scaled_add(x, &b_row);
+            }
+        }
+    }
+}
+
 /// Examples and their labels: a minibatch, a chunk or a whole split.
 #[derive(Clone, Copy, Debug)]
 pub struct Examples<'a, F> {
@@ -231,7 +254,7 @@ impl<F: Scalar> Mlp<F> {
             let input = if i == 0 { x.view() } else { before[i - 1].slice(s![..rows, ..]) };
             let mut out = after[0].slice_mut(s![..rows, ..]);
             out.assign(&b.broadcast((rows, l.fan_out)).expect("bias matches the layer width"));
-            general_mat_mul(F::one(), &input, &w, F::one(), &mut out);
+            mul(rows, &input, &w, F::one(), &mut out);
             if i < last {
                 match self.activation {
                     Activation::Relu => out.mapv_inplace(|z| z.max(F::zero())),
@@ -281,7 +304,7 @@ impl<F: Scalar> Mlp<F> {
             let (before, after) = ws.deltas.split_at_mut(i);
             let delta = after[0].slice(s![..rows, ..]);
             let (mut gw, mut gb) = Self::weights_mut(l, grad);
-            general_mat_mul(F::one(), &input.t(), &delta, F::zero(), &mut gw);
+            mul(rows, &input.t(), &delta, F::zero(), &mut gw);
             gb.fill(F::zero());
             for row in delta.axis_iter(Axis(0)) {
                 gb += &row;
@@ -289,7 +312,7 @@ impl<F: Scalar> Mlp<F> {
             if i > 0 {
                 let (w, _) = Self::weights(l, params);
                 let mut prev = before[i - 1].slice_mut(s![..rows, ..]);
-                general_mat_mul(F::one(), &delta, &w.t(), F::zero(), &mut prev);
+                mul(rows, &delta, &w.t(), F::zero(), &mut prev);
                 let act = ws.acts[i - 1].slice(s![..rows, ..]);
                 match self.activation {
                     Activation::Relu => Zip::from(&mut prev).and(&act).for_each(|d, &a| {

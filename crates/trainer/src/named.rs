@@ -51,17 +51,17 @@ macro_rules! named_enum {
         }
 
         /// Serialised as its word, the same as in links.
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.name())
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let word = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let word = <::std::string::String as $crate::__serde::Deserialize>::deserialize(d)?;
                 Self::from_name(&word).ok_or_else(|| {
-                    <D::Error as ::serde::de::Error>::custom(format!("expected one of {:?}, got \"{word}\"", Self::NAMES))
+                    <D::Error as $crate::__serde::de::Error>::custom(format!("expected one of {:?}, got \"{word}\"", Self::NAMES))
                 })
             }
         }

@@ -95,19 +95,21 @@ impl<F: Scalar> Optimizer<F> {
         Self { config, first: vec![F::zero(); first], second: vec![F::zero(); second], beta1_t: 1.0, beta2_t: 1.0 }
     }
 
-    /// One update with learning rate `lr`. Clips `grad` in place when a clip norm is set, and
-    /// returns the gradient's norm before clipping.
-    pub fn step(&mut self, params: &mut [F], grad: &mut [F], lr: f64) -> f64 {
+    /// One update with learning rate `lr`. With a clip norm set, clips `grad` in place and returns
+    /// the gradient's norm before clipping (without one, `grad` is left as it was, and its norm is the
+    /// caller's to take when it needs it: a step at B = 1 is cheap enough for that to show).
+    pub fn step(&mut self, params: &mut [F], grad: &mut [F], lr: f64) -> Option<f64> {
         let c = self.config;
-        let grad_norm = norm(grad);
-        if let Some(max) = c.clip_norm {
-            if grad_norm > max {
-                let scale = F::of(max / grad_norm);
+        let grad_norm = c.clip_norm.map(|max| {
+            let n = norm(grad);
+            if n > max {
+                let scale = F::of(max / n);
                 for g in grad.iter_mut() {
                     *g *= scale;
                 }
             }
-        }
+            n
+        });
         let (eta, beta, wd) = (F::of(lr), F::of(c.momentum), F::of(c.weight_decay));
         // L2 penalty as part of the gradient, except for AdamW's decoupled decay.
         let l2 = if c.kind == OptimizerKind::AdamW { F::zero() } else { wd };
@@ -221,7 +223,7 @@ mod tests {
         let mut o = opt(OptimizerKind::Sgd, |c| c.clip_norm = Some(1.0));
         let mut p = [0.0, 0.0];
         let mut g = [3.0, 4.0];
-        assert_eq!(o.step(&mut p, &mut g, 1.0), 5.0);
+        assert_eq!(o.step(&mut p, &mut g, 1.0), Some(5.0));
         assert!((p[0] + 0.6).abs() < 1e-15 && (p[1] + 0.8).abs() < 1e-15);
     }
 }

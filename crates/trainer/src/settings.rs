@@ -792,6 +792,20 @@ impl RunConfig {
 }
 
 impl RunConfig {
+    /// The config of a fork of `parent` that takes this config's learning rate, batch size, schedule
+    /// and length (the forkable settings), and everything else from `parent`.
+    pub fn forked_from(&self, parent: &RunConfig) -> Result<RunConfig, ConfigError> {
+        let mut c = self.clone();
+        for s in SETTINGS.iter().filter(|s| !s.forkable) {
+            if let Ok(v) = s.read(parent) {
+                (s.apply)(&mut c, &v);
+            }
+        }
+        c.check_fork_of(parent)?;
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Refuses this config as a fork of `parent` if it changes a setting a fork keeps.
     pub fn check_fork_of(&self, parent: &RunConfig) -> Result<(), ConfigError> {
         for s in SETTINGS.iter().filter(|s| !s.forkable) {

@@ -41,6 +41,20 @@ pub struct Grid {
     pub target: f64,
 }
 
+/// `count` learning rates spaced evenly in log η from `from` to `to`, each rounded to two
+/// significant digits (so they read well as labels).
+pub fn log_grid(from: f64, to: f64, count: usize) -> Vec<f64> {
+    let round = |x: f64| {
+        let decade = 10f64.powf(x.log10().floor() - 1.0);
+        (x / decade).round() * decade
+    };
+    let n = count.max(1);
+    let mut lrs: Vec<f64> =
+        (0..n).map(|i| if n == 1 { from } else { round(from * (to / from).powf(i as f64 / (n - 1) as f64)) }).collect();
+    lrs.dedup();
+    lrs
+}
+
 /// Part `index` of `count` (1-based) of a grid: every `count`-th cell, so the parts are disjoint,
 /// cover the grid, and take about as long each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -437,6 +451,12 @@ mod tests {
         let back = from_csv(&csv).unwrap();
         assert_eq!(back, rows);
         assert_eq!(SweepTable::of_rows(&back, Measure::FinalTrainLoss), table);
+    }
+
+    #[test]
+    fn log_grids_are_round() {
+        assert_eq!(log_grid(0.01, 1.0, 3), [0.01, 0.1, 1.0]);
+        assert_eq!(log_grid(0.01, 3.0, 6), [0.01, 0.031, 0.098, 0.31, 0.96, 3.0]);
     }
 
     #[test]

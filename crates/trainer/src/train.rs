@@ -16,7 +16,7 @@ use crate::data::{DataError, Dataset};
 use crate::diagnostics::{LiveDiagnostics, Sharpness, AUTO_SHARE};
 use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, Workspace};
-use crate::optim::Optimizer;
+use crate::optim::{norm, Optimizer};
 use crate::outcome::{judge_finished, Breach, Divergence, DivergenceMonitor, Outcome};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::settings::ConfigError;
@@ -157,7 +157,9 @@ pub struct Trainer {
     pending_loss_sum: f64,
     pending_steps: usize,
     last_lr: f64,
-    last_grad_norm: f64,
+    /// The last update's gradient norm before clipping, when clipping measured it (otherwise it is
+    /// the norm of `grad`, taken when a point needs it).
+    clipped_grad_norm: Option<f64>,
     diagnostics: LiveDiagnostics,
     /// Host time spent in `advance`, and the part of it spent on automatic diagnostics.
     busy_time: f64,
@@ -165,6 +167,9 @@ pub struct Trainer {
     range_test: Option<RangeTest>,
     /// The initial point has been reported.
     started: bool,
+    /// A host drives automatic diagnostics (`advance`): a run that ends before they measured
+    /// anything gets one measurement at its end.
+    started_automatic_diagnostics: bool,
     /// Where the run began: step 0 and epoch 0, or a fork's parent's position. Steps, epochs and
     /// examples count from the very start; the schedule runs from here.
     origin: Origin,
@@ -272,11 +277,12 @@ impl Trainer {
             }),
             monitor: DivergenceMonitor::new(initial_train_loss),
             last_lr: schedule.lr(0),
-            last_grad_norm: f64::NAN,
+            clipped_grad_norm: None,
             diagnostics,
             busy_time: 0.0,
             diagnostics_time: 0.0,
             started: false,
+            started_automatic_diagnostics: false,
             config,
             data,
             model,
@@ -366,7 +372,7 @@ impl Trainer {
             val_acc: stats.accuracy(),
             sharpness: None,
             noise_scale: None,
-            grad_norm: (self.step > 0).then_some(self.last_grad_norm),
+            grad_norm: (self.local_step() > 0).then(|| self.clipped_grad_norm.unwrap_or_else(|| norm(&self.grad))),
         }
     }
 
@@ -423,7 +429,7 @@ impl Trainer {
             &mut self.grad,
         );
         let loss = stats.mean_loss();
-        self.last_grad_norm = self.optimizer.step(&mut self.model.params, &mut self.grad, lr);
+        self.clipped_grad_norm = self.optimizer.step(&mut self.model.params, &mut self.grad, lr);
         self.step += 1;
         self.examples += rows as u64;
         self.cursor = if end == n { 0 } else { end };
@@ -444,6 +450,9 @@ impl Trainer {
             || self.range_test.as_ref().is_some_and(RangeTest::is_over);
         let local = self.local_step();
         if done || self.cursor == 0 || local % self.eval_every == 0 || self.diagnostics.due(local) {
+            if done && self.started_automatic_diagnostics {
+                self.diagnostics.settle(&self.model, self.data.train(), self.config.model.loss, &self.grad);
+            }
             let train_loss = self.pending_loss_sum / self.pending_steps as f64;
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
@@ -517,11 +526,12 @@ impl Trainer {
     pub fn advance(&mut self, observer: &mut impl Observer, clock: &mut impl FnMut() -> f64, until: f64) {
         let mut now = clock();
         while !self.is_done() && now < until {
+            self.started_automatic_diagnostics |= self.diagnostics.has_auto_work();
             let diagnose = self.started
                 && self.diagnostics.has_auto_work()
                 && self.diagnostics_time <= AUTO_SHARE * self.busy_time;
             if diagnose {
-                self.diagnostics.auto_unit(&self.model, self.data.train(), self.config.model.loss);
+                self.diagnostics.auto_unit(&self.model, self.data.train(), self.config.model.loss, &self.grad);
             } else {
                 self.step(observer);
             }

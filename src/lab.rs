@@ -1,0 +1,613 @@
+//! The lab: every run on the page, the pool of workers that trains them, and the sweep — a pure
+//! state machine from the person's actions and the workers' messages to messages for the workers
+//! ([`Command`]), tested natively like the worker's `Session`. The page only carries the commands
+//! out and renders the lab.
+//!
+//! Each worker runs one job at a time: a run on screen, or one cell of a sweep. Jobs wait in a queue
+//! (runs before cells) until a worker is free; every message about a job carries its id, so a late
+//! message of a job that was stopped is dropped.
+
+use std::collections::VecDeque;
+
+use batchlab_trainer::settings::{setting, SETTINGS};
+use batchlab_trainer::sweep::{Cell, CellRow, Grid, Measure, SweepTable};
+use batchlab_trainer::{ConfigError, RunConfig};
+
+use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, ToWorker};
+use crate::view_state::{fmt_lr, RunView, Status};
+
+pub type RunId = u32;
+
+/// Colours a run can take (the chart's palette has as many).
+pub const COLOURS: usize = 10;
+
+/// What a run is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// A run whose curves are drawn.
+    Curve,
+    /// An LR range test: drawn as loss against η.
+    RangeTest,
+}
+
+/// One run on the page.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub id: RunId,
+    pub kind: RunKind,
+    pub config: RunConfig,
+    /// The run this one was forked from, and the step.
+    pub fork: Option<(RunId, usize)>,
+    pub view: RunView,
+    /// Index into the palette.
+    pub colour: usize,
+    pub visible: bool,
+    /// Runs that differ only in their seed share a group, and are drawn as an ensemble.
+    pub group: u32,
+}
+
+/// A message for a worker of the pool; the page spawns the worker of a slot when it has none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub slot: usize,
+    pub msg: ToWorker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Target {
+    Run(RunId),
+    Cell(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Job {
+    id: JobId,
+    target: Target,
+    start: ToWorker,
+}
+
+/// A sweep over batch sizes × learning rates × seeds, its cells run as jobs of the pool.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub grid: Grid,
+    /// Results in grid order; `None` until the cell is done.
+    pub rows: Vec<Option<CellRow>>,
+    pub started_ms: f64,
+    pub finished_ms: Option<f64>,
+    pub cancelled: bool,
+}
+
+impl Sweep {
+    pub fn done(&self) -> usize {
+        self.rows.iter().filter(|r| r.is_some()).count()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.finished_ms.is_none() && !self.cancelled
+    }
+
+    /// Milliseconds left, from the time the cells done so far took.
+    pub fn ms_left(&self, now_ms: f64) -> Option<f64> {
+        let done = self.done();
+        (done > 0 && self.is_running())
+            .then(|| (now_ms - self.started_ms) / done as f64 * (self.rows.len() - done) as f64)
+    }
+
+    /// The results so far, coloured by `measure`.
+    pub fn table(&self, measure: Measure) -> SweepTable {
+        let rows: Vec<CellRow> = self.rows.iter().flatten().cloned().collect();
+        SweepTable::new(&rows, &self.grid.batch_sizes, &self.grid.lrs, self.grid.seeds.len(), measure)
+    }
+}
+
+/// The page's runs, pool and sweep.
+#[derive(Clone, Debug)]
+pub struct Lab {
+    pub runs: Vec<Run>,
+    pub sweep: Option<Sweep>,
+    /// The run the Pause, Step and diagnostics read-outs act on.
+    pub selected: Option<RunId>,
+    /// The job each worker of the pool is running.
+    slots: Vec<Option<Job>>,
+    queue: VecDeque<Job>,
+    next_job: JobId,
+    next_run: RunId,
+    next_group: u32,
+}
+
+/// The short name of a setting in a run's label.
+fn short_name(key: &str) -> &str {
+    match key {
+        "bs" => "B",
+        "lr" => "η",
+        other => other,
+    }
+}
+
+impl Lab {
+    /// A lab with a pool of `workers` workers (at least one).
+    pub fn new(workers: usize) -> Self {
+        Self {
+            runs: Vec::new(),
+            sweep: None,
+            selected: None,
+            slots: vec![None; workers.max(1)],
+            queue: VecDeque::new(),
+            next_job: 1,
+            next_run: 1,
+            next_group: 1,
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn run(&self, id: RunId) -> Option<&Run> {
+        self.runs.iter().find(|r| r.id == id)
+    }
+
+    fn run_mut(&mut self, id: RunId) -> Option<&mut Run> {
+        self.runs.iter_mut().find(|r| r.id == id)
+    }
+
+    /// The selected run, or the newest one.
+    pub fn current(&self) -> Option<&Run> {
+        self.selected.and_then(|id| self.run(id)).or_else(|| self.runs.iter().rev().find(|r| r.kind == RunKind::Curve))
+    }
+
+    /// Runs whose curves are drawn.
+    pub fn curves(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(|r| r.kind == RunKind::Curve)
+    }
+
+    pub fn range_tests(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(|r| r.kind == RunKind::RangeTest)
+    }
+
+    fn free_colour(&self) -> usize {
+        (0..COLOURS).find(|c| !self.runs.iter().any(|r| r.colour == *c)).unwrap_or(self.runs.len() % COLOURS)
+    }
+
+    /// Adds a run and queues it; returns its id and the commands to start what can start.
+    pub fn add_run(&mut self, config: RunConfig, kind: RunKind, now_ms: f64) -> (RunId, Vec<Command>) {
+        let group = self.next_group;
+        self.next_group += 1;
+        self.add(config, kind, None, group, now_ms)
+    }
+
+    fn add(
+        &mut self,
+        config: RunConfig,
+        kind: RunKind,
+        fork: Option<(RunId, usize)>,
+        group: u32,
+        now_ms: f64,
+    ) -> (RunId, Vec<Command>) {
+        let id = self.next_run;
+        self.next_run += 1;
+        let colour = self.runs.iter().find(|r| r.group == group).map_or_else(|| self.free_colour(), |r| r.colour);
+        let fork_from = fork.and_then(|(parent, at_step)| {
+            self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
+        });
+        let view = RunView::queued(config.clone(), now_ms);
+        self.runs.push(Run { id, kind, config: config.clone(), fork, view, colour, visible: true, group });
+        if kind == RunKind::Curve {
+            self.selected = Some(id);
+        }
+        let job = self.job(Target::Run(id), config, fork_from, Mode::Curves);
+        // Runs go before a sweep's cells: a person waits for them.
+        let at = self.queue.iter().position(|j| matches!(j.target, Target::Cell(_))).unwrap_or(self.queue.len());
+        self.queue.insert(at, job);
+        (id, self.dispatch())
+    }
+
+    fn job(&mut self, target: Target, config: RunConfig, fork: Option<Box<ForkFrom>>, mode: Mode) -> Job {
+        let id = self.next_job;
+        self.next_job += 1;
+        Job { id, target, start: ToWorker::Start { job: id, config: Box::new(config), fork, mode } }
+    }
+
+    /// Starts queued jobs on free workers.
+    fn dispatch(&mut self) -> Vec<Command> {
+        let mut out = Vec::new();
+        while let Some(slot) = self.slots.iter().position(Option::is_none) {
+            let Some(job) = self.queue.pop_front() else { break };
+            if let Target::Run(id) = job.target {
+                if let Some(r) = self.run_mut(id) {
+                    r.view.status = Status::Starting;
+                }
+            }
+            out.push(Command { slot, msg: job.start.clone() });
+            self.slots[slot] = Some(job);
+        }
+        out
+    }
+
+    /// The workers that owe the page an answer: busy with a job that is not paused.
+    pub fn busy_slots(&self) -> Vec<usize> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| match j.as_ref().map(|j| j.target) {
+                Some(Target::Run(id)) => self.run(id).is_some_and(|r| r.view.status != Status::Paused),
+                Some(Target::Cell(_)) => true,
+                None => false,
+            })
+            .map(|(slot, _)| slot)
+            .collect()
+    }
+
+    /// Runs training right now.
+    pub fn training(&self) -> usize {
+        self.slots.iter().filter(|j| j.is_some()).count()
+    }
+
+    fn slot_of(&self, id: RunId) -> Option<usize> {
+        self.slots.iter().position(|j| j.as_ref().is_some_and(|j| j.target == Target::Run(id)))
+    }
+
+    /// A message from the worker of `slot`. Returns the commands it leads to, and a message for the
+    /// person if the worker refused something.
+    pub fn on_message(&mut self, slot: usize, msg: FromWorker, now_ms: f64) -> (Vec<Command>, Option<String>) {
+        let Some(job) = self.slots.get(slot).cloned().flatten() else { return (Vec::new(), None) };
+        if msg.job().is_some_and(|id| id != job.id) {
+            return (Vec::new(), None); // a late message of a job the page has moved on from
+        }
+        let ends = matches!(msg, FromWorker::Finished { .. } | FromWorker::Failed { job: Some(_), .. });
+        let mut notice = None;
+        match (job.target, msg) {
+            (Target::Run(id), msg) => {
+                if let Some(r) = self.run_mut(id) {
+                    notice = r.view.apply(msg, now_ms);
+                }
+            }
+            (Target::Cell(index), FromWorker::Finished { summary, steps_to_target, .. }) => {
+                if let Some(sweep) = self.sweep.as_mut() {
+                    let cell = sweep.grid.cells()[index];
+                    sweep.rows[index] = Some(CellRow::new(cell, &summary, steps_to_target));
+                    if sweep.done() == sweep.rows.len() {
+                        sweep.finished_ms = Some(now_ms);
+                    }
+                }
+            }
+            (Target::Cell(_), FromWorker::Failed { message, .. }) => {
+                notice = Some(format!("A sweep cell failed: {message}"));
+            }
+            (Target::Cell(_), _) => {}
+        }
+        if ends {
+            self.slots[slot] = None;
+        }
+        (self.dispatch(), notice)
+    }
+
+    /// The worker of `slot` died: its run fails with the reason (its cell is given up), and the
+    /// worker's next job gets a fresh one.
+    pub fn on_death(&mut self, slot: usize, why: &str) -> (Vec<Command>, Option<String>) {
+        let notice = match self.slots.get_mut(slot).and_then(Option::take) {
+            Some(Job { target: Target::Run(id), .. }) => {
+                if let Some(r) = self.run_mut(id) {
+                    r.view.fail(why.to_owned());
+                }
+                None
+            }
+            Some(Job { target: Target::Cell(index), .. }) => {
+                if let Some(s) = self.sweep.as_mut() {
+                    s.cancelled = true;
+                }
+                Some(format!("The sweep stopped: a worker died while training cell {}: {why}.", index + 1))
+            }
+            None => None,
+        };
+        (self.dispatch(), notice)
+    }
+
+    fn post_to_run(&self, id: RunId, msg: ToWorker) -> Vec<Command> {
+        self.slot_of(id).map(|slot| Command { slot, msg }).into_iter().collect()
+    }
+
+    pub fn pause(&self, id: RunId) -> Vec<Command> {
+        self.post_to_run(id, ToWorker::Pause)
+    }
+
+    pub fn resume(&mut self, id: RunId) -> Vec<Command> {
+        if let Some(r) = self.run_mut(id).filter(|r| r.view.status == Status::Paused) {
+            r.view.status = Status::Training;
+        }
+        self.post_to_run(id, ToWorker::Resume)
+    }
+
+    pub fn step(&self, id: RunId) -> Vec<Command> {
+        self.post_to_run(id, ToWorker::Step)
+    }
+
+    /// Stops a run (queued or training); it stays on the page.
+    pub fn stop(&mut self, id: RunId) -> Vec<Command> {
+        self.queue.retain(|j| j.target != Target::Run(id));
+        let mut out = Vec::new();
+        if let Some(slot) = self.slot_of(id) {
+            out.push(Command { slot, msg: ToWorker::Stop });
+            self.slots[slot] = None;
+        }
+        if let Some(r) = self.run_mut(id).filter(|r| r.view.status.is_active()) {
+            r.view.status = Status::Stopped;
+        }
+        out.extend(self.dispatch());
+        out
+    }
+
+    /// Stops and removes a run.
+    pub fn delete(&mut self, id: RunId) -> Vec<Command> {
+        let out = self.stop(id);
+        self.runs.retain(|r| r.id != id);
+        if self.selected == Some(id) {
+            self.selected = self.curves().last().map(|r| r.id);
+        }
+        out
+    }
+
+    /// Removes every run.
+    pub fn clear(&mut self) -> Vec<Command> {
+        let ids: Vec<RunId> = self.runs.iter().map(|r| r.id).collect();
+        ids.into_iter().flat_map(|id| self.delete(id)).collect()
+    }
+
+    pub fn set_visible(&mut self, id: RunId, visible: bool) {
+        if let Some(r) = self.run_mut(id) {
+            r.visible = visible;
+        }
+    }
+
+    /// The same run with the next seed its group has not used; drawn with the others as an ensemble.
+    pub fn add_seed(&mut self, id: RunId, now_ms: f64) -> Option<(RunId, Vec<Command>)> {
+        let run = self.run(id)?.clone();
+        let seed = self.runs.iter().filter(|r| r.group == run.group).map(|r| r.config.seed).max()?.checked_add(1)?;
+        Some(self.add(RunConfig { seed, ..run.config }, run.kind, None, run.group, now_ms))
+    }
+
+    /// A run that continues run `id` from step `at_step`, with the learning rate, batch size,
+    /// schedule and length of `form` and everything else of the run.
+    pub fn fork(
+        &mut self,
+        id: RunId,
+        at_step: usize,
+        form: &RunConfig,
+        now_ms: f64,
+    ) -> Result<(RunId, Vec<Command>), ConfigError> {
+        let parent = self.run(id).ok_or_else(|| ConfigError::UnknownKey(format!("run {id}")))?.clone();
+        let config = form.forked_from(&parent.config)?;
+        let group = self.next_group;
+        self.next_group += 1;
+        Ok(self.add(config, RunKind::Curve, Some((id, at_step)), group, now_ms))
+    }
+
+    /// What tells run `id` apart from the first run on the page ("B 512, η 0.1"), or from its parent
+    /// for a fork.
+    pub fn label(&self, id: RunId) -> String {
+        let Some(run) = self.run(id) else { return String::new() };
+        let first = self.curves().next().filter(|f| f.id != id);
+        let (base, prefix) = match run.fork.and_then(|(p, step)| self.run(p).map(|p| (p, step))) {
+            Some((parent, step)) => (Some(parent), format!("fork of #{} at step {step}: ", parent.id)),
+            None => (first, String::new()),
+        };
+        let params = |c: &RunConfig| c.to_params().into_iter().collect::<std::collections::BTreeMap<_, _>>();
+        let mine = params(&run.config);
+        let theirs = base.map(|b| params(&b.config));
+        let mut parts: Vec<String> = Vec::new();
+        // B and η first: they are what the page is about.
+        let order = SETTINGS
+            .iter()
+            .filter(|s| matches!(s.key, "bs" | "lr"))
+            .rev()
+            .chain(SETTINGS.iter().filter(|s| !matches!(s.key, "bs" | "lr")));
+        for s in order {
+            let (a, b) = (mine.get(s.key), theirs.as_ref().and_then(|t| t.get(s.key)));
+            let differs = theirs.is_some() && a != b;
+            let always = matches!(s.key, "bs" | "lr") && run.fork.is_none();
+            if differs || always {
+                let value = a.cloned().or_else(|| setting(s.key).map(|s| s.default.to_owned())).unwrap_or_default();
+                let value = if s.key == "lr" { value.parse().map_or(value, fmt_lr) } else { value };
+                parts.push(format!("{} {value}", short_name(s.key)));
+            }
+        }
+        if run.kind == RunKind::RangeTest {
+            return format!("range test at B {}", run.config.batch_size);
+        }
+        format!("{prefix}{}", parts.join(", "))
+    }
+
+    /// Starts a sweep over `base` × `batch_sizes` × `lrs` × `seeds`, replacing (and stopping) any
+    /// other; its cells wait behind the runs.
+    pub fn start_sweep(&mut self, grid: Grid, now_ms: f64) -> Result<Vec<Command>, ConfigError> {
+        let base = grid.base_config()?;
+        for cell in grid.cells() {
+            cell.config(&base).validate()?;
+        }
+        let mut out = self.cancel_sweep();
+        let cells = grid.cells();
+        for (index, cell) in cells.iter().enumerate() {
+            let job = self.job(Target::Cell(index), cell.config(&base), None, Mode::Cell { target: grid.target });
+            self.queue.push_back(job);
+        }
+        self.sweep = Some(Sweep {
+            rows: vec![None; cells.len()],
+            grid,
+            started_ms: now_ms,
+            finished_ms: None,
+            cancelled: false,
+        });
+        out.extend(self.dispatch());
+        Ok(out)
+    }
+
+    /// Stops the sweep: queued cells are dropped, running ones stopped; its results so far stay.
+    pub fn cancel_sweep(&mut self) -> Vec<Command> {
+        self.queue.retain(|j| !matches!(j.target, Target::Cell(_)));
+        let mut out = Vec::new();
+        for (slot, job) in self.slots.iter_mut().enumerate() {
+            if job.as_ref().is_some_and(|j| matches!(j.target, Target::Cell(_))) {
+                *job = None;
+                out.push(Command { slot, msg: ToWorker::Stop });
+            }
+        }
+        if let Some(s) = self.sweep.as_mut().filter(|s| s.is_running()) {
+            s.cancelled = true;
+        }
+        out.extend(self.dispatch());
+        out
+    }
+
+    /// Shows the rows of a `sweep.csv` as the sweep (its grid read off the rows, on `base`).
+    pub fn import_sweep(&mut self, rows: Vec<CellRow>, base: &RunConfig, now_ms: f64) -> Vec<Command> {
+        let out = self.cancel_sweep();
+        let table = SweepTable::of_rows(&rows, Measure::FinalTrainLoss);
+        let mut seeds: Vec<u32> = rows.iter().map(|r| r.seed).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, 0.9);
+        let slots: Vec<Option<CellRow>> =
+            grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
+        self.sweep = Some(Sweep { rows: slots, grid, started_ms: now_ms, finished_ms: Some(now_ms), cancelled: false });
+        out
+    }
+
+    /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
+    /// run on screen, with the sweep's first seed: bit for bit the cell's run.
+    pub fn open_cell(&mut self, row: usize, column: usize, now_ms: f64) -> Option<(RunId, Vec<Command>)> {
+        let sweep = self.sweep.as_ref()?;
+        let table = sweep.table(Measure::FinalTrainLoss);
+        let cell = Cell {
+            batch_size: *table.batch_sizes.get(row)?,
+            lr: *table.lrs.get(column)?,
+            seed: *sweep.grid.seeds.first()?,
+        };
+        let config = cell.config(&sweep.grid.base_config().ok()?);
+        Some(self.add_run(config, RunKind::Curve, now_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Session;
+    use batchlab_trainer::BatchSize;
+
+    /// Carries the lab's commands out with one `Session` per slot, as the page would with workers,
+    /// until every job has ended.
+    fn drive(lab: &mut Lab, mut commands: Vec<Command>) {
+        let mut workers: Vec<Session> = (0..lab.workers()).map(|_| Session::default()).collect();
+        let mut t = 0.0;
+        loop {
+            let mut replies = Vec::new();
+            for c in commands.drain(..) {
+                replies.extend(workers[c.slot].handle(c.msg, t).into_iter().map(|m| (c.slot, m)));
+            }
+            for (slot, w) in workers.iter_mut().enumerate() {
+                if w.wants_slice() {
+                    let mut clock = || {
+                        t += 1.0;
+                        t
+                    };
+                    replies.extend(w.slice(&mut clock).into_iter().map(|m| (slot, m)));
+                }
+            }
+            for (slot, m) in replies {
+                commands.extend(lab.on_message(slot, m, t).0);
+            }
+            if commands.is_empty() && !workers.iter().any(Session::wants_slice) {
+                break;
+            }
+        }
+    }
+
+    fn config(link: &[(&str, &str)]) -> RunConfig {
+        let mut c = RunConfig::default();
+        assert_eq!(c.set_all(link.iter().copied()), []);
+        c
+    }
+
+    #[test]
+    fn runs_queue_for_the_pool_and_are_labelled_by_what_differs() {
+        let mut lab = Lab::new(2);
+        let mut commands = Vec::new();
+        for (bs, lr) in [("32", "0.001"), ("128", "0.01"), ("512", "0.1")] {
+            commands.extend(lab.add_run(config(&[("bs", bs), ("lr", lr), ("epochs", "1")]), RunKind::Curve, 0.0).1);
+        }
+        assert_eq!(commands.len(), 2, "two workers, two starts");
+        assert_eq!(lab.runs[2].view.status, Status::Queued);
+        drive(&mut lab, commands);
+        assert!(lab.runs.iter().all(|r| !r.view.status.is_active() && r.view.summary.is_some()));
+        let labels: Vec<String> = lab.runs.iter().map(|r| lab.label(r.id)).collect();
+        assert_eq!(labels, ["B 32, η 0.001", "B 128, η 0.01", "B 512, η 0.1"]);
+        assert_eq!(lab.runs.iter().map(|r| r.colour).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn seeds_make_an_ensemble_and_a_fork_continues_a_run() {
+        let mut lab = Lab::new(1);
+        let (first, mut commands) = lab.add_run(config(&[("epochs", "2")]), RunKind::Curve, 0.0);
+        let (second, more) = lab.add_seed(first, 0.0).unwrap();
+        commands.extend(more);
+        let form = config(&[("lr", "0.5"), ("epochs", "1")]);
+        let (fork, more) = lab.fork(first, 45, &form, 0.0).unwrap();
+        commands.extend(more);
+        drive(&mut lab, commands);
+        let (a, b) = (lab.run(first).unwrap(), lab.run(second).unwrap());
+        assert_eq!((a.group, a.colour), (b.group, b.colour), "one ensemble, one colour");
+        assert_eq!(b.config.seed, 2);
+        assert_eq!(lab.label(second), "B 32, η 0.1, seed 2");
+        let f = lab.run(fork).unwrap();
+        assert_eq!(lab.label(fork), format!("fork of #{first} at step 45: η 0.5, epochs 1"));
+        assert_eq!(f.view.trace.buckets()[0].last.step, 45);
+        assert_eq!(f.view.summary.as_ref().unwrap().steps, 45 + 45);
+        // A fork takes only η, B, the schedule and the length from the form; the rest is the run's.
+        let (other, _) = lab.fork(first, 10, &config(&[("hidden", "16"), ("lr", "0.3")]), 0.0).unwrap();
+        assert_eq!(lab.run(other).unwrap().config.model.hidden, [128]);
+    }
+
+    #[test]
+    fn a_sweep_runs_behind_the_runs_and_can_be_cancelled() {
+        let mut lab = Lab::new(2);
+        let base = config(&[("dataset", "moons"), ("epochs", "2")]);
+        let bs = [BatchSize::Examples(8), BatchSize::Examples(32), BatchSize::Full];
+        let grid = Grid::new(&base, &bs, &[0.03, 0.1, 0.3, 1.0], &[1], 0.8);
+        let mut commands = lab.start_sweep(grid.clone(), 0.0).unwrap();
+        let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0);
+        commands.extend(more);
+        assert!(lab.queue.front().is_some_and(|j| j.target == Target::Run(run)), "the run goes first");
+        drive(&mut lab, commands);
+        let sweep = lab.sweep.as_ref().unwrap();
+        assert_eq!(sweep.done(), 12);
+        assert!(sweep.finished_ms.is_some());
+        let table = sweep.table(Measure::FinalTrainLoss);
+        assert!(table.best_lr().iter().all(|(_, best)| best.is_some()));
+        // Opening a cell runs it again, bit for bit.
+        let (opened, commands) = lab.open_cell(0, 1, 0.0).unwrap();
+        drive(&mut lab, commands);
+        let digest = lab.run(opened).unwrap().view.summary.as_ref().unwrap().digest.clone();
+        let row = lab.sweep.as_ref().unwrap().rows.iter().flatten().find(|r| r.bs == bs[0] && r.lr == 0.1).unwrap();
+        assert_eq!(digest, row.digest);
+        // Cancel: queued cells go, running ones stop, results so far stay.
+        let commands = lab.start_sweep(grid, 0.0).unwrap();
+        assert_eq!(commands.iter().filter(|c| matches!(c.msg, ToWorker::Start { .. })).count(), 2);
+        let stops = lab.cancel_sweep();
+        assert_eq!(stops.iter().filter(|c| c.msg == ToWorker::Stop).count(), 2);
+        assert!(lab.sweep.as_ref().unwrap().cancelled && lab.queue.is_empty());
+    }
+
+    #[test]
+    fn a_dead_worker_fails_its_run_and_the_next_job_takes_the_slot() {
+        let mut lab = Lab::new(1);
+        let (a, _) = lab.add_run(config(&[]), RunKind::Curve, 0.0);
+        let (b, _) = lab.add_run(config(&[("lr", "0.2")]), RunKind::Curve, 0.0);
+        let (commands, _) = lab.on_death(0, "panicked at x");
+        assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
+        assert!(matches!(&commands[..], [Command { slot: 0, msg: ToWorker::Start { .. } }]));
+        assert_eq!(lab.run(b).unwrap().view.status, Status::Starting);
+        // A late message of the failed job is dropped.
+        let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9 }, 1.0);
+        assert!(c.is_empty());
+        assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
+    }
+}

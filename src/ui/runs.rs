@@ -1,0 +1,136 @@
+//! The run list: every run on the page with its colour (the charts' legend), what sets it apart from
+//! the first run, its status, and what can be done with it — show or hide, pick it for the buttons
+//! and read-outs, another seed (an ensemble), its settings into the form, a fork, delete.
+
+use leptos::prelude::*;
+
+use batchlab_chart::PALETTE;
+
+use super::{now_ms, AppState};
+use crate::lab::RunId;
+
+/// The CSS colour of palette entry `i`.
+pub fn css_colour(i: usize) -> String {
+    let c = PALETTE[i % PALETTE.len()];
+    format!("rgb({}, {}, {})", c.0, c.1, c.2)
+}
+
+#[component]
+pub fn RunList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let ids = move || state.lab.with(|l| l.curves().map(|r| r.id).collect::<Vec<_>>());
+    let pool = move || {
+        state.lab.with(|l| {
+            let queued = l.curves().filter(|r| r.view.status == crate::view_state::Status::Queued).count();
+            let waiting = if queued > 0 { format!(", {queued} waiting") } else { String::new() };
+            format!("{} training at once on this machine's {} workers{waiting}", l.training(), l.workers())
+        })
+    };
+    view! {
+        <section class="runs" aria-label="Runs">
+            <div class="runs-head">
+                <h2>"Runs"</h2>
+                <span class="hint" data-testid="pool">{pool}</span>
+            </div>
+            <p class="hint" hidden=move || !ids().is_empty()>
+                "Every Start adds a run: set another batch size or learning rate and press Start again to compare."
+            </p>
+            <ol class="run-list">
+                <For each=ids key=|id| *id let:id>
+                    <RunItem id />
+                </For>
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn RunItem(id: RunId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let get = move |f: fn(&crate::lab::Run) -> String| state.lab.with(|l| l.run(id).map(f).unwrap_or_default());
+    let label = move || state.lab.with(|l| l.label(id));
+    let status = move || get(|r| r.view.status.word().to_owned());
+    let visible = move || state.lab.with(|l| l.run(id).is_some_and(|r| r.visible));
+    let selected = move || state.lab.with(|l| l.current().is_some_and(|r| r.id == id));
+    let progress = move || {
+        get(|r| match (&r.view.summary, r.view.total_steps) {
+            (Some(s), _) => format!("{:.1} % val. acc.", 100.0 * s.final_val_acc),
+            (None, total) if total > 0 => format!("step {} / {total}", r.view.step),
+            _ => String::new(),
+        })
+    };
+    let forking = RwSignal::new(false);
+    let fork_step = RwSignal::new(String::new());
+    let open_fork = move |_| {
+        fork_step.set(get(|r| r.view.trace.last().map_or(0, |p| p.step).to_string()));
+        forking.update(|f| *f = !*f);
+    };
+    let do_fork = move |_| {
+        let Ok(step) = fork_step.get_untracked().trim().parse::<usize>() else {
+            state.notify("Not forked: the step must be a whole number.");
+            return;
+        };
+        let form = state.config.get_untracked();
+        let mut result = None;
+        state.lab.update(|l| result = Some(l.fork(id, step, &form, now_ms())));
+        match result {
+            Some(Ok((_, commands))) => {
+                forking.set(false);
+                state.act(|_| commands);
+            }
+            Some(Err(e)) => state.notify(format!("Not forked: {e}.")),
+            None => {}
+        }
+    };
+    let add_seed = move |_| {
+        let mut commands = Vec::new();
+        state.lab.update(|l| commands = l.add_seed(id, now_ms()).map(|x| x.1).unwrap_or_default());
+        state.act(|_| commands);
+    };
+    let edit = move |_| {
+        if let Some(c) = state.lab.with_untracked(|l| l.run(id).map(|r| r.config.clone())) {
+            state.config.set(c);
+        }
+    };
+    view! {
+        <li class="run-item" class:selected=selected data-testid="run-item" data-id=id
+            data-bs=move || get(|r| r.config.batch_size.to_string())
+            data-lr=move || get(|r| r.config.lr.to_string())
+            data-status=status>
+            <div class="run-row">
+                <input type="checkbox" aria-label="show on the charts" prop:checked=visible
+                    on:change=move |ev| state.lab.update(|l| l.set_visible(id, event_target_checked(&ev))) />
+                <span class="swatch" style=move || format!("background: {}", css_colour(state.lab.with(|l| l.run(id).map_or(0, |r| r.colour))))></span>
+                <button type="button" class="run-label" title="Pick this run for the buttons and read-outs"
+                    on:click=move |_| state.lab.update(|l| l.selected = Some(id))>
+                    <span class="run-id">{format!("#{id}")}</span>" "{label}
+                </button>
+                <span class=move || format!("run-status status {}", status())>{status}</span>
+                <span class="run-progress">{progress}</span>
+            </div>
+            <div class="run-actions">
+                <button type="button" data-testid="run-seed" title="The same settings with the next seed, drawn with this one as an ensemble"
+                    on:click=add_seed>"+ seed"</button>
+                <button type="button" data-testid="run-edit" title="Put this run's settings in the form, to change and start"
+                    on:click=edit>"edit"</button>
+                <button type="button" data-testid="run-fork" title="Continue this run from one of its steps with the form's η, B and schedule"
+                    on:click=open_fork>"fork"</button>
+                <button type="button" data-testid="run-stop" title="Stop training"
+                    hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
+                    on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
+                <button type="button" data-testid="run-delete" aria-label="delete the run"
+                    on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
+            </div>
+            <Show when=move || forking.get()>
+                <div class="fork-row">
+                    <label>"Continue from step "
+                        <input type="number" min="0" data-testid="fork-step" prop:value=move || fork_step.get()
+                            on:input=move |ev| fork_step.set(event_target_value(&ev)) />
+                    </label>
+                    " with the form's η, B and schedule "
+                    <button type="button" class="primary" data-testid="fork-go" on:click=do_fork>"Fork"</button>
+                </div>
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,388 @@
+//! The sweep: batch sizes × a log grid of learning rates × seeds on the form's other settings, its
+//! cells trained by the pool of workers with progress and time left, shown as a heatmap (diverged and
+//! stalled cells marked, the best η per B joined, the linear and √ rules drawn) and as final loss
+//! against η, one curve per B. A click on a cell opens it as a run. A `sweep.csv` from the CLI (or
+//! a machine farm, merged) opens here too.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use batchlab_chart::{draw_heatmap, fmt_tick, Frame, Heatmap, LineChart, Series, PALETTE};
+use batchlab_trainer::sweep::{from_csv, log_grid, to_csv, CellSummary, Grid, Measure, SweepTable};
+use batchlab_trainer::{BatchSize, RunConfig};
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+
+use super::charts::paint;
+use super::{now_ms, AppState};
+use crate::view_state::fmt_lr;
+
+/// The grid the panel's fields describe, checked the way a setting is.
+fn grid_of(
+    form: &RunConfig,
+    batch_sizes: &str,
+    (from, to, count): (&str, &str, &str),
+    seeds: &str,
+    target: &str,
+) -> Result<Grid, String> {
+    let bs: Vec<BatchSize> = batch_sizes
+        .split(',')
+        .map(|b| {
+            let mut c = form.clone();
+            c.set("bs", b).map(|()| c.batch_size).map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let rate = |text: &str| {
+        let mut c = form.clone();
+        c.set("lr", text).map(|()| c.lr).map_err(|e| e.to_string())
+    };
+    let (from, to) = (rate(from)?, rate(to)?);
+    let count: usize = count
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=20).contains(n))
+        .ok_or("the number of learning rates must be from 1 to 20")?;
+    let seeds: u32 =
+        seeds.trim().parse().ok().filter(|n| (1..=10).contains(n)).ok_or("the number of seeds must be from 1 to 10")?;
+    let target: f64 = target
+        .trim()
+        .parse()
+        .ok()
+        .filter(|t| (0.0..=1.0).contains(t))
+        .ok_or("the target accuracy must be from 0 to 1")?;
+    let seeds: Vec<u32> = (0..seeds).map(|k| form.seed.wrapping_add(k)).collect();
+    Ok(Grid::new(form, &bs, &log_grid(from.min(to), to.max(from), count), &seeds, target))
+}
+
+/// Draws the heatmap on a canvas at the screen's pixel ratio; returns the grid's frame.
+fn paint_heatmap(canvas: &web_sys::HtmlCanvasElement, map: &Heatmap) -> Option<Frame> {
+    let ratio = window().device_pixel_ratio().max(1.0);
+    let (w, h) = (canvas.client_width().max(1), canvas.client_height().max(1));
+    canvas.set_width((f64::from(w) * ratio).round() as u32);
+    canvas.set_height((f64::from(h) * ratio).round() as u32);
+    let area = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    let map = Heatmap { scale: ratio, ..map.clone() };
+    let frame = draw_heatmap(&area, &map).ok()?;
+    area.present().ok()?;
+    Some(frame)
+}
+
+/// Final loss (or steps) against η, one curve per batch size: the best η's shift and the common cliff.
+fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
+    let series = table
+        .batch_sizes
+        .iter()
+        .zip(&table.cells)
+        .enumerate()
+        .map(|(i, (b, row))| Series {
+            label: format!("B {b}"),
+            color: PALETTE[i % PALETTE.len()],
+            points: table
+                .lrs
+                .iter()
+                .zip(row)
+                .filter_map(|(&lr, c)| match *c {
+                    CellSummary::Mean(v) => Some((lr, v)),
+                    CellSummary::Diverged | CellSummary::Stalled => Some((lr, f64::INFINITY)),
+                    CellSummary::Missing => None,
+                })
+                .collect(),
+            ..Series::default()
+        })
+        .collect();
+    LineChart {
+        x_label: "learning rate η (log scale)".to_owned(),
+        y_label: measure_label(table.measure).to_owned(),
+        log_x: true,
+        log_y: true,
+        series,
+        scale: ratio,
+        ..LineChart::default()
+    }
+}
+
+fn measure_label(m: Measure) -> &'static str {
+    match m {
+        Measure::FinalTrainLoss => "final training loss",
+        Measure::FinalValLoss => "final validation loss",
+        Measure::StepsToTarget => "steps to the target accuracy",
+    }
+}
+
+/// The panel's fields (as typed) and the measure the cells are coloured by.
+#[derive(Clone, Copy)]
+struct Fields {
+    batch_sizes: RwSignal<String>,
+    lr_from: RwSignal<String>,
+    lr_to: RwSignal<String>,
+    lr_count: RwSignal<String>,
+    seeds: RwSignal<String>,
+    target: RwSignal<String>,
+    measure: RwSignal<Measure>,
+}
+
+impl Fields {
+    fn new() -> Self {
+        let text = |s: &str| RwSignal::new(s.to_owned());
+        Self {
+            batch_sizes: text("8,32,128,512"),
+            lr_from: text("0.01"),
+            lr_to: text("3"),
+            lr_count: text("6"),
+            seeds: text("1"),
+            target: text("0.9"),
+            measure: RwSignal::new(Measure::FinalTrainLoss),
+        }
+    }
+
+    fn grid(&self, form: &RunConfig) -> Result<Grid, String> {
+        grid_of(
+            form,
+            &self.batch_sizes.get_untracked(),
+            (&self.lr_from.get_untracked(), &self.lr_to.get_untracked(), &self.lr_count.get_untracked()),
+            &self.seeds.get_untracked(),
+            &self.target.get_untracked(),
+        )
+    }
+}
+
+/// The sweep's progress: (cells done, cells, a sentence, still running).
+fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
+    state.lab.with(|l| {
+        l.sweep.as_ref().map(|s| {
+            let (done, total) = (s.done(), s.rows.len());
+            let text = if s.cancelled {
+                format!("cancelled after {done} of {total} runs")
+            } else if let Some(end) = s.finished_ms {
+                format!("{total} runs done in {:.1} s", (end - s.started_ms) / 1000.0)
+            } else {
+                let left =
+                    s.ms_left(now_ms()).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
+                format!("{done} / {total} runs{left}")
+            };
+            (done, total, text, s.is_running())
+        })
+    })
+}
+
+#[component]
+pub fn SweepPanel() -> impl IntoView {
+    let fields = Fields::new();
+    view! {
+        <section class="panel sweep" aria-label="Sweep">
+            <h2>"Sweep: batch size × learning rate"</h2>
+            <p class="hint">"Trains every pair on the form's other settings, in the pool of workers. The best η per B shows which rule it follows, and where the stability edge stops it."</p>
+            <SweepForm fields />
+            <SweepResults measure=fields.measure />
+        </section>
+    }
+}
+
+#[component]
+fn SweepForm(fields: Fields) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let start = move |_| {
+        let mut result = Ok(Vec::new());
+        match fields.grid(&state.config.get_untracked()) {
+            Ok(grid) => state.lab.update(|l| result = l.start_sweep(grid, now_ms()).map_err(|e| e.to_string())),
+            Err(e) => result = Err(e),
+        }
+        match result {
+            Ok(commands) => state.act(|_| commands),
+            Err(e) => state.notify(format!("The sweep did not start: {e}.")),
+        }
+    };
+    let running = move || progress(state).is_some_and(|p| p.3);
+    let on_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let promise = file.text();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
+            match text.map(|t| from_csv(&t)) {
+                Some(Ok(rows)) if !rows.is_empty() => {
+                    let base = state.config.get_untracked();
+                    state.act(|l| l.import_sweep(rows, &base, now_ms()));
+                }
+                Some(Ok(_)) => state.notify("That sweep.csv has no rows."),
+                Some(Err(e)) => state.notify(format!("That file is not a sweep.csv: {e}.")),
+                None => state.notify("That file could not be read."),
+            }
+        });
+    };
+    let csv_href = move || {
+        state.lab.with(|l| {
+            let rows = s_rows(l);
+            (!rows.is_empty())
+                .then(|| to_csv(&rows).ok())
+                .flatten()
+                .map(|csv| format!("data:text/csv;charset=utf-8,{}", js_sys::encode_uri_component(&csv)))
+        })
+    };
+    let field = |label: &'static str, sig: RwSignal<String>, testid: &'static str, hint: &'static str| {
+        view! {
+            <label class="field short">
+                <span class="label">{label}</span>
+                <input type="text" spellcheck="false" data-testid=testid prop:value=move || sig.get()
+                    on:change=move |ev| sig.set(event_target_value(&ev)) />
+                <span class="hint">{hint}</span>
+            </label>
+        }
+    };
+    view! {
+        <div class="fields">
+            {field("Batch sizes", fields.batch_sizes, "sweep-bs", "comma-separated; full for the whole set")}
+            {field("η from", fields.lr_from, "sweep-lr-from", "smallest learning rate")}
+            {field("η to", fields.lr_to, "sweep-lr-to", "largest learning rate")}
+            {field("Learning rates", fields.lr_count, "sweep-lr-count", "on a log grid, 1 to 20")}
+            {field("Seeds", fields.seeds, "sweep-seeds", "per cell, from the form's seed")}
+            {field("Target accuracy", fields.target, "sweep-target", "for “steps to target”")}
+        </div>
+        <label class="field">
+            <span class="label">"Colour by"</span>
+            <select data-testid="sweep-measure" on:change=move |ev| fields.measure.set(match event_target_value(&ev).as_str() {
+                "val" => Measure::FinalValLoss,
+                "steps" => Measure::StepsToTarget,
+                _ => Measure::FinalTrainLoss,
+            })>
+                <option value="train">"final training loss"</option>
+                <option value="val">"final validation loss"</option>
+                <option value="steps">"steps to the target accuracy"</option>
+            </select>
+        </label>
+        <div class="buttons-row">
+            <button type="button" class="primary" data-testid="sweep-start" prop:disabled=running on:click=start>"Start sweep"</button>
+            <button type="button" data-testid="sweep-cancel" prop:disabled=move || !running()
+                on:click=move |_| state.act(crate::lab::Lab::cancel_sweep)>"Cancel"</button>
+            <label class="file">"Open sweep.csv "
+                <input type="file" accept=".csv,text/csv" data-testid="sweep-open" on:change=on_file />
+            </label>
+            <a data-testid="sweep-download" download="sweep.csv" href=csv_href hidden=move || csv_href().is_none()>"Download sweep.csv"</a>
+        </div>
+    }
+}
+
+#[component]
+fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // The table, coloured by the chosen measure.
+    let table = move || {
+        let m = measure.get();
+        state.lab.with(|l| l.sweep.as_ref().map(|s| s.table(m)))
+    };
+    let best_json = move || {
+        state.lab.with(|l| {
+            let s = l.sweep.as_ref().filter(|s| s.finished_ms.is_some())?;
+            let best: serde_json::Map<String, serde_json::Value> = s
+                .table(measure.get())
+                .best_lr()
+                .into_iter()
+                .map(|(b, best)| (b.to_string(), best.map_or(serde_json::Value::Null, |(lr, _)| serde_json::json!(lr))))
+                .collect();
+            serde_json::to_string(&best).ok()
+        })
+    };
+    let heatmap_ref = NodeRef::<Canvas>::new();
+    let by_lr_ref = NodeRef::<Canvas>::new();
+    let frame = RwSignal::new(None::<Frame>);
+    // Redraw at most once an animation frame: cells finish faster than frames.
+    let pending = StoredValue::new(false);
+    let redraw = move || {
+        pending.set_value(false);
+        let m = measure.get_untracked();
+        let Some((t, train_len)) = state.lab.with_untracked(|l| {
+            l.sweep.as_ref().map(|s| (s.table(m), s.grid.base_config().map_or(1437, |c| c.train_len())))
+        }) else {
+            return;
+        };
+        let title = format!("{} (outlined: best η per B; dashed: linear and √ rules)", measure_label(t.measure));
+        let map = Heatmap::of(&t, &title, train_len);
+        if let Some(c) = heatmap_ref.get_untracked() {
+            frame.set(paint_heatmap(&c, &map));
+        }
+        if let Some(c) = by_lr_ref.get_untracked() {
+            paint(&c, |ratio| by_lr_chart(&t, ratio));
+        }
+    };
+    Effect::new(move |_| {
+        measure.track();
+        state.lab.track();
+        if !pending.get_value() {
+            pending.set_value(true);
+            request_animation_frame(redraw);
+        }
+    });
+    let open = move |row: usize, column: usize| {
+        let mut commands = Vec::new();
+        state.lab.update(|l| commands = l.open_cell(row, column, now_ms()).map(|x| x.1).unwrap_or_default());
+        state.act(|_| commands);
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let (Some(f), Some(t)) = (frame.get_untracked(), table()) else { return };
+        let ratio = window().device_pixel_ratio().max(1.0);
+        let (px, py) = (f64::from(ev.offset_x()) * ratio, f64::from(ev.offset_y()) * ratio);
+        let Some(x) = f.x_at(px) else { return };
+        let (top, bottom) = (f64::from(f.top), f64::from(f.bottom));
+        if !(top..bottom).contains(&py) {
+            return;
+        }
+        let row = ((bottom - py) / (bottom - top) * t.batch_sizes.len() as f64).floor() as usize;
+        open(row.min(t.batch_sizes.len().saturating_sub(1)), (x.floor() as usize).min(t.lrs.len().saturating_sub(1)));
+    };
+    view! {
+        <div hidden=move || progress(state).is_none()>
+            <progress data-testid="sweep-progress" max=move || progress(state).map_or(1, |p| p.1)
+                value=move || progress(state).map_or(0, |p| p.0)></progress>
+            <span class="hint" data-testid="sweep-status">{move || progress(state).map(|p| p.2)}</span>
+        </div>
+        <div class="heatmap-wrap" hidden=move || table().is_none()>
+            <canvas node_ref=heatmap_ref class="plot heatmap" data-testid="sweep-heatmap" data-best-lr=best_json
+                aria-label="heatmap of the sweep; the table below has its values" on:click=on_click></canvas>
+            <p class="hint">"Click a cell to open it as a run."</p>
+            <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
+            <SweepTableView table=Signal::derive(table) open />
+        </div>
+    }
+}
+
+/// The sweep's rows so far.
+fn s_rows(l: &crate::lab::Lab) -> Vec<batchlab_trainer::sweep::CellRow> {
+    l.sweep.as_ref().map(|s| s.rows.iter().flatten().cloned().collect()).unwrap_or_default()
+}
+
+/// The heatmap as a table (its text alternative), each cell a button that opens its run.
+#[component]
+fn SweepTableView(
+    table: Signal<Option<SweepTable>>,
+    open: impl Fn(usize, usize) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        table.get().map(|t| {
+            let lrs = t.lrs.clone();
+            view! {
+                <table class="sweep-table" data-testid="sweep-table">
+                    <caption>{measure_label(t.measure)}" per batch size (rows) and learning rate (columns)"</caption>
+                    <thead><tr><th>"B \\ η"</th>{lrs.iter().map(|lr| view! { <th>{fmt_lr(*lr)}</th> }).collect_view()}</tr></thead>
+                    <tbody>
+                        {t.batch_sizes.iter().zip(&t.cells).enumerate().map(|(r, (b, row))| view! {
+                            <tr>
+                                <th>{b.to_string()}</th>
+                                {row.iter().enumerate().map(|(c, cell)| {
+                                    let text = match *cell {
+                                        CellSummary::Mean(v) => fmt_tick(v),
+                                        CellSummary::Diverged => "diverged".to_owned(),
+                                        CellSummary::Stalled => "stalled".to_owned(),
+                                        CellSummary::Missing => "…".to_owned(),
+                                    };
+                                    view! { <td><button type="button" class="cell" data-testid="sweep-cell" on:click=move |_| open(r, c)>{text}</button></td> }
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+    }
+}

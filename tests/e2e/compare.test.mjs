@@ -1,0 +1,220 @@
+// End-to-end tests of the lab's comparisons, as a learner uses them: several runs overlaid, a fork,
+// the x-axis, the scaling-rule lock, a sweep and its heatmap, the LR range test and the diagnostics.
+// Speed figures (the sweep's time with one worker and with the pool, frame intervals with runs
+// training) are recorded in target/e2e/metrics-compare.json, never asserted.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ARTIFACTS, LONG, PALETTE, countColour, runItems, session, setForm, waitRuns } from "./helpers.mjs";
+
+const ctx = session("metrics-compare.json");
+const { metrics } = ctx;
+
+test("three runs overlay, each labelled by what differs and drawn in its colour", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=10");
+  // The seed page's three pairs: B 32 / η 0.001, B 128 / η 0.01, B 512 / η 0.1 (slider positions 5, 7, 9).
+  for (const [bsIndex, lr] of [[5, "0.001"], [7, "0.01"], [9, "0.1"]]) {
+    await setForm(page, { bsIndex, lr });
+    await page.getByTestId("start").click();
+  }
+  await waitRuns(page, 3);
+  const items = await runItems(page);
+  assert.deepEqual(items.map((i) => [i.bs, i.lr]), [["32", "0.001"], ["128", "0.01"], ["512", "0.1"]]);
+  assert.deepEqual(items.map((i) => i.label), ["#1 B 32, η 0.001", "#2 B 128, η 0.01", "#3 B 512, η 0.1"]);
+  for (const colour of PALETTE) {
+    assert.ok((await countColour(page, "loss-chart", colour, 30)) > 100, `a curve in rgb(${colour})`);
+  }
+  // Hovering the loss chart shows every run's values at that x.
+  const box = await page.getByTestId("loss-chart").boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+  const hover = await page.getByTestId("hover").innerText();
+  for (const label of ["B 32, η 0.001", "B 128, η 0.01", "B 512, η 0.1"]) assert.ok(hover.includes(label), hover);
+  assert.match(hover, /train [0-9.]+ · val [0-9.]+ · acc [0-9.]+ %/);
+  await page.screenshot({ path: join(ARTIFACTS, "overlay.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, "overlay-phone.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a fork continues a run from its step with the form's η", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=4");
+  await page.getByTestId("start").click();
+  await waitRuns(page, 1);
+  await setForm(page, { lr: "0.5" });
+  await page.getByTestId("run-fork").click();
+  await page.getByTestId("fork-step").fill("90");
+  await page.getByTestId("fork-go").click();
+  await waitRuns(page, 2);
+  const items = await runItems(page);
+  assert.equal(items[1].label, "#2 fork of #1 at step 90: η 0.5");
+  assert.equal(items[1].lr, "0.5");
+  // Its curve starts at the parent's step 90 and runs its own 4 epochs from there.
+  const table = await page.getByTestId("chart-table").innerText();
+  assert.match(table, /#2 fork of #1 at step 90: η 0\.5\s+\S+\s+270\b/, table);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the x-axis counts steps, epochs, examples or time", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=3&autostart=1");
+  await waitRuns(page, 1);
+  const box = await page.getByTestId("loss-chart").boundingBox();
+  for (const [axis, word] of [["steps", "steps"], ["epochs", "epochs"], ["examples", "examples seen"], ["time", "time (s)"]]) {
+    await page.getByTestId("x-axis").selectOption(axis);
+    await page.waitForTimeout(100);
+    assert.ok((await countColour(page, "loss-chart", PALETTE[0], 30)) > 100, `${axis}: the curve is drawn`);
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height * 0.5);
+    const hover = await page.getByTestId("hover").innerText();
+    assert.ok(hover.startsWith(word), `${axis}: ${hover}`);
+  }
+  // By examples, the run's end is 3 epochs × 1437 examples.
+  await page.getByTestId("x-axis").selectOption("examples");
+  await page.waitForTimeout(100);
+  await page.mouse.move(box.x + box.width - 12, box.y + box.height * 0.5);
+  assert.match(await page.getByTestId("hover").innerText(), /^examples seen 4(2|3)\d\d/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the scaling-rule lock moves η with the batch size", async () => {
+  const page = await ctx.open();
+  const lr = () => page.getByTestId("learning-rate").inputValue();
+  await page.getByTestId("scaling-lock").selectOption("linear");
+  await setForm(page, { bsIndex: 7 }); // 32 → 128
+  assert.equal(await lr(), "0.4");
+  assert.match(await page.getByTestId("scaling-ratios").innerText(), /η\/B = 0\.00313 · η\/√B = 0\.0354/);
+  await page.getByTestId("scaling-lock").selectOption("sqrt");
+  await setForm(page, { bsIndex: 9 }); // 128 → 512
+  assert.equal(await lr(), "0.8");
+  await page.getByTestId("scaling-lock").selectOption("off");
+  await setForm(page, { bsIndex: 5 });
+  assert.equal(await lr(), "0.8");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/** Starts a sweep of `bs` × `count` learning rates from 0.01 to 3 and waits for the heatmap's best η. */
+async function sweep(page, bs, count) {
+  await page.getByTestId("sweep-bs").fill(bs);
+  await page.getByTestId("sweep-lr-count").fill(String(count));
+  await page.getByTestId("sweep-lr-count").press("Tab");
+  const t0 = Date.now();
+  await page.getByTestId("sweep-start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: LONG });
+  return Date.now() - t0;
+}
+
+test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=5");
+  await sweep(page, "8,64,512", 4);
+  const best = JSON.parse(await page.getByTestId("sweep-heatmap").getAttribute("data-best-lr"));
+  assert.deepEqual(Object.keys(best).sort(), ["512", "64", "8"]);
+  assert.ok(Object.values(best).every((lr) => lr === null || (lr >= 0.01 && lr <= 3)), JSON.stringify(best));
+  assert.equal(await page.getByTestId("sweep-progress").getAttribute("value"), "12");
+  assert.ok((await countColour(page, "sweep-heatmap", [68, 1, 84], 60)) + (await countColour(page, "sweep-heatmap", [253, 231, 37], 60)) > 500, "cells are coloured");
+  // Click the middle of the heatmap's grid: the cell there opens as a run.
+  const box = await page.getByTestId("sweep-heatmap").boundingBox();
+  await page.getByTestId("sweep-heatmap").click({ position: { x: box.width * 0.55, y: box.height * 0.5 } });
+  await waitRuns(page, 1);
+  const [run] = await runItems(page);
+  assert.ok(["8", "64", "512"].includes(run.bs), JSON.stringify(run));
+  await page.screenshot({ path: join(ARTIFACTS, "sweep.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("cancel stops a sweep cleanly", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=20");
+  await page.getByTestId("sweep-bs").fill("1,2,4,8,16,32");
+  await page.getByTestId("sweep-lr-count").fill("8");
+  await page.getByTestId("sweep-lr-count").press("Tab");
+  await page.getByTestId("sweep-start").click();
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=sweep-progress]")?.getAttribute("value")) >= 1, null, { timeout: LONG });
+  await page.getByTestId("sweep-cancel").click();
+  assert.match(await page.getByTestId("sweep-status").innerText(), /^cancelled after \d+ of 48 runs/);
+  const done = await page.getByTestId("sweep-progress").getAttribute("value");
+  await page.waitForTimeout(1500);
+  assert.equal(await page.getByTestId("sweep-progress").getAttribute("value"), done, "no cell finishes after cancel");
+  // The workers are free again: a run starts at once.
+  await page.getByTestId("start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=run-item]")?.dataset.status === "training", null, { timeout: 10_000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the LR range test suggests an η, which the form can take", { timeout: LONG }, async () => {
+  const page = await ctx.open();
+  await page.getByTestId("lr-find-start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=lr-find-suggestion]")?.dataset.value, null, { timeout: LONG });
+  const suggested = Number(await page.getByTestId("lr-find-suggestion").getAttribute("data-value"));
+  assert.ok(suggested >= 0.03 && suggested <= 1.5, `suggested η = ${suggested}`);
+  await page.getByTestId("lr-find-use").click();
+  assert.equal(await page.getByTestId("learning-rate").inputValue(), await page.getByTestId("lr-find-suggestion").innerText());
+  // At another batch size, both tests share the chart.
+  await setForm(page, { bsIndex: 9 });
+  await page.getByTestId("lr-find-start").click();
+  await page.waitForFunction(() => /done at B = 512/.test(document.querySelector("[data-testid=lr-find-progress]")?.textContent), null, { timeout: LONG });
+  assert.ok((await countColour(page, "lr-find-chart", PALETTE[0], 30)) > 50 && (await countColour(page, "lr-find-chart", PALETTE[1], 30)) > 50);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("diagnostics are visible and finite, and cost at most a fifth of the training time", { timeout: LONG }, async () => {
+  const throughput = async (query) => {
+    const page = await ctx.open(query);
+    await waitRuns(page, 1);
+    const text = await page.getByTestId("speed").getAttribute("data-steps-per-sec");
+    const figures = {};
+    for (const id of ["sharpness", "noise-scale", "grad-norm"]) figures[id] = Number(await page.getByTestId(id).getAttribute("data-value"));
+    await page.close();
+    return [Number(text), figures];
+  };
+  const [off] = await throughput("?epochs=100&sharpness_every=off&noise_scale_every=off&autostart=1");
+  const [on, figures] = await throughput("?epochs=100&autostart=1");
+  for (const [id, v] of Object.entries(figures)) assert.ok(Number.isFinite(v) && v > 0, `${id} = ${v}`);
+  metrics.diagnostics = { steps_per_sec_off: off, steps_per_sec_auto: on, cost: 1 - on / off, ...figures };
+  const page = await ctx.open("?epochs=100&autostart=1");
+  await waitRuns(page, 1);
+  assert.match(await page.locator(".diag").first().innerText(), /stable here only while η < 2\/λ_max = [0-9.]+; this run's η = 0\.1 is (below|above) it/);
+  assert.ok(Number(await page.getByTestId("stability-edge").getAttribute("data-value")) > 0.1, "the edge is drawn on the η slider");
+  await page.close();
+});
+
+test("measured: a 6 × 8 sweep with one worker and with the pool", { timeout: LONG }, async () => {
+  for (const [name, query] of [["one_worker", "?epochs=5&workers=1"], ["pool", "?epochs=5"]]) {
+    const page = await ctx.open(query);
+    const ms = await sweep(page, "1,4,16,64,256,1024", 8);
+    metrics[`sweep_6x8_${name}_ms`] = ms;
+    metrics[`sweep_6x8_${name}_status`] = await page.getByTestId("sweep-status").innerText();
+    metrics.workers = metrics.workers ?? {};
+    metrics.workers[name] = await page.getByTestId("pool").innerText();
+    await page.close();
+  }
+});
+
+test("measured: frame intervals while runs train at once", { timeout: LONG }, async () => {
+  metrics.frames = {};
+  for (const k of [1, 2, 4, 6, 8]) {
+    const page = await ctx.open(`?epochs=10000&workers=${k}`);
+    for (let i = 0; i < k; i++) await page.getByTestId("start").click();
+    await page.waitForTimeout(1500);
+    const p95 = await page.evaluate(() => new Promise((resolve) => {
+      const gaps = [];
+      let last = performance.now();
+      const tick = (t) => {
+        gaps.push(t - last);
+        last = t;
+        if (gaps.length < 120) requestAnimationFrame(tick);
+        else {
+          gaps.sort((a, b) => a - b);
+          resolve(gaps[Math.floor(gaps.length * 0.95)]);
+        }
+      };
+      requestAnimationFrame(tick);
+    }));
+    metrics.frames[`runs_${k}`] = { p95_ms: p95, training: await page.getByTestId("pool").innerText() };
+    await page.close();
+  }
+});
