@@ -122,6 +122,31 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   assert.ok(["8", "64", "512"].includes(run.bs), JSON.stringify(run));
   await page.screenshot({ path: join(ARTIFACTS, "sweep.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
+  // Its sweep.csv, downloaded and opened in another page, gives the same heatmap.
+  const href = await page.getByTestId("sweep-download").getAttribute("href");
+  const csv = decodeURIComponent(href.slice(href.indexOf(",") + 1));
+  assert.match(csv, /^bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n/);
+  await page.close();
+  const other = await ctx.open("?epochs=5");
+  await other.getByTestId("sweep-open").setInputFiles({ name: "sweep.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await other.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: 30_000 });
+  assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);
+  assert.deepEqual(other.errors, []);
+  await other.close();
+});
+
+test("more seeds of one setting are drawn as an ensemble", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=3&autostart=1");
+  await waitRuns(page, 1);
+  await page.getByTestId("run-seed").click();
+  await page.getByTestId("run-seed").first().click();
+  await waitRuns(page, 3);
+  const labels = (await runItems(page)).map((i) => i.label);
+  assert.deepEqual(labels, ["#1 B 32, η 0.1", "#2 B 32, η 0.1, seed 2", "#3 B 32, η 0.1, seed 3"]);
+  // One colour for the ensemble: its band and mean line.
+  assert.ok((await countColour(page, "loss-chart", PALETTE[0], 30)) > 100);
+  assert.equal(await countColour(page, "loss-chart", PALETTE[1], 20), 0, "no second colour");
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
