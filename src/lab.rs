@@ -386,6 +386,9 @@ impl Lab {
     /// for a fork.
     pub fn label(&self, id: RunId) -> String {
         let Some(run) = self.run(id) else { return String::new() };
+        if run.kind == RunKind::RangeTest {
+            return format!("range test at B {}", run.config.batch_size);
+        }
         let first = self.curves().next().filter(|f| f.id != id);
         let (base, prefix) = match run.fork.and_then(|(p, step)| self.run(p).map(|p| (p, step))) {
             Some((parent, step)) => (Some(parent), format!("fork of #{} at step {step}: ", parent.id)),
@@ -410,9 +413,6 @@ impl Lab {
                 let value = if s.key == "lr" { value.parse().map_or(value, fmt_lr) } else { value };
                 parts.push(format!("{} {value}", short_name(s.key)));
             }
-        }
-        if run.kind == RunKind::RangeTest {
-            return format!("range test at B {}", run.config.batch_size);
         }
         format!("{prefix}{}", parts.join(", "))
     }

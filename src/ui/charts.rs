@@ -12,6 +12,7 @@ use web_sys::HtmlCanvasElement;
 use batchlab_chart::{draw, Curves, Ensemble, Frame, LineChart, RunCurve, Trace, XAxis, PALETTE};
 use batchlab_trainer::outcome::fmt_loss;
 use batchlab_trainer::schedule::Schedule;
+use batchlab_trainer::RunConfig;
 
 use super::{AppState, ChartOptions};
 use crate::lab::{Lab, Run};
@@ -42,27 +43,68 @@ pub fn paint(canvas: &HtmlCanvasElement, chart: impl FnOnce(f64) -> LineChart) -
     }
 }
 
-/// The planned extent of a run on an x-axis (so its curve grows into a fixed frame).
+/// Calls `redraw` at most once an animation frame (however many messages arrive), after a change of
+/// what `track` reads or of the window's size.
+pub fn redraw_on_change(track: impl Fn() + 'static, redraw: impl Fn() + Copy + 'static) {
+    let state = expect_context::<AppState>();
+    let pending = StoredValue::new(false);
+    Effect::new(move |_| {
+        state.resized.track();
+        track();
+        if !pending.get_value() {
+            pending.set_value(true);
+            request_animation_frame(move || {
+                pending.set_value(false);
+                redraw();
+            });
+        }
+    });
+}
+
+/// Reads what the curves are drawn from (the runs, the chart options and the form), so an effect
+/// that calls it redraws them on a change.
+pub fn track_curves(state: AppState) {
+    state.charts.track();
+    state.config.track();
+    state.lab.track();
+}
+
+/// The planned extent of a fresh run of `config` on an x-axis; `None` for time, unknown until it runs.
+fn planned_extent(config: &RunConfig, axis: XAxis) -> Option<f64> {
+    match axis {
+        XAxis::Steps => Some(config.schedule().total_steps as f64),
+        XAxis::Epochs => {
+            let s = config.schedule();
+            Some(s.epoch(s.total_steps))
+        }
+        XAxis::Examples => Some(match config.steps {
+            None => (config.epochs * config.train_len()) as f64,
+            Some(steps) => (steps * config.max_batch_size()) as f64,
+        }),
+        XAxis::Seconds => None,
+    }
+}
+
+/// The extent of a run on an x-axis, planned where known (so its curve grows into a fixed frame).
 fn extent(run: &Run, axis: XAxis) -> f64 {
     let last = run.view.trace.buckets().last().map_or(0.0, |b| axis.of(b));
     let planned = match (axis, run.fork) {
-        (XAxis::Steps, _) => run.view.total_steps.max(run.config.schedule().total_steps) as f64,
-        (XAxis::Epochs, None) => {
-            let s = run.config.schedule();
-            s.epoch(s.total_steps)
-        }
-        (XAxis::Examples, None) => match run.config.steps {
-            None => (run.config.epochs * run.config.train_len()) as f64,
-            Some(steps) => (steps * run.config.max_batch_size()) as f64,
-        },
-        _ => last,
+        (XAxis::Steps, _) => Some(run.view.total_steps.max(run.config.schedule().total_steps) as f64),
+        (_, None) => planned_extent(&run.config, axis),
+        (_, Some(_)) => None,
     };
-    planned.max(last)
+    planned.unwrap_or(last).max(last)
 }
 
 /// The curves of the visible runs: a group of two or more visible runs (seeds of one setting) as an
-/// ensemble, the rest one by one.
-pub fn curves<'a>(lab: &'a Lab, schedules: &'a [(u32, Schedule)], options: ChartOptions, ratio: f64) -> Curves<'a> {
+/// ensemble, the rest one by one. With none, the frame is the one a run of `form` would fill.
+pub fn curves<'a>(
+    lab: &'a Lab,
+    schedules: &'a [(u32, Schedule)],
+    form: &RunConfig,
+    options: ChartOptions,
+    ratio: f64,
+) -> Curves<'a> {
     let visible: Vec<&Run> = lab.curves().filter(|r| r.visible).collect();
     let mut runs = Vec::new();
     let mut ensembles: Vec<Ensemble> = Vec::new();
@@ -86,7 +128,11 @@ pub fn curves<'a>(lab: &'a Lab, schedules: &'a [(u32, Schedule)], options: Chart
             lr: r.config.lr,
         });
     }
-    let x_max = visible.iter().map(|r| extent(r, options.x_axis)).fold(0.0, f64::max);
+    let x_max = if visible.is_empty() {
+        planned_extent(form, options.x_axis).unwrap_or(1.0)
+    } else {
+        visible.iter().map(|r| extent(r, options.x_axis)).fold(0.0, f64::max)
+    };
     let classes = visible.first().map_or(10, |r| r.config.dataset.classes());
     Curves {
         runs,
@@ -170,19 +216,13 @@ pub fn Charts() -> impl IntoView {
     let state = expect_context::<AppState>();
     let (loss_ref, lr_ref, acc_ref) = (NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new());
     let frames = [RwSignal::new(None), RwSignal::new(None), RwSignal::new(None)];
-    let resized = RwSignal::new(0u32);
-    let listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
-    on_cleanup(move || listener.remove());
-    // Redraw at most once an animation frame, however many messages arrive.
-    let pending = StoredValue::new(false);
     let redraw = move || {
-        pending.set_value(false);
         let options = state.charts.get_untracked();
         let form = state.config.get_untracked();
         state.lab.with_untracked(|lab| {
             let schedules: Vec<(u32, Schedule)> = lab.curves().map(|r| (r.id, r.config.schedule())).collect();
             let ratio = window().device_pixel_ratio().max(1.0);
-            let curves = curves(lab, &schedules, options, ratio);
+            let curves = curves(lab, &schedules, &form, options, ratio);
             let form_schedule = form.schedule();
             if let Some(c) = loss_ref.get_untracked() {
                 frames[0].set(paint(&c, |_| curves.loss_chart()));
@@ -199,11 +239,9 @@ pub fn Charts() -> impl IntoView {
                         optimizer: form.optimizer,
                         lr: form.lr,
                     };
-                    let x_max = match options.x_axis {
-                        XAxis::Steps => form_schedule.total_steps as f64,
-                        _ => form_schedule.epoch(form_schedule.total_steps),
-                    };
+                    // The planned η is drawn against steps or epochs.
                     let axis = if options.x_axis == XAxis::Steps { XAxis::Steps } else { XAxis::Epochs };
+                    let x_max = planned_extent(&form, axis).unwrap_or(1.0);
                     Curves { scale: ratio, ..Curves::one(planned, axis, x_max, curves.classes) }.lr_chart()
                 } else {
                     curves.lr_chart()
@@ -215,16 +253,7 @@ pub fn Charts() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
-        resized.track();
-        state.charts.track();
-        state.config.track();
-        state.lab.track();
-        if !pending.get_value() {
-            pending.set_value(true);
-            request_animation_frame(redraw);
-        }
-    });
+    redraw_on_change(move || track_curves(state), redraw);
 
     let diverged =
         move || state.lab.with(|l| l.current().and_then(|r| r.view.divergence()).map(|d| d.step.to_string()));

@@ -6,15 +6,23 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use batchlab_chart::Frame;
+use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::schedule::Schedule;
 
-use super::charts::{curves, paint};
+use super::charts::{curves, paint, redraw_on_change, track_curves};
 use super::AppState;
 use crate::lab::Run;
 use crate::view_state::fmt_lr;
 
-/// What the current run's sharpness says.
-fn sharpness_sentence(run: &Run, lambda: f64, lr: f64) -> String {
+/// What the current run's sharpness, measured at `step`, says.
+fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> String {
+    if let Some(d) = run.view.divergence().filter(|d| step >= d.step) {
+        return format!(
+            "The loss's largest curvature, measured after the loss blew up at step {}: saturated, the network sits on \
+             flat ground, which says nothing of the η it started with. The banner's λ_max is the one at the start.",
+            d.step
+        );
+    }
     let o = run.config.optimizer;
     match o.kind.stability_constant(o.momentum) {
         Some(c) => {
@@ -38,80 +46,120 @@ fn sharpness_sentence(run: &Run, lambda: f64, lr: f64) -> String {
     }
 }
 
+/// Why a card has no figure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    NoRun,
+    Off,
+    Measuring,
+    /// The run ended without an estimate to show.
+    Unresolved,
+}
+
+impl Missing {
+    fn word(self) -> &'static str {
+        match self {
+            Missing::NoRun => "–",
+            Missing::Off => "off",
+            Missing::Measuring => "measuring…",
+            Missing::Unresolved => "not resolved",
+        }
+    }
+}
+
+const UNRESOLVED_NOISE: &str = "The two-batch estimates of the gradient's noise and of its size did not both come out \
+                                positive: too few pairs to resolve the noise in this run.";
+
+/// A measured figure: its value, the step it was measured at, and what it means for the run.
+type Measured = (f64, usize, String);
+
+/// The current run's figures, and what the cards say in place of a missing one.
+struct Figures {
+    sharpness: Option<Measured>,
+    noise: Option<Measured>,
+    grad_norm: Option<f64>,
+    missing: (Missing, Missing),
+}
+
+impl Figures {
+    fn of(run: &Run) -> Self {
+        let missing = |cadence: Cadence| {
+            if !cadence.is_on() {
+                Missing::Off
+            } else if run.view.status.is_active() {
+                Missing::Measuring
+            } else {
+                Missing::Unresolved
+            }
+        };
+        let d = &run.config.diagnostics;
+        let (sharpness, noise) = run.view.diagnostics();
+        let lr = run.view.latest().map_or(run.config.lr, |p| p.lr);
+        let batch =
+            run.view.latest().map_or_else(|| run.config.batch_size.resolve(run.config.train_len()), |p| p.batch_size);
+        // The project's own measurement, for the data set it was made on.
+        let digits = if run.config.dataset.kind == batchlab_trainer::DatasetKind::Digits {
+            " On digits (docs/science, E7) larger batches stopped saving steps past B ≈ 31, while B_simple was 23 at \
+             the start and 190–570 later in training."
+        } else {
+            ""
+        };
+        Figures {
+            sharpness: sharpness.map(|(step, v)| (v, step, sharpness_sentence(run, v, step, lr))),
+            noise: noise.map(|(step, v)| {
+                let sentence = format!(
+                    "How noisy a batch's gradient is, against this run's B = {batch} (McCandlish et al. 2018): far below \
+                     B_simple, a larger batch gives a much better gradient. A rough guide only.{digits}"
+                );
+                (v, step, sentence)
+            }),
+            grad_norm: run.view.grad_norm(),
+            missing: (missing(d.sharpness), missing(d.noise_scale)),
+        }
+    }
+}
+
 #[component]
 pub fn Diagnostics() -> impl IntoView {
     let state = expect_context::<AppState>();
-    // (λ_max, step, sentence), (B_simple, step, sentence), grad norm
-    let figures = move || {
-        state.lab.with(|l| {
-            let run = l.current()?;
-            let (sharpness, noise) = run.view.diagnostics();
-            let lr = run.view.latest().map_or(run.config.lr, |p| p.lr);
-            let batch = run.view.latest().map_or_else(|| run.config.batch_size.resolve(run.config.train_len()), |p| p.batch_size);
-            Some((
-                sharpness.map(|(step, v)| (v, step, sharpness_sentence(run, v, lr))),
-                noise.map(|(step, v)| {
-                    // The project's own measurement, for the data set it was made on.
-                    let digits = if run.config.dataset.kind == batchlab_trainer::DatasetKind::Digits {
-                        " On digits the batch size past which larger batches stop saving steps measured about 30, well \
-                         below B_simple (docs/science, E7)."
-                    } else {
-                        ""
-                    };
-                    (
-                        v,
-                        step,
-                        format!(
-                            "How noisy a batch's gradient is, against this run's B = {batch} (McCandlish et al. 2018): far below \
-                             B_simple, a larger batch gives a much better gradient. A rough guide only.{digits}"
-                        ),
-                    )
-                }),
-                run.view.grad_norm(),
-            ))
-        })
-    };
-    let sharpness = move || figures().and_then(|f| f.0);
-    let noise = move || figures().and_then(|f| f.1);
-    let grad = move || figures().and_then(|f| f.2);
+    let figures = move || state.lab.with(|l| l.current().map(Figures::of));
+    let sharpness = move || figures().and_then(|f| f.sharpness);
+    let noise = move || figures().and_then(|f| f.noise);
+    let grad = move || figures().and_then(|f| f.grad_norm);
+    // What the cards say without a figure: nothing to measure without a run.
+    let missing = move || figures().map_or((Missing::NoRun, Missing::NoRun), |f| f.missing);
     let chart_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
-    let pending = StoredValue::new(false);
     let redraw = move || {
-        pending.set_value(false);
         let options = state.charts.get_untracked();
+        let form = state.config.get_untracked();
         state.lab.with_untracked(|lab| {
             let schedules: Vec<(u32, Schedule)> = Vec::new();
             let ratio = window().device_pixel_ratio().max(1.0);
             if let Some(c) = chart_ref.get_untracked() {
-                frame.set(paint(&c, |_| curves(lab, &schedules, options, ratio).sharpness_chart()));
+                frame.set(paint(&c, |_| curves(lab, &schedules, &form, options, ratio).sharpness_chart()));
             }
         });
     };
-    Effect::new(move |_| {
-        state.charts.track();
-        state.lab.track();
-        if !pending.get_value() {
-            pending.set_value(true);
-            request_animation_frame(redraw);
-        }
-    });
+    redraw_on_change(move || track_curves(state), redraw);
     let fmt = |v: f64| if v.is_finite() { format!("{v:.4}") } else { "∞ / NaN".to_owned() };
     view! {
         <section class="diagnostics" aria-label="Diagnostics of the current run">
             <div class="diag">
                 <span class="label">"Sharpness λ_max"</span>
                 <span class="value" data-testid="sharpness" data-value=move || sharpness().map(|s| s.0.to_string())>
-                    {move || sharpness().map_or_else(|| "measuring…".to_owned(), |s| format!("{} (step {})", fmt(s.0), s.1))}
+                    {move || sharpness().map_or_else(|| missing().0.word().to_owned(), |s| format!("{} (step {})", fmt(s.0), s.1))}
                 </span>
                 <span class="hint">{move || sharpness().map(|s| s.2)}</span>
             </div>
             <div class="diag">
                 <span class="label">"Noise scale B_simple"</span>
                 <span class="value" data-testid="noise-scale" data-value=move || noise().map(|s| s.0.to_string())>
-                    {move || noise().map_or_else(|| "measuring…".to_owned(), |s| format!("{:.0} (step {})", s.0, s.1))}
+                    {move || noise().map_or_else(|| missing().1.word().to_owned(), |s| format!("{:.0} (step {})", s.0, s.1))}
                 </span>
-                <span class="hint">{move || noise().map(|s| s.2)}</span>
+                <span class="hint">
+                    {move || noise().map(|s| s.2).or_else(|| (missing().1 == Missing::Unresolved).then(|| UNRESOLVED_NOISE.to_owned()))}
+                </span>
             </div>
             <div class="diag">
                 <span class="label">"Gradient norm ‖g‖"</span>

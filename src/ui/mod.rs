@@ -49,6 +49,8 @@ pub struct AppState {
     pub charts: RwSignal<ChartOptions>,
     /// Moving the batch size moves η by this rule (`ScalingRule::None`: η stays).
     pub lock: RwSignal<ScalingRule>,
+    /// Counts the window's resizes: charts redraw at their new size.
+    pub resized: RwSignal<u32>,
     /// The pool's workers, one per slot; `None` before a slot's first job and after its worker died.
     clients: StoredValue<Vec<Option<WorkerClient>>, LocalStorage>,
 }
@@ -211,9 +213,12 @@ fn LabPage(link: deep_link::DeepLink) -> impl IntoView {
         notices: RwSignal::new(Vec::new()),
         charts: RwSignal::new(ChartOptions { x_axis: XAxis::Epochs, log_y: true, smoothing: 0.0 }),
         lock: RwSignal::new(ScalingRule::None),
+        resized: RwSignal::new(0),
         clients: StoredValue::new_local(Vec::new()),
     };
     provide_context(state);
+    // One listener for the page's lifetime (the app is never unmounted).
+    window_event_listener(leptos::ev::resize, move |_| state.resized.update(|n| *n += 1));
     if !link.notices.is_empty() {
         let n = link.notices.len();
         state.notify(format!(

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use batchlab_chart::{smooth, LineChart, LineStyle, Marker, Series, PALETTE};
 use batchlab_trainer::RunConfig;
 
-use super::charts::paint;
+use super::charts::{paint, redraw_on_change};
 use super::{now_ms, AppState};
 use crate::lab::{Run, RunKind};
 use crate::view_state::fmt_lr;
@@ -83,9 +83,7 @@ pub fn RangeTest() -> impl IntoView {
     };
     let suggestion = move || latest().and_then(|l| l.2);
     let chart_ref = NodeRef::<Canvas>::new();
-    let pending = StoredValue::new(false);
     let redraw = move || {
-        pending.set_value(false);
         let ratio = window().device_pixel_ratio().max(1.0);
         state.lab.with_untracked(|l| {
             let tests: Vec<&Run> = l.range_tests().collect();
@@ -94,13 +92,7 @@ pub fn RangeTest() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
-        state.lab.track();
-        if !pending.get_value() {
-            pending.set_value(true);
-            request_animation_frame(redraw);
-        }
-    });
+    redraw_on_change(move || state.lab.track(), redraw);
     let has_tests = move || state.lab.with(|l| l.range_tests().next().is_some());
     view! {
         <section class="panel range-test" aria-label="LR range test">

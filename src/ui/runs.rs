@@ -23,7 +23,8 @@ pub fn RunList() -> impl IntoView {
         state.lab.with(|l| {
             let queued = l.curves().filter(|r| r.view.status == crate::view_state::Status::Queued).count();
             let waiting = if queued > 0 { format!(", {queued} waiting") } else { String::new() };
-            format!("{} training at once on this machine's {} workers{waiting}", l.training(), l.workers())
+            let workers = if l.workers() == 1 { "1 worker".to_owned() } else { format!("{} workers", l.workers()) };
+            format!("{workers} in the pool: {} busy{waiting}", l.training())
         })
     };
     view! {

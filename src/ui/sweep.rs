@@ -14,7 +14,7 @@ use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
-use super::charts::paint;
+use super::charts::{paint, redraw_on_change};
 use super::{now_ms, AppState};
 use crate::view_state::fmt_lr;
 
@@ -85,8 +85,9 @@ fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
                 .zip(row)
                 .filter_map(|(&lr, c)| match *c {
                     CellSummary::Mean(v) => Some((lr, v)),
-                    CellSummary::Diverged | CellSummary::Stalled => Some((lr, f64::INFINITY)),
-                    CellSummary::Missing => None,
+                    // A blow-up is pinned to the top edge; a stall has no figure to draw.
+                    CellSummary::Diverged => Some((lr, f64::INFINITY)),
+                    CellSummary::Stalled | CellSummary::Missing => None,
                 })
                 .collect(),
             ..Series::default()
@@ -287,18 +288,14 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let heatmap_ref = NodeRef::<Canvas>::new();
     let by_lr_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
-    // Redraw at most once an animation frame: cells finish faster than frames.
-    let pending = StoredValue::new(false);
     let redraw = move || {
-        pending.set_value(false);
         let m = measure.get_untracked();
         let Some((t, train_len)) = state.lab.with_untracked(|l| {
             l.sweep.as_ref().map(|s| (s.table(m), s.grid.base_config().map_or(1437, |c| c.train_len())))
         }) else {
             return;
         };
-        let title = format!("{} (outlined: best η per B; dashed: linear and √ rules)", measure_label(t.measure));
-        let map = Heatmap::of(&t, &title, train_len);
+        let map = Heatmap::of(&t, measure_label(t.measure), train_len);
         if let Some(c) = heatmap_ref.get_untracked() {
             frame.set(paint_heatmap(&c, &map));
         }
@@ -306,17 +303,23 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
             paint(&c, |ratio| by_lr_chart(&t, ratio));
         }
     };
-    Effect::new(move |_| {
-        measure.track();
-        state.lab.track();
-        if !pending.get_value() {
-            pending.set_value(true);
-            request_animation_frame(redraw);
-        }
-    });
+    redraw_on_change(
+        move || {
+            measure.track();
+            state.lab.track();
+        },
+        redraw,
+    );
+    // The opened cell's settings go in the form too, as "edit" does: the sidebar shows what runs.
     let open = move |row: usize, column: usize| {
-        let mut commands = Vec::new();
-        state.lab.update(|l| commands = l.open_cell(row, column, now_ms()).map(|x| x.1).unwrap_or_default());
+        let mut opened = None;
+        state.lab.update(|l| {
+            opened = l.open_cell(row, column, now_ms()).map(|(id, c)| (l.run(id).map(|r| r.config.clone()), c));
+        });
+        let Some((config, commands)) = opened else { return };
+        if let Some(config) = config {
+            state.config.set(config);
+        }
         state.act(|_| commands);
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
@@ -331,6 +334,8 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         let row = ((bottom - py) / (bottom - top) * t.batch_sizes.len() as f64).floor() as usize;
         open(row.min(t.batch_sizes.len().saturating_sub(1)), (x.floor() as usize).min(t.lrs.len().saturating_sub(1)));
     };
+    let key = batchlab_chart::heatmap::KEY;
+    let key = format!("{}{}.", key[..1].to_uppercase(), &key[1..]);
     view! {
         <div hidden=move || progress(state).is_none()>
             <progress data-testid="sweep-progress" max=move || progress(state).map_or(1, |p| p.1)
@@ -340,8 +345,9 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         <div class="heatmap-wrap" hidden=move || table().is_none()>
             <canvas node_ref=heatmap_ref class="plot heatmap" data-testid="sweep-heatmap" data-best-lr=best_json
                 aria-label="heatmap of the sweep; the table below has its values" on:click=on_click></canvas>
-            <p class="hint">"Click a cell to open it as a run."</p>
+            <p class="hint">{key}" Click a cell to open it as a run."</p>
             <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
+            <p class="hint">"Diverged cells sit on the top edge (▲); stalled ones, which learned nothing, are left out."</p>
             <SweepTableView table=Signal::derive(table) open />
         </div>
     }

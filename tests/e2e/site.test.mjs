@@ -16,6 +16,8 @@ test("the page loads with no console error", async () => {
   assert.equal(await status(page), "idle");
   await page.waitForTimeout(500); // the worker loads and reports Ready
   assert.deepEqual(page.errors, []);
+  // Nothing is measured before a run: the cards do not claim otherwise.
+  for (const id of ["sharpness", "noise-scale", "grad-norm"]) assert.equal(await page.getByTestId(id).innerText(), "–", id);
   await page.screenshot({ path: join(ARTIFACTS, "idle.png"), fullPage: true });
   await page.close();
 });
@@ -52,6 +54,14 @@ test("a learning rate of 10 diverges, with the marker, the measured limit and ad
   assert.match(banner, /λ_max = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ_max = [0-9.]+/);
   assert.match(banner, /Try η = 0\.2,/);
   assert.ok(!banner.includes("larger batch"), banner);
+  // The η slider's red tick is the banner's limit, not one measured after the blow-up.
+  const limit = Number(banner.match(/2\/λ_max = ([0-9]+(?:\.[0-9]+)?)/)[1]);
+  const edge = Number(await page.getByTestId("stability-edge").getAttribute("data-value"));
+  assert.ok(Math.abs(edge / limit - 1) < 0.01, `edge ${edge}, banner ${limit}`);
+  const sharpness = await page.locator(".diag").first().innerText();
+  const measuredAt = Number(sharpness.match(/\(step (\d+)\)/)?.[1]);
+  assert.ok(measuredAt >= at, sharpness);
+  assert.match(sharpness, new RegExp(`measured after the loss blew up at step ${at}:`), sharpness);
   assert.match(await page.getByTestId("chart-table").innerText(), new RegExp(`diverged at step ${at}\\b`), "the chart's text says where");
   await page.screenshot({ path: join(ARTIFACTS, "diverged.png"), fullPage: true });
   assert.deepEqual(page.errors, []);

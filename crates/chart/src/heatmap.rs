@@ -96,6 +96,8 @@ const STALLED_FILL: RGBColor = RGBColor(120, 113, 108);
 const MISSING_FILL: RGBColor = RGBColor(241, 245, 249);
 const LINEAR_COLOR: RGBColor = RGBColor(236, 72, 153);
 const SQRT_COLOR: RGBColor = RGBColor(14, 165, 233);
+/// What the outlines and dashes mean, for a heatmap's title (the colours are the ones above).
+pub const KEY: &str = "outlined: best η per B; pink dashes: linear rule; blue dashes: √ rule";
 
 /// Dark blue (low) to yellow (high), a viridis-like ramp.
 fn colour(t: f64) -> RGBColor {
@@ -151,6 +153,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .draw()
         .map_err(e)?;
     let centre = Pos::new(HPos::Center, VPos::Center);
+    let mut labels = Vec::new();
     for (r, row) in map.cells.iter().enumerate() {
         let best =
             row.iter().enumerate().filter_map(|(c, v)| mean(v).map(|v| (c, v))).min_by(|a, b| a.1.total_cmp(&b.1));
@@ -170,8 +173,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
                     .map_err(e)?;
             }
             let ink = if mean(v).is_some_and(|v| norm(v) > 0.6) || *v == CellSummary::Missing { BLACK } else { WHITE };
-            let text = Text::new(text, (x + 0.5, y + 0.5), font(12.0).color(&ink).pos(centre));
-            chart.draw_series([text]).map_err(e)?;
+            labels.push(((x + 0.5, y + 0.5), text, fill, ink));
         }
     }
     for (points, color) in [(&map.linear, LINEAR_COLOR), (&map.sqrt, SQRT_COLOR)] {
@@ -180,6 +182,15 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         chart.draw_series(dashed).map_err(e)?;
     }
     chart.draw_series(LineSeries::new(map.best.iter().copied(), WHITE.stroke_width(map.px(2.0)))).map_err(e)?;
+    // The figures go on top, each on a patch of its cell's colour, so no line strikes one through.
+    let font_px = f64::from(map.px(12.0));
+    for (at, text, fill, ink) in labels {
+        let (w, h) = ((text.chars().count() as f64 * font_px * 0.32 + 3.0) as i32, (font_px * 0.65) as i32);
+        let label = EmptyElement::at(at)
+            + Rectangle::new([(-w, -h), (w, h)], fill.filled())
+            + Text::new(text, (0, 0), font(12.0).color(&ink).pos(centre));
+        chart.draw_series([label]).map_err(e)?;
+    }
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, x_range: (0.0, nx as f64), log_x: false })
 }

@@ -217,8 +217,9 @@ impl LineChart {
 }
 
 /// Tick values for a log axis: 1, 2 and 5 times the powers of ten in [lo, hi], thinned to 1 and 3
-/// (then to 1) when that gives too many.
-pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+/// (then to 1, then to every few decades) when that gives more than `max`.
+pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    let max = max.max(2);
     let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
     let within = |mantissas: &[f64]| -> Vec<f64> {
         (first..=last)
@@ -227,9 +228,9 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
             .filter(|v| *v >= lo && *v <= hi)
             .collect()
     };
-    [&[1.0, 2.0, 5.0][..], &[1.0, 3.0]].into_iter().map(within).find(|t| t.len() <= 8).unwrap_or_else(|| {
+    [&[1.0, 2.0, 5.0][..], &[1.0, 3.0]].into_iter().map(within).find(|t| t.len() <= max).unwrap_or_else(|| {
         let decades = within(&[1.0]);
-        decades.iter().copied().step_by(decades.len().div_ceil(8).max(1)).collect()
+        decades.iter().copied().step_by(decades.len().div_ceil(max).max(1)).collect()
     })
 }
 
@@ -261,17 +262,21 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
         builder.caption(&chart.title, (FONT, chart.px(16.0)));
     }
     let labels = (x_labels, y_labels);
-    let key = |lo: f64, hi: f64| log_ticks(lo, hi);
+    let key = |lo: f64, hi: f64, max: usize| log_ticks(lo, hi, max);
     let frame = match (chart.log_x, chart.log_y) {
         (false, false) => plot(&mut builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?, chart, (y0, y1), labels),
         (false, true) => plot(
-            &mut builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(key(y0, y1))).map_err(err)?,
+            &mut builder
+                .build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(key(y0, y1, y_labels)))
+                .map_err(err)?,
             chart,
             (y0, y1),
             labels,
         ),
         (true, false) => plot(
-            &mut builder.build_cartesian_2d((x0..x1).log_scale().with_key_points(key(x0, x1)), y0..y1).map_err(err)?,
+            &mut builder
+                .build_cartesian_2d((x0..x1).log_scale().with_key_points(key(x0, x1, x_labels)), y0..y1)
+                .map_err(err)?,
             chart,
             (y0, y1),
             labels,
@@ -279,8 +284,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
         (true, true) => plot(
             &mut builder
                 .build_cartesian_2d(
-                    (x0..x1).log_scale().with_key_points(key(x0, x1)),
-                    (y0..y1).log_scale().with_key_points(key(y0, y1)),
+                    (x0..x1).log_scale().with_key_points(key(x0, x1, x_labels)),
+                    (y0..y1).log_scale().with_key_points(key(y0, y1, y_labels)),
                 )
                 .map_err(err)?,
             chart,
@@ -450,10 +455,11 @@ mod tests {
 
     #[test]
     fn log_axes_get_round_ticks() {
-        assert_eq!(log_ticks(0.15, 3.3), [0.2, 0.5, 1.0, 2.0]);
-        assert_eq!(log_ticks(0.05, 20.0), [0.1, 0.3, 1.0, 3.0, 10.0]);
-        assert_eq!(log_ticks(0.01, 100.0), [0.01, 0.1, 1.0, 10.0, 100.0]);
-        assert_eq!(log_ticks(1e-6, 1e6), [1e-6, 1e-4, 1e-2, 1.0, 1e2, 1e4, 1e6]);
+        assert_eq!(log_ticks(0.15, 3.3, 8), [0.2, 0.5, 1.0, 2.0]);
+        assert_eq!(log_ticks(0.05, 20.0, 8), [0.1, 0.3, 1.0, 3.0, 10.0]);
+        assert_eq!(log_ticks(0.01, 100.0, 8), [0.01, 0.1, 1.0, 10.0, 100.0]);
+        assert_eq!(log_ticks(1e-6, 1e6, 8), [1e-6, 1e-4, 1e-2, 1.0, 1e2, 1e4, 1e6]);
+        assert_eq!(log_ticks(0.0007, 0.15, 3), [0.001, 0.01, 0.1], "a short strip gets decades");
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl Curves<'_> {
     }
 
     /// Each run's learning rate η: its planned schedule (steps or epochs axis, not a fork), else
-    /// the η its updates used.
+    /// the η its updates used; on a log scale when the rates span more than a decade.
     pub fn lr_chart(&self) -> LineChart {
         let mut chart = self.frame("η", false);
         for r in &self.runs {
@@ -254,13 +254,21 @@ impl Curves<'_> {
             };
             chart.series.push(Series { color: r.color, points, fill: self.runs.len() == 1, ..Series::default() });
         }
-        let peak = chart
+        let positive: Vec<f64> = chart
             .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.1))
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max);
-        chart.y_range = Some((0.0, if peak > 0.0 { peak * 1.1 } else { 1.0 }));
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .collect();
+        let peak = positive.iter().copied().fold(0.0, f64::max);
+        let least = positive.iter().copied().fold(f64::INFINITY, f64::min);
+        if peak > 10.0 * least {
+            // Rates a decade or more apart: on a linear scale the smaller would lie on the axis.
+            chart.log_y = true;
+            chart.y_range = Some((least / 1.5, peak * 1.5));
+        } else {
+            chart.y_range = Some((0.0, if peak > 0.0 { peak * 1.1 } else { 1.0 }));
+        }
         chart
     }
 
@@ -351,6 +359,43 @@ mod tests {
         let lr = curves.lr_chart();
         assert_eq!(lr.y_range, Some((0.0, 0.1 * 1.1)));
         assert_eq!(lr.series[0].points.last().map(|p| p.0), Some(5.0), "the η strip spans the epochs, growth included");
+    }
+
+    #[test]
+    fn rates_a_decade_apart_get_a_log_scale() {
+        let traces: Vec<Trace> = [0.001, 0.1]
+            .iter()
+            .map(|&lr| {
+                let mut t = Trace::default();
+                t.extend((0..3).map(|s| (Point { lr, ..point(s, s as f64, 2.0) }, 0.0)));
+                t
+            })
+            .collect();
+        let runs = traces
+            .iter()
+            .map(|trace| RunCurve {
+                trace,
+                color: PALETTE[0],
+                divergence: None,
+                schedule: None,
+                optimizer: RunConfig::default().optimizer,
+                lr: 0.1,
+            })
+            .collect();
+        let curves = Curves {
+            runs,
+            ensembles: Vec::new(),
+            x_axis: XAxis::Steps,
+            log_y: true,
+            smoothing: 0.0,
+            x_max: 2.0,
+            classes: 10,
+            scale: 1.0,
+        };
+        let chart = curves.lr_chart();
+        assert!(chart.log_y);
+        let (lo, hi) = chart.y_range.unwrap();
+        assert!(lo < 0.001 && hi > 0.1, "{lo} {hi}");
     }
 
     #[test]

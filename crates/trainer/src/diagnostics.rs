@@ -54,6 +54,9 @@ pub const AUTO_SHARE: f64 = 0.2;
 /// the built-in sets), then between estimates (warm-started).
 const AUTO_FIRST_ITERS: usize = 6;
 const AUTO_NEXT_ITERS: usize = 2;
+/// Two-batch pairs averaged before the first automatic noise-scale estimate is handed over: one pair
+/// alone is often too noisy to be positive.
+const AUTO_FIRST_PAIRS: usize = 4;
 /// The two batch sizes of the live noise-scale estimator.
 pub const NOISE_SMALL: usize = 32;
 pub const NOISE_BIG: usize = 512;
@@ -218,15 +221,16 @@ impl<F: Scalar> NoiseScale<F> {
         two_batch_estimate(self.small, g2_small, self.big, g2_big)
     }
 
-    /// Adds one pair to the moving averages and returns the smoothed B_simple (None while |G|²'s
-    /// average is not positive).
+    /// Adds one pair to the moving averages and returns the smoothed B_simple: None while either
+    /// average is not positive (the pairs so far do not resolve the noise; a negative "batch size"
+    /// means nothing).
     pub fn update(&mut self, model: &Mlp<F>, x: ArrayView2<F>, y: &[usize], loss: LossKind) -> Option<f64> {
         let (g2, trace) = self.sample(model, x, y, loss);
         self.avg_g2 = NOISE_AVERAGING * self.avg_g2 + (1.0 - NOISE_AVERAGING) * g2;
         self.avg_trace = NOISE_AVERAGING * self.avg_trace + (1.0 - NOISE_AVERAGING) * trace;
         self.weight = NOISE_AVERAGING * self.weight + (1.0 - NOISE_AVERAGING);
         let (g2, trace) = (self.avg_g2 / self.weight, self.avg_trace / self.weight);
-        (g2 > 0.0).then(|| trace / g2)
+        (g2 > 0.0 && trace > 0.0).then(|| trace / g2)
     }
 }
 
@@ -258,7 +262,8 @@ pub struct LiveDiagnostics {
     /// Automatic power iterations since the last estimate was handed over.
     iterations: usize,
     estimates: usize,
-    noise_estimates: usize,
+    /// Automatic two-batch pairs drawn so far.
+    noise_pairs: usize,
     fresh_sharpness: Option<f64>,
     fresh_noise: Option<f64>,
     /// Which automatic diagnostic the next unit serves.
@@ -276,7 +281,7 @@ impl LiveDiagnostics {
             noise: config.noise_scale.is_on().then(|| NoiseScale::new(model, features, NOISE_SMALL, NOISE_BIG, seed)),
             iterations: 0,
             estimates: 0,
-            noise_estimates: 0,
+            noise_pairs: 0,
             fresh_sharpness: None,
             fresh_noise: None,
             noise_turn: false,
@@ -329,8 +334,11 @@ impl LiveDiagnostics {
 
     fn noise_unit(&mut self, model: &Mlp<f32>, train: Examples<f32>, loss: LossKind) {
         if let Some(ns) = self.noise.as_mut() {
-            self.noise_estimates += 1;
-            self.fresh_noise = ns.update(model, train.x, train.y, loss).or(self.fresh_noise);
+            self.noise_pairs += 1;
+            let estimate = ns.update(model, train.x, train.y, loss);
+            if self.noise_pairs >= AUTO_FIRST_PAIRS {
+                self.fresh_noise = estimate.or(self.fresh_noise);
+            }
         }
     }
 
@@ -350,15 +358,18 @@ impl LiveDiagnostics {
     }
 
     /// At the end of a run: an automatic diagnostic that has no estimate yet (the run was shorter
-    /// than its share of time allowed) gets one now, so every run shows its values at least once.
+    /// than its share of time allowed) gets one now, so every run shows its values at least once (the
+    /// noise scale its first pairs, which may still leave it unresolved).
     pub fn settle(&mut self, model: &Mlp<f32>, train: Examples<f32>, loss: LossKind, grad: &[f32]) {
         if self.config.sharpness == Cadence::Auto {
             while self.estimates == 0 && self.sharpness.is_some() {
                 self.sharpness_unit(model, train, loss, grad);
             }
         }
-        if self.config.noise_scale == Cadence::Auto && self.noise_estimates == 0 {
-            self.noise_unit(model, train, loss);
+        if self.config.noise_scale == Cadence::Auto {
+            while self.noise_pairs < AUTO_FIRST_PAIRS && self.noise.is_some() {
+                self.noise_unit(model, train, loss);
+            }
         }
     }
 }
