@@ -190,7 +190,7 @@ impl Lab {
         let fork_from = fork.and_then(|(parent, at_step)| {
             self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
         });
-        let view = RunView::queued(config.clone(), now_ms);
+        let view = RunView::queued(now_ms);
         self.runs.push(Run { id, kind, config: config.clone(), fork, view, colour, visible: true, group });
         if kind == RunKind::Curve {
             self.selected = Some(id);

@@ -65,8 +65,6 @@ impl Status {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunView {
     pub status: Status,
-    /// The config the run was started with (the form may have changed since).
-    pub config: Option<RunConfig>,
     pub trace: Trace,
     pub step: usize,
     pub total_steps: usize,
@@ -93,8 +91,8 @@ pub enum BannerKind {
 
 impl RunView {
     /// A run that was just requested: queued until a worker takes it.
-    pub fn queued(config: RunConfig, now_ms: f64) -> Self {
-        Self { status: Status::Queued, config: Some(config), started_at_ms: now_ms, ..Self::default() }
+    pub fn queued(now_ms: f64) -> Self {
+        Self { status: Status::Queued, started_at_ms: now_ms, ..Self::default() }
     }
 
     /// Applies one worker message. Returns a message for the person when the worker refused something.
@@ -169,9 +167,9 @@ impl RunView {
         }
     }
 
-    /// Plain-language explanation of how the run ended, with what to try: every figure in it is one
-    /// the run measured.
-    pub fn banner(&self) -> Option<(BannerKind, String)> {
+    /// Plain-language explanation of how the run of `config` ended, with what to try: every figure in
+    /// it is one the run measured.
+    pub fn banner(&self, config: &RunConfig) -> Option<(BannerKind, String)> {
         if self.status == Status::Failed {
             let why = self.failure.as_deref().unwrap_or("it stopped").trim_end_matches('.');
             return Some((
@@ -180,7 +178,6 @@ impl RunView {
             ));
         }
         let summary = self.summary.as_ref()?;
-        let config = self.config.as_ref()?;
         let advice = advise(config, summary, self.stability);
         let try_lr = advice.map(|a| {
             let lr = fmt_lr(a.lr);
@@ -287,13 +284,13 @@ mod tests {
     use batchlab_trainer::BatchSize;
 
     /// Runs `link` through the worker's session as the page would, and folds the replies into a view.
-    fn run(link: &[(&str, &str)]) -> RunView {
+    fn run(link: &[(&str, &str)]) -> (RunView, RunConfig) {
         let mut config = RunConfig::default();
         assert_eq!(config.set_all(link.iter().copied()), []);
-        let mut view = RunView::queued(config.clone(), 0.0);
+        let mut view = RunView::queued(0.0);
         let mut s = Session::default();
         let mut t = 0.0;
-        let start = ToWorker::Start { job: 1, config: Box::new(config), fork: None, mode: Mode::Curves };
+        let start = ToWorker::Start { job: 1, config: Box::new(config.clone()), fork: None, mode: Mode::Curves };
         for m in s.handle(start, t) {
             view.apply(m, t);
         }
@@ -305,7 +302,7 @@ mod tests {
                 view.apply(m, t);
             }
         }
-        view
+        (view, config)
     }
 
     /// The numbers quoted in a sentence.
@@ -318,10 +315,10 @@ mod tests {
 
     #[test]
     fn a_divergence_names_its_step_its_rate_the_limit_and_advice_that_works() {
-        let view = run(&[("lr", "10"), ("epochs", "2")]);
+        let (view, config) = run(&[("lr", "10"), ("epochs", "2")]);
         assert_eq!(view.status.word(), "diverged");
         let d = view.divergence().unwrap();
-        let (kind, text) = view.banner().unwrap();
+        let (kind, text) = view.banner(&config).unwrap();
         assert_eq!(kind, BannerKind::Diverged);
         assert!(
             text.starts_with(&format!("Diverged at step {} (epoch {:.2}), with η = 10:", d.step, d.epoch)),
@@ -339,9 +336,9 @@ mod tests {
     #[test]
     fn a_short_run_that_climbs_is_diverged_and_its_loss_matches_the_card() {
         // 10 full-batch steps at η = 5: the smoothing window never fills.
-        let view = run(&[("bs", "1437"), ("lr", "5"), ("epochs", "10")]);
+        let (view, config) = run(&[("bs", "1437"), ("lr", "5"), ("epochs", "10")]);
         assert_eq!(view.status, Status::Diverged);
-        let (_, text) = view.banner().unwrap();
+        let (_, text) = view.banner(&config).unwrap();
         let (card, label) = view.train_loss().unwrap();
         assert_eq!(label, "Training loss (whole set)");
         let card = fmt_loss(card);
@@ -354,8 +351,8 @@ mod tests {
 
     #[test]
     fn a_ramp_run_reads_the_range_test_instead_of_blaming_its_first_rate() {
-        let view = run(&[("bs", "32"), ("lr", "0.0001"), ("schedule", "ramp"), ("epochs", "10")]);
-        let (kind, text) = view.banner().unwrap();
+        let (view, config) = run(&[("bs", "32"), ("lr", "0.0001"), ("schedule", "ramp"), ("epochs", "10")]);
+        let (kind, text) = view.banner(&config).unwrap();
         assert_eq!(kind, BannerKind::RangeTest, "{text}");
         let suggested = view.summary.as_ref().unwrap().range_test.unwrap().suggested_lr;
         assert!((0.03..=1.5).contains(&suggested), "{text}");
@@ -364,26 +361,26 @@ mod tests {
 
     #[test]
     fn a_stall_is_its_own_status_with_its_reason() {
-        let view = run(&[("lr", "1e-5"), ("epochs", "1")]);
+        let (view, config) = run(&[("lr", "1e-5"), ("epochs", "1")]);
         assert_eq!(view.status.word(), "stalled");
-        let (kind, text) = view.banner().unwrap();
+        let (kind, text) = view.banner(&config).unwrap();
         assert_eq!(kind, BannerKind::Stalled);
         assert!(text.contains("at chance") && text.contains("try η = 0.2"), "{text}");
     }
 
     #[test]
     fn a_crash_fails_the_run_with_the_message() {
-        let mut v = RunView::queued(RunConfig::default(), 0.0);
+        let mut v = RunView::queued(0.0);
         v.apply(FromWorker::Crashed { message: "panicked at src/x.rs".into() }, 1.0);
         assert_eq!(v.status.word(), "failed");
-        let (kind, text) = v.banner().unwrap();
+        let (kind, text) = v.banner(&RunConfig::default()).unwrap();
         assert_eq!(kind, BannerKind::Failed);
         assert!(text.contains("panicked at src/x.rs") && text.contains("Press Start"));
     }
 
     #[test]
     fn a_refused_start_goes_back_to_idle_with_a_message() {
-        let mut v = RunView::queued(RunConfig::default(), 0.0);
+        let mut v = RunView::queued(0.0);
         assert_eq!(v.apply(FromWorker::Failed { job: Some(1), message: "bad".into() }, 1.0).as_deref(), Some("bad"));
         assert_eq!(v.status, Status::Idle);
     }

@@ -29,11 +29,6 @@ fn setter(state: AppState, key: &'static str) -> impl Fn(leptos::ev::Event) + Co
     move |ev| state.set(key, &event_target_value(&ev))
 }
 
-/// The table's entry for `key` (every key in [`crate::form`] is in the table: a test keeps it so).
-fn entry(key: &'static str) -> Option<&'static Setting> {
-    setting(key)
-}
-
 /// The label with its unit: "Warm-up (epochs)" (but "Epochs", not "Epochs (epochs)").
 fn label(s: &Setting) -> String {
     if s.unit.is_empty() || matches!(s.domain, Domain::Choice { .. }) || s.label.eq_ignore_ascii_case(s.unit) {
@@ -53,7 +48,8 @@ fn SettingField(
     hint: Option<Signal<&'static str>>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let Some(s) = entry(key) else { return ().into_any() };
+    // Every key in `crate::form` is in the table: a test keeps it so.
+    let Some(s) = setting(key) else { return ().into_any() };
     let applies = move || state.config.with(|c| s.read(c).is_ok());
     let value = move || state.config.with(|c| s.read(c).map(|v| v.to_string()).unwrap_or_default());
     let input = match s.domain {
@@ -164,7 +160,7 @@ fn DataSet() -> impl IntoView {
 fn BatchAndRate() -> impl IntoView {
     let state = expect_context::<AppState>();
     let config = state.config;
-    let (Some(bs), Some(lr)) = (entry("bs"), entry("lr")) else { return ().into_any() };
+    let (Some(bs), Some(lr)) = (setting("bs"), setting("lr")) else { return ().into_any() };
     let train_len = Memo::new(move |_| config.with(RunConfig::train_len));
     let bs_index = move || {
         let choices = batch_choices(train_len.get());
@@ -269,7 +265,7 @@ fn BatchAndRate() -> impl IntoView {
 #[component]
 fn Seed() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let Some(seed) = entry("seed") else { return ().into_any() };
+    let Some(seed) = setting("seed") else { return ().into_any() };
     let new_seed = move |_| {
         let mut bytes = [0u8; 4];
         match getrandom::fill(&mut bytes) {

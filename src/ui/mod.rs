@@ -93,7 +93,7 @@ impl AppState {
     }
 
     /// Carries out the lab's commands, spawning a slot's worker when it has none.
-    fn execute(&self, commands: Vec<Command>) {
+    pub fn execute(&self, commands: Vec<Command>) {
         for Command { slot, msg } in commands {
             self.ensure_client(slot);
             self.clients.with_value(|clients| {
@@ -111,14 +111,7 @@ impl AppState {
         }
         let state = *self;
         let spawned = WorkerClient::spawn(
-            move |msg| {
-                let mut out = (Vec::new(), None);
-                state.lab.update(|l| out = l.on_message(slot, msg, now_ms()));
-                if let Some(text) = out.1 {
-                    state.notify(text);
-                }
-                state.execute(out.0);
-            },
+            move |msg| state.answer(|l| l.on_message(slot, msg, now_ms())),
             move |why| state.worker_died(slot, &why),
             now_ms,
         );
@@ -140,8 +133,13 @@ impl AppState {
                 *c = None;
             }
         });
+        self.answer(|l| l.on_death(slot, why));
+    }
+
+    /// Runs `f` on the lab, tells the person what it has to say, and carries out its commands.
+    fn answer(&self, f: impl FnOnce(&mut Lab) -> (Vec<Command>, Option<String>)) {
         let mut out = (Vec::new(), None);
-        self.lab.update(|l| out = l.on_death(slot, why));
+        self.lab.update(|l| out = f(l));
         if let Some(text) = out.1 {
             self.notify(text);
         }
@@ -150,9 +148,7 @@ impl AppState {
 
     /// Runs `f` on the lab and carries out the commands it returns.
     pub fn act(&self, f: impl FnOnce(&mut Lab) -> Vec<Command>) {
-        let mut commands = Vec::new();
-        self.lab.update(|l| commands = f(l));
-        self.execute(commands);
+        self.answer(|l| (f(l), None));
     }
 
     /// Starts a run of the form's settings (beside the ones on screen).

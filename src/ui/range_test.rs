@@ -46,7 +46,7 @@ fn chart(tests: &[&Run], ratio: f64) -> LineChart {
         let color = PALETTE[r.colour % PALETTE.len()];
         let points: Vec<(f64, f64)> =
             r.view.trace.buckets().iter().skip(1).map(|b| (b.last.lr, b.last.train_loss)).collect();
-        let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), 0.98);
+        let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), batchlab_trainer::lr_find::SMOOTHING);
         chart.series.push(Series { color, points: points.clone(), style: LineStyle::Faint, ..Series::default() });
         chart.series.push(Series {
             color,

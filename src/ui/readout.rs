@@ -32,7 +32,7 @@ fn current<T>(state: AppState, f: impl Fn(&RunView) -> T) -> Option<T> {
 pub fn Banner() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        current(state, RunView::banner).flatten().map(|(kind, text)| {
+        state.lab.with(|l| l.current().and_then(|r| r.view.banner(&r.config))).map(|(kind, text)| {
             let class = match kind {
                 BannerKind::Diverged | BannerKind::Failed => "banner diverged",
                 BannerKind::Stalled => "banner stalled",

@@ -77,16 +77,14 @@ fn RunItem(id: RunId) -> impl IntoView {
         match result {
             Some(Ok((_, commands))) => {
                 forking.set(false);
-                state.act(|_| commands);
+                state.execute(commands);
             }
             Some(Err(e)) => state.notify(format!("Not forked: {e}.")),
             None => {}
         }
     };
     let add_seed = move |_| {
-        let mut commands = Vec::new();
-        state.lab.update(|l| commands = l.add_seed(id, now_ms()).map(|x| x.1).unwrap_or_default());
-        state.act(|_| commands);
+        state.act(|l| l.add_seed(id, now_ms()).map(|x| x.1).unwrap_or_default());
     };
     let edit = move |_| {
         if let Some(c) = state.lab.with_untracked(|l| l.run(id).map(|r| r.config.clone())) {

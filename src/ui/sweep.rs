@@ -18,6 +18,15 @@ use super::charts::{paint, redraw_on_change};
 use super::{now_ms, AppState};
 use crate::view_state::fmt_lr;
 
+/// The number typed in a field, if it lies in `range`; otherwise `message`.
+fn within<T: std::str::FromStr + PartialOrd>(
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+    message: &str,
+) -> Result<T, String> {
+    text.trim().parse().ok().filter(|v| range.contains(v)).ok_or_else(|| message.to_owned())
+}
+
 /// The grid the panel's fields describe, checked the way a setting is.
 fn grid_of(
     form: &RunConfig,
@@ -38,20 +47,9 @@ fn grid_of(
         c.set("lr", text).map(|()| c.lr).map_err(|e| e.to_string())
     };
     let (from, to) = (rate(from)?, rate(to)?);
-    let count: usize = count
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=20).contains(n))
-        .ok_or("the number of learning rates must be from 1 to 20")?;
-    let seeds: u32 =
-        seeds.trim().parse().ok().filter(|n| (1..=10).contains(n)).ok_or("the number of seeds must be from 1 to 10")?;
-    let target: f64 = target
-        .trim()
-        .parse()
-        .ok()
-        .filter(|t| (0.0..=1.0).contains(t))
-        .ok_or("the target accuracy must be from 0 to 1")?;
+    let count: usize = within(count, 1..=20, "the number of learning rates must be from 1 to 20")?;
+    let seeds: u32 = within(seeds, 1..=10, "the number of seeds must be from 1 to 10")?;
+    let target: f64 = within(target, 0.0..=1.0, "the target accuracy must be from 0 to 1")?;
     let seeds: Vec<u32> = (0..seeds).map(|k| form.seed.wrapping_add(k)).collect();
     Ok(Grid::new(form, &bs, &log_grid(from.min(to), to.max(from), count), &seeds, target))
 }
@@ -95,20 +93,12 @@ fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
         .collect();
     LineChart {
         x_label: "learning rate η (log scale)".to_owned(),
-        y_label: measure_label(table.measure).to_owned(),
+        y_label: table.measure.label().to_owned(),
         log_x: true,
         log_y: true,
         series,
         scale: ratio,
         ..LineChart::default()
-    }
-}
-
-fn measure_label(m: Measure) -> &'static str {
-    match m {
-        Measure::FinalTrainLoss => "final training loss",
-        Measure::FinalValLoss => "final validation loss",
-        Measure::StepsToTarget => "steps to the target accuracy",
     }
 }
 
@@ -191,7 +181,7 @@ fn SweepForm(fields: Fields) -> impl IntoView {
             Err(e) => result = Err(e),
         }
         match result {
-            Ok(commands) => state.act(|_| commands),
+            Ok(commands) => state.execute(commands),
             Err(e) => state.notify(format!("The sweep did not start: {e}.")),
         }
     };
@@ -243,14 +233,9 @@ fn SweepForm(fields: Fields) -> impl IntoView {
         </div>
         <label class="field">
             <span class="label">"Colour by"</span>
-            <select data-testid="sweep-measure" on:change=move |ev| fields.measure.set(match event_target_value(&ev).as_str() {
-                "val" => Measure::FinalValLoss,
-                "steps" => Measure::StepsToTarget,
-                _ => Measure::FinalTrainLoss,
-            })>
-                <option value="train">"final training loss"</option>
-                <option value="val">"final validation loss"</option>
-                <option value="steps">"steps to the target accuracy"</option>
+            <select data-testid="sweep-measure"
+                on:change=move |ev| fields.measure.set(Measure::from_name(&event_target_value(&ev)).unwrap_or_default())>
+                {Measure::ALL.iter().map(|m| view! { <option value=m.name()>{m.label()}</option> }).collect_view()}
             </select>
         </label>
         <div class="buttons-row">
@@ -295,7 +280,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         }) else {
             return;
         };
-        let map = Heatmap::of(&t, measure_label(t.measure), train_len);
+        let map = Heatmap::of(&t, t.measure.label(), train_len);
         if let Some(c) = heatmap_ref.get_untracked() {
             frame.set(paint_heatmap(&c, &map));
         }
@@ -320,7 +305,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         if let Some(config) = config {
             state.config.set(config);
         }
-        state.act(|_| commands);
+        state.execute(commands);
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let (Some(f), Some(t)) = (frame.get_untracked(), table()) else { return };
@@ -369,7 +354,7 @@ fn SweepTableView(
             let lrs = t.lrs.clone();
             view! {
                 <table class="sweep-table" data-testid="sweep-table">
-                    <caption>{measure_label(t.measure)}" per batch size (rows) and learning rate (columns)"</caption>
+                    <caption>{t.measure.label()}" per batch size (rows) and learning rate (columns)"</caption>
                     <thead><tr><th>"B \\ η"</th>{lrs.iter().map(|lr| view! { <th>{fmt_lr(*lr)}</th> }).collect_view()}</tr></thead>
                     <tbody>
                         {t.batch_sizes.iter().zip(&t.cells).enumerate().map(|(r, (b, row))| view! {

@@ -322,6 +322,13 @@ mod tests {
         }
     }
 
+    /// A trace of `points`, all at time 0.
+    fn trace(points: impl Iterator<Item = Point>) -> Trace {
+        let mut t = Trace::default();
+        t.extend(points.map(|p| (p, 0.0)));
+        t
+    }
+
     #[test]
     fn divergence_marker_lands_on_the_step_even_when_the_batch_grows() {
         let mut config = RunConfig::default();
@@ -363,14 +370,8 @@ mod tests {
 
     #[test]
     fn rates_a_decade_apart_get_a_log_scale() {
-        let traces: Vec<Trace> = [0.001, 0.1]
-            .iter()
-            .map(|&lr| {
-                let mut t = Trace::default();
-                t.extend((0..3).map(|s| (Point { lr, ..point(s, s as f64, 2.0) }, 0.0)));
-                t
-            })
-            .collect();
+        let traces: Vec<Trace> =
+            [0.001, 0.1].map(|lr| trace((0..3).map(|s| Point { lr, ..point(s, s as f64, 2.0) }))).to_vec();
         let runs = traces
             .iter()
             .map(|trace| RunCurve {
@@ -408,14 +409,7 @@ mod tests {
 
     #[test]
     fn an_ensemble_is_a_mean_over_a_band() {
-        let traces: Vec<Trace> = [1.0, 3.0]
-            .iter()
-            .map(|&l| {
-                let mut t = Trace::default();
-                t.extend((0..3).map(|s| (point(s, s as f64, l), 0.0)));
-                t
-            })
-            .collect();
+        let traces: Vec<Trace> = [1.0, 3.0].map(|l| trace((0..3).map(|s| point(s, s as f64, l)))).to_vec();
         let curves = Curves {
             runs: Vec::new(),
             ensembles: vec![Ensemble { members: traces.iter().collect(), color: PALETTE[1] }],

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The test is over once the smoothed loss exceeds this multiple of its best.
 pub const STOP_FACTOR: f64 = 4.0;
 /// Smoothing of the loss curve (exponential moving average, bias-corrected).
-const SMOOTHING: f64 = 0.98;
+pub const SMOOTHING: f64 = 0.98;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrFindPoint {

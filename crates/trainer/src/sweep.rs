@@ -305,15 +305,17 @@ pub fn run_cell(base: &RunConfig, cell: Cell, target_val_acc: Option<f64>) -> Re
     Ok(CellRow::new(cell, summary, watch.hit))
 }
 
-/// What a sweep's cell is coloured by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Measure {
-    /// Loss on the whole training set at the end.
-    #[default]
-    FinalTrainLoss,
-    FinalValLoss,
-    /// Steps until the validation accuracy first reached the target.
-    StepsToTarget,
+crate::named_enum! {
+    /// What a sweep's cell is coloured by.
+    #[derive(Default)]
+    pub enum Measure {
+        /// Loss on the whole training set at the end.
+        #[default]
+        FinalTrainLoss => ("train", "final training loss"),
+        FinalValLoss => ("val", "final validation loss"),
+        /// Steps until the validation accuracy first reached the target.
+        StepsToTarget => ("steps", "steps to the target accuracy"),
+    }
 }
 
 /// One (B, η) cell over its seeds.
