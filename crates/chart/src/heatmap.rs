@@ -184,14 +184,17 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
     chart.draw_series(LineSeries::new(map.best.iter().copied(), WHITE.stroke_width(map.px(2.0)))).map_err(e)?;
     // The figures go on top, each on a patch of its cell's colour, so no line strikes one through.
     let font_px = f64::from(map.px(12.0));
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // A patch never spills into the next cell.
+    let half_cell = (xr.end - xr.start) / (2 * nx as i32) - 1;
     for (at, text, fill, ink) in labels {
-        let (w, h) = ((text.chars().count() as f64 * font_px * 0.32 + 3.0) as i32, (font_px * 0.65) as i32);
+        let w = ((text.chars().count() as f64 * font_px * 0.32 + 3.0) as i32).min(half_cell);
+        let h = (font_px * 0.65) as i32;
         let label = EmptyElement::at(at)
             + Rectangle::new([(-w, -h), (w, h)], fill.filled())
             + Text::new(text, (0, 0), font(12.0).color(&ink).pos(centre));
         chart.draw_series([label]).map_err(e)?;
     }
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, x_range: (0.0, nx as f64), log_x: false })
 }
 
