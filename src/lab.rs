@@ -427,7 +427,7 @@ impl Lab {
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
         for (index, cell) in cells.iter().enumerate() {
-            let job = self.job(Target::Cell(index), cell.config(&base), None, Mode::Cell { target: grid.target });
+            let job = self.job(Target::Cell(index), cell.sweep_config(&base), None, Mode::Cell { target: grid.target });
             self.queue.push_back(job);
         }
         self.sweep = Some(Sweep {

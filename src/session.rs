@@ -183,8 +183,7 @@ impl Session {
         let start = clock();
         let before = (j.trainer.steps_done(), j.busy_ms / 1000.0);
         match j.mode {
-            // A run on screen shares its time with automatic diagnostics.
-            Mode::Curves => j.trainer.advance(&mut j.outbox, &mut clock, start + SLICE_MS),
+            Mode::Curves => j.trainer.run_until(&mut j.outbox, || clock() - start >= SLICE_MS),
             Mode::Cell { .. } => j.trainer.run_until(&mut j.outbox, || clock() - start >= CELL_SLICE_MS),
         }
         let now = clock();

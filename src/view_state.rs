@@ -4,7 +4,7 @@
 
 use batchlab_trainer::advice::{advise, AdviceReason};
 use batchlab_trainer::optim::OptimizerKind;
-use batchlab_trainer::outcome::{Divergence, Outcome};
+use batchlab_trainer::outcome::{Divergence, Mark, Outcome};
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
 use batchlab_chart::trace::Measured;
@@ -25,6 +25,7 @@ pub enum Status {
     Paused,
     Finished,
     Stalled,
+    Unstable,
     Diverged,
     /// The worker died (a bug, or a file of the site that could not load).
     Failed,
@@ -41,6 +42,7 @@ impl Status {
             Status::Paused => "paused",
             Status::Finished => "finished",
             Status::Stalled => "stalled",
+            Status::Unstable => "unstable",
             Status::Diverged => "diverged",
             Status::Failed => "failed",
             Status::Stopped => "stopped",
@@ -56,6 +58,7 @@ impl Status {
         match outcome {
             Outcome::Finished => Status::Finished,
             Outcome::Stalled(_) => Status::Stalled,
+            Outcome::Unstable(_) => Status::Unstable,
             Outcome::Diverged(_) => Status::Diverged,
         }
     }
@@ -84,6 +87,7 @@ pub struct RunView {
 pub enum BannerKind {
     Diverged,
     Stalled,
+    Unstable,
     /// The LR range test's reading (a ramp run ends by breaking away on purpose).
     RangeTest,
     Failed,
@@ -158,6 +162,22 @@ impl RunView {
         self.summary.as_ref()?.outcome.divergence()
     }
 
+    /// The run's one stability limit: c/λ₀ at the weights it started from, as the worker measured it
+    /// for a run that went wrong, or from the first point's sharpness reading.
+    pub fn start_limit(&self, config: &RunConfig) -> Option<StabilityLimit> {
+        self.stability.or_else(|| {
+            let o = config.optimizer;
+            let c = o.kind.stability_constant(o.momentum)?;
+            let lambda_max = self.trace.buckets().first()?.sharpness.filter(|l| l.is_finite() && *l > 0.0)?;
+            Some(StabilityLimit { lambda_max, lr: c / lambda_max })
+        })
+    }
+
+    /// Where the charts mark the run: where it diverged or blew up.
+    pub fn mark(&self) -> Option<Mark> {
+        self.summary.as_ref()?.outcome.mark()
+    }
+
     /// The training-loss figure: during the run the last point's (the mean minibatch loss since the
     /// point before), after it the loss on the whole training set — the one the banner speaks of.
     pub fn train_loss(&self) -> Option<(f64, &'static str)> {
@@ -178,14 +198,15 @@ impl RunView {
             ));
         }
         let summary = self.summary.as_ref()?;
-        let advice = advise(config, summary, self.stability);
+        let limit = self.start_limit(config);
+        let advice = advise(config, summary, limit);
         let try_lr = advice.map(|a| {
             let lr = fmt_lr(a.lr);
             match a.reason {
                 AdviceReason::RangeTest => format!(" Try η = {lr}."),
                 AdviceReason::StabilityLimit => format!(" Try η = {lr}, the largest round rate below that limit."),
                 AdviceReason::Smaller => format!(" Try η = {lr}, about three times smaller."),
-                AdviceReason::Larger if self.stability.is_some() => {
+                AdviceReason::Larger if limit.is_some() => {
                     format!(" η = {} is far below that limit: try η = {lr}.", fmt_lr(config.lr))
                 }
                 AdviceReason::Larger => format!(
@@ -213,9 +234,9 @@ impl RunView {
                 ),
             ));
         }
-        let limit = self.stability.map(|l| stability_sentence(config, l)).unwrap_or_default();
+        let limit = limit.map(|l| stability_sentence(config, l)).unwrap_or_default();
         match &summary.outcome {
-            Outcome::Finished => None,
+            Outcome::Finished => summary.note().map(|n| (BannerKind::Unstable, format!("Finished, but {n}.{try_lr}"))),
             Outcome::Diverged(d) => Some((
                 BannerKind::Diverged,
                 format!(
@@ -228,6 +249,9 @@ impl RunView {
             )),
             Outcome::Stalled(s) => {
                 Some((BannerKind::Stalled, format!("Finished, but learned nothing: {s}.{limit}{try_lr}")))
+            }
+            Outcome::Unstable(u) => {
+                Some((BannerKind::Unstable, format!("Unstable with η = {}: {u}.{limit}{try_lr}", fmt_lr(config.lr))))
             }
         }
     }
@@ -244,12 +268,53 @@ fn stability_sentence(config: &RunConfig, l: StabilityLimit) -> String {
         _ => ("full-batch gradient descent".to_owned(), "2/λ_max"),
     };
     format!(
-        " At the start the sharpness (the loss's largest curvature) was λ_max = {:.3}, so {method} is stable there only \
-         for η < {bound} = {}. A network can still train above that once it reaches flatter ground, after an early \
+        " At the start the sharpness (the loss's largest curvature) was λ₀ = {:.3}, so {method} is stable there only \
+         for η < {} = {}. A network can still train above that once it reaches flatter ground, after an early \
          jump in the loss.",
         l.lambda_max,
+        bound.replace("λ_max", "λ₀"),
         fmt_lr(l.lr)
     )
+}
+
+/// What the gradient-noise scale B_simple says about the run's batch size B: a batch's gradient
+/// differs from the full one by E‖g_B − G‖² = tr(Σ)/B, so its noise-to-signal ratio (in squared size)
+/// is B_simple/B (McCandlish et al. 2018), and doubling B halves it.
+pub fn noise_sentence(batch: usize, b_simple: f64, rows: usize, train_len: usize) -> String {
+    let ratio = b_simple / batch as f64;
+    let source = if rows >= train_len {
+        format!("exact, from all {rows} training examples' gradients")
+    } else {
+        format!("estimated from {rows} of the {train_len} training examples' gradients")
+    };
+    let side = if ratio >= 2.0 {
+        format!(
+            "B = {batch} is {} below B_simple ≈ {b_simple:.0}: a batch's gradient is mostly noise ({ratio:.1}× its signal, in \
+             squared size), so a larger batch gives a much better gradient",
+            times(ratio)
+        )
+    } else if ratio <= 0.5 {
+        format!(
+            "B = {batch} is {} B_simple ≈ {b_simple:.0}: a batch's gradient is already mostly signal (its noise is {ratio:.2}× \
+             the signal, in squared size), so a larger batch barely improves it",
+            times(1.0 / ratio) + " above"
+        )
+    } else {
+        format!(
+            "B = {batch} is close to B_simple ≈ {b_simple:.0}: a batch's noise and signal are about equal ({ratio:.2}×, in \
+             squared size); doubling B halves the noise"
+        )
+    };
+    format!("{side}. B_simple is {source}.")
+}
+
+/// "3.2×" or "12×".
+fn times(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}×")
+    } else {
+        format!("{x:.0}×")
+    }
 }
 
 /// Batch sizes the slider offers: powers of two below the training-set size, then the full set.
@@ -313,6 +378,40 @@ mod tests {
             .collect()
     }
 
+    /// B_simple/B is the noise-to-signal ratio of a batch's gradient: the sentence puts B on the side
+    /// of B_simple the figures say, over the whole range of both.
+    #[test]
+    fn the_noise_sentence_puts_b_on_the_side_the_figures_say() {
+        for b in [1usize, 8, 32, 128, 512, 1437] {
+            for k in -30..=30 {
+                let b_simple = 50.0 * 10f64.powf(f64::from(k) / 10.0);
+                let s = noise_sentence(b, b_simple, 1437, 1437);
+                let ratio = b_simple / b as f64;
+                assert!(s.contains(&format!("B_simple ≈ {b_simple:.0}")) && s.contains("exact, from all 1437"), "{s}");
+                let (noise, signal, equal) =
+                    (s.contains("mostly noise"), s.contains("mostly signal"), s.contains("about equal"));
+                assert_eq!(
+                    (noise, signal, equal),
+                    (ratio >= 2.0, ratio <= 0.5, ratio > 0.5 && ratio < 2.0),
+                    "B {b}: {s}"
+                );
+            }
+        }
+        assert!(noise_sentence(32, 100.0, 4096, 80_000).contains("estimated from 4096 of the 80000"));
+    }
+
+    /// One stability limit per run: the banner, the η slider's tick and the first sharpness reading
+    /// state the same c/λ₀.
+    #[test]
+    fn the_banner_and_the_slider_state_one_limit() {
+        let (view, config) = run(&[("lr", "2"), ("epochs", "2")]);
+        let limit = view.start_limit(&config).unwrap();
+        let first = view.trace.buckets().first().and_then(|b| b.sharpness).unwrap();
+        assert_eq!(limit.lambda_max, first, "the worker's limit is the first reading");
+        let (_, text) = view.banner(&config).unwrap();
+        assert!(text.contains(&format!("λ₀ = {first:.3}")) && text.contains(&fmt_lr(2.0 / first)), "{text}");
+    }
+
     #[test]
     fn a_divergence_names_its_step_its_rate_the_limit_and_advice_that_works() {
         let (view, config) = run(&[("lr", "10"), ("epochs", "2")]);
@@ -325,10 +424,7 @@ mod tests {
             "{text}"
         );
         let limit = view.stability.unwrap();
-        assert!(
-            text.contains(&format!("λ_max = {:.3}", limit.lambda_max)) && text.contains(&fmt_lr(limit.lr)),
-            "{text}"
-        );
+        assert!(text.contains(&format!("λ₀ = {:.3}", limit.lambda_max)) && text.contains(&fmt_lr(limit.lr)), "{text}");
         assert!(text.contains("Try η = 0.2,"), "{text}");
         assert!(!text.contains("larger batch"), "the app's own runs contradict that advice: {text}");
     }

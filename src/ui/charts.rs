@@ -122,7 +122,7 @@ pub fn curves<'a>(
         runs.push(RunCurve {
             trace: &r.view.trace,
             color: PALETTE[r.colour % PALETTE.len()],
-            divergence: r.view.divergence(),
+            mark: r.view.mark(),
             schedule: r.fork.is_none().then(|| schedules.iter().find(|s| s.0 == r.id).map(|s| &s.1)).flatten(),
             optimizer: r.config.optimizer,
             lr: r.config.lr,
@@ -234,7 +234,7 @@ pub fn Charts() -> impl IntoView {
                     let planned = RunCurve {
                         trace: &trace,
                         color: PALETTE[0],
-                        divergence: None,
+                        mark: None,
                         schedule: Some(&form_schedule),
                         optimizer: form.optimizer,
                         lr: form.lr,
@@ -310,8 +310,8 @@ fn ChartTable() -> impl IntoView {
                 .filter(|r| r.visible)
                 .map(|r| {
                     let p = r.view.latest();
-                    let status = match r.view.divergence() {
-                        Some(d) => format!("diverged at step {}", d.step),
+                    let status = match r.view.mark() {
+                        Some(m) => format!("{} at step {}", m.what, m.step),
                         None => r.view.status.word().to_owned(),
                     };
                     (

@@ -199,17 +199,12 @@ fn BatchAndRate() -> impl IntoView {
     let on_lock = move |ev: leptos::ev::Event| {
         state.lock.set(ScalingRule::from_name(&event_target_value(&ev)).unwrap_or(ScalingRule::None));
     };
-    // The stability edge of the current run, on the η slider: the limit at its start if it was measured
-    // (a run that diverged or stalled: the banner's figure), else c/λ_max from its latest sharpness.
+    // The stability edge of the current run, on the η slider: its one limit, c/λ₀ at its start (the
+    // banner's figure).
     let edge = move || {
         state.lab.with(|l| {
             let run = l.current()?;
-            if let Some(limit) = run.view.stability {
-                return Some(limit.lr).filter(|e| e.is_finite() && *e > 0.0);
-            }
-            let (sharpness, _) = run.view.diagnostics();
-            let c = run.config.optimizer.kind.stability_constant(run.config.optimizer.momentum)?;
-            sharpness.map(|(_, lambda)| c / lambda).filter(|e| e.is_finite() && *e > 0.0)
+            run.view.start_limit(&run.config).map(|limit| limit.lr).filter(|e| e.is_finite() && *e > 0.0)
         })
     };
     let on_lr_slider = move |ev: leptos::ev::Event| {
@@ -248,7 +243,7 @@ fn BatchAndRate() -> impl IntoView {
                         view! {
                             <span class="edge" data-testid="stability-edge" data-value=e.to_string()
                                 style=format!("left: {at:.1}%")
-                                title=format!("stability edge of the current run: η = {} (from its sharpness λ_max)", fmt_lr(e))></span>
+                                title=format!("stability edge of the current run at its start: η = {} (from its sharpness λ₀)", fmt_lr(e))></span>
                         }
                     })}
                 </div>

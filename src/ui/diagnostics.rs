@@ -14,13 +14,16 @@ use super::AppState;
 use crate::lab::Run;
 use crate::view_state::fmt_lr;
 
-/// What the current run's sharpness, measured at `step`, says.
+/// What the current run's sharpness, measured at `step`, says: every limit it states names the
+/// step whose λ it comes from.
 fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> String {
-    if let Some(d) = run.view.divergence().filter(|d| step >= d.step) {
+    let rows = run.config.diagnostics.sharpness_rows.min(run.config.train_len());
+    let on = format!("the loss's largest curvature on {rows} training examples at step {step}'s weights");
+    if let Some(m) = run.view.mark().filter(|m| step >= m.step) {
         return format!(
-            "The loss's largest curvature, measured after the loss blew up at step {}: saturated, the network sits on \
-             flat ground, which says nothing of the η it started with. The banner's λ_max is the one at the start.",
-            d.step
+            "λ_max is {on}, measured after the loss {} at step {}: it says nothing of the η the run started with. \
+             The banner's limit uses λ₀, the curvature at the start.",
+            m.what, m.step
         );
     }
     let o = run.config.optimizer;
@@ -32,8 +35,9 @@ fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> String {
             } else {
                 "below it"
             };
+            let name = if step == 0 { "λ₀".to_owned() } else { format!("λ(step {step})") };
             format!(
-                "The loss's largest curvature. Full-batch descent is stable here only while η < {}/λ_max = {}; this run's η = {} is {side}.",
+                "λ_max is {on}. Full-batch descent is stable there only while η < {}/{name} = {}; this run's η = {} is {side}.",
                 if (c - 2.0).abs() < 1e-12 { "2".to_owned() } else { format!("{c:.3}") },
                 fmt_lr(edge),
                 fmt_lr(lr)
@@ -67,8 +71,8 @@ impl Missing {
     }
 }
 
-const UNRESOLVED_NOISE: &str = "The two-batch estimates of the gradient's noise and of its size did not both come out \
-                                positive: too few pairs to resolve the noise in this run.";
+const UNRESOLVED_NOISE: &str = "The measured gradient was too small against its noise for B_simple to be resolved: \
+                                its estimate of |G|² did not come out positive.";
 
 /// A measured figure: its value, the step it was measured at, and what it means for the run.
 type Measured = (f64, usize, String);
@@ -97,22 +101,11 @@ impl Figures {
         let lr = run.view.latest().map_or(run.config.lr, |p| p.lr);
         let batch =
             run.view.latest().map_or_else(|| run.config.batch_size.resolve(run.config.train_len()), |p| p.batch_size);
-        // The project's own measurement, for the data set it was made on.
-        let digits = if run.config.dataset.kind == batchlab_trainer::DatasetKind::Digits {
-            " On digits (docs/science, E7) larger batches stopped saving steps past B ≈ 31, while B_simple was 23 at \
-             the start and 190–570 later in training."
-        } else {
-            ""
-        };
+        let rows = run.config.train_len().min(batchlab_trainer::diagnostics::NOISE_ROWS);
         Figures {
             sharpness: sharpness.map(|(step, v)| (v, step, sharpness_sentence(run, v, step, lr))),
-            noise: noise.map(|(step, v)| {
-                let sentence = format!(
-                    "How noisy a batch's gradient is, against this run's B = {batch} (McCandlish et al. 2018): far below \
-                     B_simple, a larger batch gives a much better gradient. A rough guide only.{digits}"
-                );
-                (v, step, sentence)
-            }),
+            noise: noise
+                .map(|(step, v)| (v, step, crate::view_state::noise_sentence(batch, v, rows, run.config.train_len()))),
             grad_norm: run.view.grad_norm(),
             missing: (missing(d.sharpness), missing(d.noise_scale)),
         }

@@ -35,7 +35,7 @@ pub fn Banner() -> impl IntoView {
         state.lab.with(|l| l.current().and_then(|r| r.view.banner(&r.config))).map(|(kind, text)| {
             let class = match kind {
                 BannerKind::Diverged | BannerKind::Failed => "banner diverged",
-                BannerKind::Stalled => "banner stalled",
+                BannerKind::Stalled | BannerKind::Unstable => "banner stalled",
                 BannerKind::RangeTest => "banner info",
             };
             view! { <div class=class role="alert" data-testid="banner">{text}</div> }

@@ -92,7 +92,7 @@ export function runItems(page) {
   })));
 }
 
-export async function waitRuns(page, count, statuses = ["finished", "stalled", "diverged"], timeout = LONG) {
+export async function waitRuns(page, count, statuses = ["finished", "stalled", "unstable", "diverged"], timeout = LONG) {
   await page.waitForFunction(({ count, statuses }) => {
     const items = [...document.querySelectorAll("[data-testid=run-item]")];
     return items.length === count && items.every((i) => statuses.includes(i.dataset.status));

@@ -4,7 +4,7 @@
 //! moving average drawn over the raw (faint) curve, and never hides a blow-up.
 
 use batchlab_trainer::optim::OptimizerConfig;
-use batchlab_trainer::outcome::Divergence;
+use batchlab_trainer::outcome::Mark;
 use batchlab_trainer::schedule::Schedule;
 use plotters::style::RGBColor;
 
@@ -49,14 +49,14 @@ impl XAxis {
         }
     }
 
-    /// The x of a divergence, where the axis can place it (by steps or epochs; by examples or time,
+    /// The x of a mark, where the axis can place it (by steps or epochs; by examples or time,
     /// at the nearest bucket of the run).
-    fn of_divergence(self, d: &Divergence, trace: &Trace) -> Option<f64> {
+    fn of_mark(self, m: Mark, trace: &Trace) -> Option<f64> {
         match self {
-            XAxis::Steps => Some(d.step as f64),
-            XAxis::Epochs => Some(d.epoch),
+            XAxis::Steps => Some(m.step as f64),
+            XAxis::Epochs => Some(m.epoch),
             XAxis::Examples | XAxis::Seconds => {
-                trace.at(XAxis::Steps, d.step as f64).or(trace.buckets().first()).map(|b| self.of(b))
+                trace.at(XAxis::Steps, m.step as f64).or(trace.buckets().first()).map(|b| self.of(b))
             }
         }
     }
@@ -67,7 +67,8 @@ impl XAxis {
 pub struct RunCurve<'a> {
     pub trace: &'a Trace,
     pub color: RGBColor,
-    pub divergence: Option<&'a Divergence>,
+    /// Where the run diverged or blew up.
+    pub mark: Option<Mark>,
     /// The run's planned schedule, for its η before it has trained; `None` to draw the η it used.
     pub schedule: Option<&'a Schedule>,
     pub optimizer: OptimizerConfig,
@@ -156,9 +157,9 @@ impl Curves<'_> {
         self.runs
             .iter()
             .filter_map(|r| {
-                let d = r.divergence?;
-                let x = self.x_axis.of_divergence(d, r.trace)?;
-                Some(Marker { x, label: format!("diverged at step {}", d.step), color: r.color })
+                let m = r.mark?;
+                let x = self.x_axis.of_mark(m, r.trace)?;
+                Some(Marker { x, label: format!("{} at step {}", m.what, m.step), color: r.color })
             })
             .collect()
     }
@@ -302,7 +303,7 @@ impl Curves<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use batchlab_trainer::outcome::DivergenceRule;
+    use batchlab_trainer::outcome::{Divergence, DivergenceRule, Outcome};
     use batchlab_trainer::{Point, RunConfig};
     use plotters::prelude::*;
 
@@ -349,7 +350,7 @@ mod tests {
         let run = RunCurve {
             trace: &trace,
             color: PALETTE[0],
-            divergence: Some(&divergence),
+            mark: Outcome::Diverged(divergence).mark(),
             schedule: Some(&schedule),
             optimizer: config.optimizer,
             lr: config.lr,
@@ -377,7 +378,7 @@ mod tests {
             .map(|trace| RunCurve {
                 trace,
                 color: PALETTE[0],
-                divergence: None,
+                mark: None,
                 schedule: None,
                 optimizer: RunConfig::default().optimizer,
                 lr: 0.1,

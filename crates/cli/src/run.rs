@@ -51,7 +51,7 @@ fn summary_json(s: &Summary, stability_limit: Option<StabilityLimit>, wall_secs:
     let d = s.outcome.divergence();
     let json = SummaryJson {
         status: s.outcome.status(),
-        reason: s.outcome.reason(),
+        reason: s.outcome.reason().or_else(|| s.note()),
         diverged_at_step: d.map(|d| d.step),
         diverged_at_epoch: d.map(|d| d.epoch),
         diverged_at_lr: d.map(|d| d.lr),
@@ -103,7 +103,7 @@ fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), Stri
     let run = RunCurve {
         trace: &trace,
         color: PALETTE[0],
-        divergence: rec.summary.as_ref().and_then(|s| s.outcome.divergence()),
+        mark: rec.summary.as_ref().and_then(|s| s.outcome.mark()),
         schedule: Some(&schedule),
         optimizer: config.optimizer,
         lr: config.lr,
@@ -117,8 +117,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let mut trainer = config.init().map_err(|e| e.to_string())?;
     let mut rec = Recorder::default();
     let t0 = Instant::now();
-    // The CLI is a host like the page's worker: automatic diagnostics get their share of its time.
-    trainer.advance(&mut rec, &mut || t0.elapsed().as_secs_f64(), f64::INFINITY);
+    trainer.run(&mut rec);
     let wall_secs = t0.elapsed().as_secs_f64();
     let summary = rec.summary.as_ref().ok_or("the run did not finish")?;
     let limit = if summary.outcome.reason().is_some() { trainer.stability_limit() } else { None };

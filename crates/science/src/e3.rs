@@ -50,7 +50,8 @@ pub fn solve(batch_size: BatchSize, seed: u32) -> Solution {
     }
     let (model, d) = (trainer.model(), trainer.data());
     let mut power = Sharpness::new(model, d.train_len(), seed);
-    let sharpness = power.estimate(model, &model.params, d.train(), loss, 100);
+    let reading = power.estimate(model, &model.params, d.train(), loss);
+    let sharpness = if reading.converged { reading.lambda } else { f64::NAN };
     let val = model.evaluate(d.x_val.view(), &d.y_val, loss, &mut ws);
     Solution { sharpness, val_acc: val.accuracy(), steps: trainer.steps_done(), interpolated }
 }

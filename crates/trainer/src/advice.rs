@@ -54,6 +54,8 @@ pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimi
     match &summary.outcome {
         Outcome::Finished => None,
         Outcome::Diverged(d) => Some(smaller(d.lr)),
+        // It trained, but blew up on the way or ended above its start: calmer with less.
+        Outcome::Unstable(_) => Some(smaller(config.lr)),
         Outcome::Stalled(_) => match ceiling {
             Some((c, _)) if config.lr < c / 10.0 => Some(Advice { lr: c, reason: AdviceReason::Larger }),
             _ => Some(smaller(config.lr)),

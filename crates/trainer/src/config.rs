@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{DatasetConfig, DatasetKind};
-use crate::diagnostics::{Cadence, DiagnosticsConfig, NOISE_BIG};
+use crate::diagnostics::{sharpness_vectors, Cadence, DiagnosticsConfig, CHUNK};
 use crate::loss::LossKind;
 use crate::model::{Activation, ModelConfig};
 use crate::optim::{OptimizerConfig, OptimizerKind};
@@ -156,12 +156,12 @@ impl RunConfig {
         let d = self.diagnostics;
         let vectors = 3
             + self.optimizer.kind.state_slots() as u64
-            + if d.sharpness.is_on() { 2 } else { 0 }
-            + u64::from(d.noise_scale.is_on());
+            + if d.sharpness.is_on() { sharpness_vectors(params as usize) as u64 } else { 0 }
+            + if d.noise_scale.is_on() { 3 } else { 0 };
         let batch = self.max_batch_size() as u64;
         let mut rows = 2 * batch + 2 * EVAL_CHUNK as u64 + 5 * EVAL_CHUNK as u64;
         if d.noise_scale.is_on() {
-            rows += 2 * NOISE_BIG as u64;
+            rows += 2 * CHUNK as u64;
         }
         let points = match self.dataset.kind {
             DatasetKind::Digits => 1797,

@@ -132,6 +132,15 @@ struct LayerShape {
     b_offset: usize,
 }
 
+/// A pass through the network, for [`Mlp::macs_per_row`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Forward,
+    Gradient,
+    /// A Hessian-vector product by the R-operator.
+    Hvp,
+}
+
 /// A fully connected network: inputs → hidden layers (`activation`) → linear outputs (logits).
 #[derive(Clone, Debug)]
 pub struct Mlp<F> {
@@ -327,6 +336,42 @@ impl<F: Scalar> Mlp<F> {
         stats
     }
 
+    /// Multiply-adds per example of one `pass` through the network: the cost model that budgets the
+    /// automatic diagnostics in operations, never by the clock, so a run measures at the same steps
+    /// on every machine. Counts the matrix products, which dominate every pass.
+    pub fn macs_per_row(&self, pass: Pass) -> f64 {
+        let all: usize = self.layers.iter().map(|l| l.fan_in * l.fan_out).sum();
+        // Layers above the first also carry a product back to the layer below.
+        let upper = all - self.layers.first().map_or(0, |l| l.fan_in * l.fan_out);
+        let (all, upper) = (all as f64, upper as f64);
+        match pass {
+            Pass::Forward => all,
+            // Forward, the weights' gradients, and δ carried down.
+            Pass::Gradient => 2.0 * all + upper,
+            // Forward; R(forward); δ carried down; R(∇W) (one product, two above the first layer);
+            // R(δ) carried down (two products).
+            Pass::Hvp => 3.0 * all + 5.0 * upper,
+        }
+    }
+
+    /// After [`Mlp::loss_grad`] on `x` (of `rows` rows, with its mean-loss scaling), adds each
+    /// example's squared gradient norm ‖∇ℓᵢ‖² to `out[i]`: for a dense layer ∇_W ℓᵢ = aᵢ δᵢᵀ, so
+    /// ‖∇_W ℓᵢ‖² + ‖∇_b ℓᵢ‖² = (‖aᵢ‖² + 1)‖δᵢ‖², with no per-example gradient formed (Goodfellow 2015).
+    pub fn add_per_example_sq_norms(&self, x: ArrayView2<F>, ws: &Workspace<F>, out: &mut [f64]) {
+        let rows = x.nrows();
+        // The backward pass scaled δ by 1/rows.
+        let unscale = (rows * rows) as f64;
+        for (i, _) in self.layers.iter().enumerate() {
+            let input = if i == 0 { x.view() } else { ws.acts[i - 1].slice(s![..rows, ..]) };
+            let delta = ws.deltas[i].slice(s![..rows, ..]);
+            for (r, o) in out.iter_mut().enumerate().take(rows) {
+                let a2: f64 = input.row(r).iter().map(|&a| a.wide() * a.wide()).sum();
+                let d2: f64 = delta.row(r).iter().map(|&d| d.wide() * d.wide()).sum();
+                *o += (a2 + 1.0) * d2 * unscale;
+            }
+        }
+    }
+
     /// Loss and accuracy sums over a whole data set, in chunks of the workspace's capacity.
     pub fn evaluate(&self, x: ArrayView2<F>, labels: &[usize], kind: LossKind, ws: &mut Workspace<F>) -> BatchStats {
         let mut total = BatchStats::default();
@@ -479,6 +524,29 @@ mod tests {
                             grad[k]
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// The per-example squared gradient norms of a batch pass against each example's gradient taken
+    /// alone.
+    #[test]
+    fn per_example_norms_match_single_example_gradients() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let x = Array2::from_shape_fn((9, 4), |(i, j)| ((i * 4 + j) as f64 * 0.71).cos());
+        let labels = [0, 1, 2, 1, 0, 2, 2, 1, 0];
+        for hidden in [vec![], vec![5], vec![5, 3]] {
+            for kind in [LossKind::CrossEntropy, LossKind::Mse] {
+                let net = Mlp::<f64>::new(4, &hidden, 3, Activation::Tanh, &mut rng);
+                let (mut ws, mut grad) = (net.workspace(9), vec![0.0; net.param_count()]);
+                net.loss_grad(x.view(), &labels, kind, &mut ws, &mut grad);
+                let mut norms = vec![0.0; 9];
+                net.add_per_example_sq_norms(x.view(), &ws, &mut norms);
+                for (i, &n) in norms.iter().enumerate() {
+                    net.loss_grad(x.slice(s![i..=i, ..]), &labels[i..=i], kind, &mut ws, &mut grad);
+                    let want: f64 = grad.iter().map(|g| g * g).sum();
+                    assert!((n - want).abs() <= 1e-10 * want.max(1.0), "{hidden:?} {kind:?} row {i}: {n} vs {want}");
                 }
             }
         }

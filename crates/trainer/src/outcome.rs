@@ -1,6 +1,8 @@
-//! How a run ended, by the rules of science.md: diverged, stalled or finished. The rules judge every
-//! training loss the run produces — each minibatch's, and the whole training set's at the end — so a
-//! run of any length, ending in any way, gets the label its losses earn.
+//! How a run ended, by the rules of science.md: diverged, unstable, stalled or finished. The rules judge
+//! every loss the run produces — each minibatch's, the validation loss at every evaluation point, and
+//! the whole training set's at the end — so a run of any length, ending in any way, gets the label its
+//! losses earn. A blow-up is never called "stalled": that word is kept for runs that never blew up and
+//! learned nothing.
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -14,14 +16,50 @@ pub const WINDOW_EXAMPLES: usize = 256;
 pub const BLOWUP_FACTOR: f64 = 1e3;
 /// A smoothed training loss above this multiple of the initial loss is divergence.
 pub const SMOOTHED_FACTOR: f64 = 2.0;
+/// A loss measured on a whole set at an evaluation point above this multiple of its value at the
+/// start (or of the loss of predicting the class frequencies, when that is larger: a lucky start is no
+/// baseline) is a blow-up, however short.
+pub const EVAL_BLOWUP_FACTOR: f64 = 2.0;
 
 /// The end of a run. A divergence is a result to show, not an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     Finished,
-    /// Finished, but learned nothing: shown as its own status with the reason.
+    /// Finished without a blow-up, but learned nothing (η too small to move): shown as its own status
+    /// with the reason.
     Stalled(Stall),
+    /// Trained, but not calmly: the loss blew up at an evaluation point and recovered.
+    Unstable(Instability),
     Diverged(Divergence),
+}
+
+/// The first evaluation point whose validation loss exceeded [`EVAL_BLOWUP_FACTOR`] × its value at the
+/// start of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlowUp {
+    pub step: usize,
+    pub epoch: f64,
+    /// The validation loss there, and at the start.
+    pub loss: f64,
+    pub initial_loss: f64,
+}
+
+/// The blow-up a run recovered from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Instability {
+    pub blowup: BlowUp,
+    /// The loss on the whole training set at the start and at the end.
+    pub initial_loss: f64,
+    pub final_loss: f64,
+}
+
+/// Where a chart marks a run's trouble: the step a divergence began or the loss blew up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    pub step: usize,
+    pub epoch: f64,
+    /// "diverged" or "blew up".
+    pub what: &'static str,
 }
 
 /// Where and why a run diverged.
@@ -50,6 +88,10 @@ pub enum DivergenceRule {
     /// The loss on the whole training set after the last step exceeded [`SMOOTHED_FACTOR`] × (or
     /// [`BLOWUP_FACTOR`] ×) the initial loss.
     EndedHigh { loss: f64 },
+    /// The validation loss blew up at an evaluation point ([`BlowUp`], where the divergence is marked)
+    /// and the run never recovered: it ended no better than it started (`final_loss` on the whole
+    /// training set), or at chance accuracy.
+    NeverRecovered { blowup: BlowUp, final_loss: f64, at_chance: bool },
 }
 
 /// Why a finished run counts as stalled: at chance accuracy, with a loss no better than predicting
@@ -70,6 +112,7 @@ crate::named_enum! {
     pub enum Verdict {
         Finished => ("finished", "finished"),
         Stalled => ("stalled", "stalled: learned nothing"),
+        Unstable => ("unstable", "unstable: blew up, then recovered"),
         Diverged => ("diverged", "diverged"),
     }
 }
@@ -79,7 +122,19 @@ impl Outcome {
         match self {
             Outcome::Finished => Verdict::Finished,
             Outcome::Stalled(_) => Verdict::Stalled,
+            Outcome::Unstable(_) => Verdict::Unstable,
             Outcome::Diverged(_) => Verdict::Diverged,
+        }
+    }
+
+    /// Where a chart marks the run: a divergence's first step, or a recovered blow-up.
+    pub fn mark(&self) -> Option<Mark> {
+        match self {
+            Outcome::Diverged(d) => Some(Mark { step: d.step, epoch: d.epoch, what: "diverged" }),
+            Outcome::Unstable(Instability { blowup: b, .. }) => {
+                Some(Mark { step: b.step, epoch: b.epoch, what: "blew up" })
+            }
+            _ => None,
         }
     }
 
@@ -100,6 +155,7 @@ impl Outcome {
         match self {
             Outcome::Finished => None,
             Outcome::Stalled(s) => Some(s.to_string()),
+            Outcome::Unstable(u) => Some(u.to_string()),
             Outcome::Diverged(d) => Some(d.to_string()),
         }
     }
@@ -139,7 +195,42 @@ impl fmt::Display for Divergence {
                 "the loss on the whole training set ended at {}, more than {SMOOTHED_FACTOR} × its initial value {initial}",
                 fmt_loss(loss)
             ),
+            DivergenceRule::NeverRecovered { blowup, final_loss, at_chance } => {
+                write!(f, "{blowup}, and the run never recovered: ")?;
+                if at_chance {
+                    write!(f, "it ended at chance accuracy")
+                } else {
+                    write!(
+                        f,
+                        "the loss on the whole training set ended at {}, no better than its initial {initial}",
+                        fmt_loss(final_loss)
+                    )
+                }
+            }
         }
+    }
+}
+
+impl fmt::Display for BlowUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the validation loss at step {} was {}, more than {EVAL_BLOWUP_FACTOR} × its initial value {}",
+            self.step,
+            fmt_loss(self.loss),
+            fmt_loss(self.initial_loss)
+        )
+    }
+}
+
+impl fmt::Display for Instability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (start, end) = (fmt_loss(self.initial_loss), fmt_loss(self.final_loss));
+        write!(
+            f,
+            "{}; it recovered, ending with a loss on the whole training set of {end} (it started at {start})",
+            self.blowup
+        )
     }
 }
 
@@ -165,10 +256,15 @@ struct Entry {
     rows: usize,
 }
 
-/// Watches the per-step training loss for divergence.
+/// Watches the per-step training loss and the evaluation points' validation loss for divergence.
 #[derive(Clone, Debug)]
 pub struct DivergenceMonitor {
     initial_loss: f64,
+    /// The validation loss at the first evaluation point, and the first blow-up above twice it (or
+    /// twice `prior_loss`, when larger).
+    initial_eval_loss: Option<f64>,
+    prior_loss: f64,
+    blowup: Option<BlowUp>,
     window: VecDeque<Entry>,
     /// Σ loss × rows and Σ rows over the window.
     weighted_sum: f64,
@@ -181,7 +277,56 @@ pub type Breach = (usize, DivergenceRule);
 impl DivergenceMonitor {
     /// `initial_loss`: the training loss of the initial model.
     pub fn new(initial_loss: f64) -> Self {
-        Self { initial_loss, window: VecDeque::new(), weighted_sum: 0.0, rows: 0 }
+        Self {
+            initial_loss,
+            initial_eval_loss: None,
+            prior_loss: 0.0,
+            blowup: None,
+            window: VecDeque::new(),
+            weighted_sum: 0.0,
+            rows: 0,
+        }
+    }
+
+    /// The loss of predicting the class frequencies: a blow-up must also exceed twice it.
+    pub fn with_prior_loss(self, prior_loss: f64) -> Self {
+        Self { prior_loss, ..self }
+    }
+
+    /// Feeds the validation loss of an evaluation point (the first one is the start's): records the
+    /// first blow-up above [`EVAL_BLOWUP_FACTOR`] × the start's.
+    pub fn observe_eval(&mut self, step: usize, epoch: f64, loss: f64) {
+        let Some(initial) = self.initial_eval_loss else {
+            self.initial_eval_loss = Some(loss);
+            return;
+        };
+        let high = !loss.is_finite() || loss > EVAL_BLOWUP_FACTOR * initial.max(self.prior_loss);
+        if high && self.blowup.is_none() {
+            self.blowup = Some(BlowUp { step, epoch, loss, initial_loss: initial });
+        }
+    }
+
+    /// The verdict on a run that broke none of the divergence rules as it trained: a blow-up it never
+    /// recovered from (it ended no better than it started, or at chance) is a divergence marked where it
+    /// blew up; a recovered one is unstable; a run that never blew up and learned nothing is stalled. (A
+    /// finished run that ended above its start says so: [`crate::Summary::note`].)
+    pub fn judge_end(
+        &self,
+        final_loss: f64,
+        val_acc: f64,
+        class_frequencies: &[f64],
+        prior_loss: f64,
+    ) -> Result<Outcome, Breach> {
+        let chance = chance_accuracy(class_frequencies);
+        let at_chance = val_acc < chance + (1.0 - chance) / 10.0;
+        let worse = final_loss >= self.initial_loss;
+        match self.blowup {
+            Some(blowup) if worse || at_chance => {
+                Err((blowup.step, DivergenceRule::NeverRecovered { blowup, final_loss, at_chance }))
+            }
+            Some(blowup) => Ok(Outcome::Unstable(Instability { blowup, initial_loss: self.initial_loss, final_loss })),
+            None => Ok(judge_finished(final_loss, val_acc, class_frequencies, prior_loss)),
+        }
     }
 
     pub fn initial_loss(&self) -> f64 {
@@ -247,13 +392,18 @@ impl DivergenceMonitor {
     }
 }
 
+/// The accuracy of always answering the commonest class.
+pub fn chance_accuracy(class_frequencies: &[f64]) -> f64 {
+    class_frequencies.iter().copied().fold(0.0, f64::max)
+}
+
 /// A finished run is stalled when its validation accuracy is at chance — within a tenth of the way
 /// from always answering the commonest class to perfect — and its training loss is no better than
 /// 0.8 × the loss of predicting the class frequencies (dead ReLUs after a too-high η, or a rate too
 /// small to move). Comparing with the prior's loss, not the initial loss, makes the rule hold for
 /// MSE too, whose collapsed networks sit well below their initial loss.
 pub fn judge_finished(final_train_loss: f64, val_acc: f64, class_frequencies: &[f64], prior_loss: f64) -> Outcome {
-    let chance = class_frequencies.iter().copied().fold(0.0, f64::max);
+    let chance = chance_accuracy(class_frequencies);
     if val_acc < chance + (1.0 - chance) / 10.0 && final_train_loss > 0.8 * prior_loss {
         Outcome::Stalled(Stall { val_acc, chance, train_loss: final_train_loss, prior_loss })
     } else {
@@ -309,6 +459,35 @@ mod tests {
         assert!(matches!(m.judge_final(10, 2600.0), Some((10, DivergenceRule::EndedHigh { .. }))));
         assert_eq!(m.judge_final(10, f64::NAN), Some((10, DivergenceRule::NotFinite)));
         assert_eq!(m.judge_final(10, 1.0), None);
+    }
+
+    #[test]
+    fn an_evaluation_blowup_is_never_stalled() {
+        let digits = [0.1; 10];
+        let prior = 10f64.ln();
+        let monitor = |vals: &[f64]| {
+            let mut m = DivergenceMonitor::new(2.5);
+            for (i, &v) in vals.iter().enumerate() {
+                m.observe_eval(i * 5, i as f64, v);
+            }
+            m
+        };
+        // Blew up to 4× and collapsed to the prior: diverged, marked at the blow-up.
+        let m = monitor(&[2.5, 1.0, 10.0, 2.3]);
+        let Err((10, DivergenceRule::NeverRecovered { at_chance: true, .. })) = m.judge_end(2.3, 0.1, &digits, prior)
+        else {
+            panic!("{:?}", m.judge_end(2.3, 0.1, &digits, prior))
+        };
+        // Blew up and recovered: unstable, with its mark.
+        let o = monitor(&[2.5, 1.0, 6.0, 0.4]).judge_end(0.3, 0.9, &digits, prior).unwrap();
+        assert_eq!(o.status(), "unstable");
+        assert_eq!(o.mark().map(|m| m.step), Some(10));
+        // Blew up and ended above the start though above chance: diverged.
+        assert!(monitor(&[2.5, 6.0, 2.0]).judge_end(2.6, 0.5, &digits, prior).is_err());
+        // Never blew up, learned nothing: stalled.
+        assert_eq!(monitor(&[2.5, 2.45]).judge_end(2.3, 0.1, &digits, prior).unwrap().status(), "stalled");
+        // Calm: finished.
+        assert_eq!(monitor(&[2.5, 1.0, 0.5]).judge_end(0.4, 0.9, &digits, prior).unwrap().status(), "finished");
     }
 
     #[test]

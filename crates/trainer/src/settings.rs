@@ -628,8 +628,8 @@ pub static SETTINGS: &[Setting] = &[
         unit: "steps",
         domain: Domain::Whole { min: 1, max: 1_000_000, words: &["auto", "off"] },
         default: "auto",
-        help: "Measure the sharpness λ_max (exact Hessian-vector products) every this many steps; auto: as \
-               often as a fifth of the training time allows.",
+        help: "Measure the sharpness λ_max (exact Hessian-vector products, converged) every this many steps; \
+               auto: at the start, then as often as a fifth of the run's work (counted in operations) allows.",
         forkable: true,
         apply: |c, v| c.diagnostics.sharpness = cadence(v),
         read: |c| Ok(cadence_value(c.diagnostics.sharpness)),
@@ -651,8 +651,8 @@ pub static SETTINGS: &[Setting] = &[
         unit: "steps",
         domain: Domain::Whole { min: 1, max: 1_000_000, words: &["auto", "off"] },
         default: "auto",
-        help: "Estimate the gradient noise scale B_simple every this many steps; auto: as often as a fifth \
-               of the training time allows.",
+        help: "Measure the gradient noise scale B_simple (from every training example's gradient) every this \
+               many steps; auto: at the start, then as often as a fifth of the run's work allows.",
         forkable: true,
         apply: |c, v| c.diagnostics.noise_scale = cadence(v),
         read: |c| Ok(cadence_value(c.diagnostics.noise_scale)),

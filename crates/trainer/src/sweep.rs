@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{BatchSize, RunConfig};
+use crate::diagnostics::Cadence;
 use crate::outcome::Verdict;
 use crate::settings::ConfigError;
 use crate::train::{InitError, Observer, Point, Summary};
@@ -25,6 +26,15 @@ impl Cell {
     /// The cell's run: `base` with the cell's batch size, learning rate and seed.
     pub fn config(&self, base: &RunConfig) -> RunConfig {
         RunConfig { batch_size: self.batch_size, lr: self.lr, seed: self.seed, ..base.clone() }
+    }
+
+    /// The cell's run as a sweep trains it: its summary is all a sweep keeps, so no diagnostics
+    /// (they never change the training, only its cost).
+    pub fn sweep_config(&self, base: &RunConfig) -> RunConfig {
+        let mut c = self.config(base);
+        c.diagnostics.sharpness = Cadence::Off;
+        c.diagnostics.noise_scale = Cadence::Off;
+        c
     }
 }
 
@@ -298,7 +308,7 @@ impl Observer for TargetWatch {
 /// # Panics
 /// Never: a run that has ended always has a summary.
 pub fn run_cell(base: &RunConfig, cell: Cell, target_val_acc: Option<f64>) -> Result<CellRow, InitError> {
-    let mut trainer = cell.config(base).init()?;
+    let mut trainer = cell.sweep_config(base).init()?;
     let mut watch = TargetWatch { target: target_val_acc, hit: None };
     trainer.run(&mut watch);
     let summary = trainer.summary().expect("a finished run has a summary");

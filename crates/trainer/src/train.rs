@@ -13,11 +13,11 @@ use thiserror::Error;
 
 use crate::config::{RunConfig, EVAL_CHUNK};
 use crate::data::{DataError, Dataset};
-use crate::diagnostics::{LiveDiagnostics, Sharpness, AUTO_SHARE};
+use crate::diagnostics::{LiveDiagnostics, Sharpness};
 use crate::lr_find::{RangeTest, RangeTestResult};
-use crate::model::{Mlp, Workspace};
+use crate::model::{Mlp, Pass, Workspace};
 use crate::optim::{norm, Optimizer};
-use crate::outcome::{judge_finished, Breach, Divergence, DivergenceMonitor, Outcome};
+use crate::outcome::{fmt_loss, Breach, Divergence, DivergenceMonitor, Outcome};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::settings::ConfigError;
 
@@ -33,8 +33,6 @@ const POINTS_PER_EPOCH: usize = 10;
 /// ...but about this many per run at most, beyond the epoch ends: validating costs time, and
 /// a chart has only so many pixels.
 const POINTS_PER_RUN: usize = 300;
-/// Power iterations for the stability limit of a run that went wrong (from a fresh start vector).
-const LIMIT_POWER_ITERS: usize = 60;
 
 /// One point of the curves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,9 +52,10 @@ pub struct Point {
     pub train_loss: f64,
     pub val_loss: f64,
     pub val_acc: f64,
-    /// λ_max of the loss Hessian on the fixed evaluation batch, when computed at this step.
+    /// λ_max of the loss Hessian on the sharpness rows at this step's weights, when measured here
+    /// (converged: see `diagnostics::TOLERANCE`).
     pub sharpness: Option<f64>,
-    /// Smoothed gradient noise scale B_simple, when computed at this step.
+    /// The gradient noise scale B_simple at this step's weights, when measured here and resolved.
     pub noise_scale: Option<f64>,
     /// Norm of the last update's minibatch gradient (before clipping).
     pub grad_norm: Option<f64>,
@@ -79,6 +78,21 @@ pub struct Summary {
     /// FNV-1a hash of every minibatch loss and the final parameters, as hex: equal digests mean
     /// bit-identical runs (used to check the browser against native).
     pub digest: String,
+}
+
+impl Summary {
+    /// What a finished run's status leaves out: that its loss on the whole training set ended above
+    /// where it started (a noisy small-batch run can; the run is no less finished for it).
+    pub fn note(&self) -> Option<String> {
+        (self.outcome == Outcome::Finished && self.final_train_loss > self.initial_train_loss).then(|| {
+            format!(
+                "the loss on the whole training set ended at {}, {:.2} × where it started ({}): the run made it worse",
+                fmt_loss(self.final_train_loss),
+                self.final_train_loss / self.initial_train_loss,
+                fmt_loss(self.initial_train_loss)
+            )
+        })
+    }
 }
 
 /// The curvature limit on the learning rate, measured at the run's initial weights.
@@ -161,15 +175,16 @@ pub struct Trainer {
     /// the norm of `grad`, taken when a point needs it).
     clipped_grad_norm: Option<f64>,
     diagnostics: LiveDiagnostics,
-    /// Host time spent in `advance`, and the part of it spent on automatic diagnostics.
-    busy_time: f64,
-    diagnostics_time: f64,
+    /// Multiply-adds of one example's gradient and of one example's forward pass (the diagnostics'
+    /// budget counts the run's work in them).
+    grad_macs: f64,
+    forward_macs: f64,
+    /// λ_max at the weights the run started from, when the first point measured it: the run's one
+    /// stability limit.
+    initial_sharpness: Option<f64>,
     range_test: Option<RangeTest>,
     /// The initial point has been reported.
     started: bool,
-    /// A host drives automatic diagnostics (`advance`): a run that ends before they measured
-    /// anything gets one measurement at its end.
-    started_automatic_diagnostics: bool,
     /// Where the run began: step 0 and epoch 0, or a fork's parent's position. Steps, epochs and
     /// examples count from the very start; the schedule runs from here.
     origin: Origin,
@@ -255,7 +270,9 @@ impl Trainer {
         let max_batch_size = config.max_batch_size();
         let schedule = config.schedule();
         let steps_per_epoch = schedule.steps_per_epoch;
-        let diagnostics = LiveDiagnostics::new(config.diagnostics, &model, n, data.features(), config.seed);
+        let mut diagnostics = LiveDiagnostics::new(config.diagnostics, &model, n, config.seed);
+        let (grad_macs, forward_macs) = (model.macs_per_row(Pass::Gradient), model.macs_per_row(Pass::Forward));
+        diagnostics.charge(n as f64 * forward_macs);
         let mut eval_ws = model.workspace(EVAL_CHUNK);
         let initial_train_loss =
             model.evaluate(data.x_train.view(), &data.y_train, config.model.loss, &mut eval_ws).mean_loss();
@@ -275,14 +292,15 @@ impl Trainer {
             eval_every: config.eval_every.unwrap_or_else(|| {
                 steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN))
             }),
-            monitor: DivergenceMonitor::new(initial_train_loss),
+            monitor: DivergenceMonitor::new(initial_train_loss)
+                .with_prior_loss(config.model.loss.prior_loss(&data.class_frequencies())),
             last_lr: schedule.lr(0),
             clipped_grad_norm: None,
             diagnostics,
-            busy_time: 0.0,
-            diagnostics_time: 0.0,
+            grad_macs,
+            forward_macs,
+            initial_sharpness: None,
             started: false,
-            started_automatic_diagnostics: false,
             config,
             data,
             model,
@@ -361,6 +379,7 @@ impl Trainer {
     fn validation_point(&mut self, train_loss: f64) -> Point {
         let stats =
             self.model.evaluate(self.data.x_val.view(), &self.data.y_val, self.config.model.loss, &mut self.eval_ws);
+        self.diagnostics.charge(self.data.y_val.len() as f64 * self.forward_macs);
         Point {
             step: self.step,
             epoch: self.epoch(),
@@ -376,12 +395,16 @@ impl Trainer {
         }
     }
 
-    /// A validation point, with the diagnostics that are due or have arrived.
+    /// A validation point, with the diagnostics that are due; the divergence watch sees its loss.
     fn point(&mut self, train_loss: f64) -> Point {
         let mut p = self.validation_point(train_loss);
         let step = self.local_step();
         (p.sharpness, p.noise_scale) =
             self.diagnostics.at_point(step, &self.model, self.data.train(), self.config.model.loss);
+        if step == 0 {
+            self.initial_sharpness = p.sharpness;
+        }
+        self.monitor.observe_eval(p.step, p.epoch, p.val_loss);
         p
     }
 
@@ -430,6 +453,7 @@ impl Trainer {
         );
         let loss = stats.mean_loss();
         self.clipped_grad_norm = self.optimizer.step(&mut self.model.params, &mut self.grad, lr);
+        self.diagnostics.charge(rows as f64 * self.grad_macs);
         self.step += 1;
         self.examples += rows as u64;
         self.cursor = if end == n { 0 } else { end };
@@ -450,9 +474,6 @@ impl Trainer {
             || self.range_test.as_ref().is_some_and(RangeTest::is_over);
         let local = self.local_step();
         if done || self.cursor == 0 || local % self.eval_every == 0 || self.diagnostics.due(local) {
-            if done && self.started_automatic_diagnostics {
-                self.diagnostics.settle(&self.model, self.data.train(), self.config.model.loss, &self.grad);
-            }
             let train_loss = self.pending_loss_sum / self.pending_steps as f64;
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
@@ -479,18 +500,23 @@ impl Trainer {
         let breach = breach
             .or_else(|| self.monitor.judge_partial())
             .or_else(|| self.monitor.judge_final(self.step, final_train_loss));
-        let outcome = if let Some((step, rule)) = breach {
-            Outcome::Diverged(Divergence {
+        let judged = breach.map_or_else(
+            || {
+                let prior = self.data.class_frequencies();
+                let prior_loss = self.config.model.loss.prior_loss(&prior);
+                self.monitor.judge_end(final_train_loss, last.val_acc, &prior, prior_loss)
+            },
+            Err,
+        );
+        let outcome = match judged {
+            Ok(outcome) => outcome,
+            Err((step, rule)) => Outcome::Diverged(Divergence {
                 step,
                 epoch: self.epoch_of(step),
                 lr: self.schedule.lr((step - self.origin.step).saturating_sub(1)),
                 initial_loss: self.initial_train_loss,
                 rule,
-            })
-        } else {
-            let prior = self.data.class_frequencies();
-            let prior_loss = self.config.model.loss.prior_loss(&prior);
-            judge_finished(final_train_loss, last.val_acc, &prior, prior_loss)
+            }),
         };
         let digest = self.model.params.iter().fold(self.digest, |h, p| fnv(h, u64::from(p.to_bits())));
         Summary {
@@ -506,42 +532,27 @@ impl Trainer {
         }
     }
 
-    /// The largest stable learning rate at the initial weights, c/λ_max (see [`StabilityLimit`]);
-    /// `None` for adaptive optimisers, whose steps no single curvature bounds. Costs about
-    /// [`LIMIT_POWER_ITERS`] Hessian-vector products on the sharpness rows, so hosts ask for it when a
-    /// run went wrong, not for every run.
+    /// The run's one stability limit: c/λ_max at the weights it started from (see [`StabilityLimit`]);
+    /// `None` for adaptive optimisers, whose steps no single curvature bounds. The λ_max is the first
+    /// point's sharpness reading when it has one; otherwise it is measured now, by the same converged
+    /// reading from the same start (a few dozen Hessian-vector products on the sharpness rows), so
+    /// hosts ask for it when a run went wrong.
     pub fn stability_limit(&self) -> Option<StabilityLimit> {
         let o = self.config.optimizer;
         let c = o.kind.stability_constant(o.momentum)?;
-        let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
-        let mut power = Sharpness::new(&self.model, rows, self.config.seed);
-        let loss = self.config.model.loss;
-        let lambda_max = power.estimate(&self.model, &self.initial_params, self.data.train(), loss, LIMIT_POWER_ITERS);
+        let lambda_max = self.initial_sharpness.or_else(|| {
+            let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
+            let mut power = Sharpness::new(&self.model, rows, self.config.seed);
+            let r = power.estimate(&self.model, &self.initial_params, self.data.train(), self.config.model.loss);
+            r.converged.then_some(r.lambda)
+        })?;
         (lambda_max.is_finite() && lambda_max > 0.0).then(|| StabilityLimit { lambda_max, lr: c / lambda_max })
     }
 
-    /// Steps until the run ends or the host's `clock` reaches `until`, giving automatic diagnostics
-    /// (`Cadence::Auto`) at most [`AUTO_SHARE`] of the time, a unit of work at a time between steps.
-    /// The clock is the host's (the trainer has none); its unit is the host's too.
-    pub fn advance(&mut self, observer: &mut impl Observer, clock: &mut impl FnMut() -> f64, until: f64) {
-        let mut now = clock();
-        while !self.is_done() && now < until {
-            self.started_automatic_diagnostics |= self.diagnostics.has_auto_work();
-            let diagnose = self.started
-                && self.diagnostics.has_auto_work()
-                && self.diagnostics_time <= AUTO_SHARE * self.busy_time;
-            if diagnose {
-                self.diagnostics.auto_unit(&self.model, self.data.train(), self.config.model.loss, &self.grad);
-            } else {
-                self.step(observer);
-            }
-            let then = clock();
-            self.busy_time += then - now;
-            if diagnose {
-                self.diagnostics_time += then - now;
-            }
-            now = then;
-        }
+    /// What the run's diagnostics have cost so far, as shares of its own work in multiply-adds:
+    /// (after the start, in all).
+    pub fn diagnostics_cost_share(&self) -> (f64, f64) {
+        self.diagnostics.cost_share()
     }
 
     /// Steps until the run ends or `should_yield` (asked after every step) says to hand back control.

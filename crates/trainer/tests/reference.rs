@@ -98,25 +98,29 @@ fn batch_growth_triples_the_batch_every_ten_epochs() {
 }
 
 /// science.md: at B = 1 a 20-step mean of single-example losses is noise, and on moons at
-/// η = 0.03–0.1 it called 4–7 of 20 healthy seeds "diverged". With the 256-example window none is.
+/// η = 0.03–0.1 it called 4–7 of 20 healthy seeds "diverged". With the 256-example window, and
+/// blow-ups judged on whole-set losses at evaluation points, every healthy run is "finished": 80 of 80
+/// at η 0.01 and 0.03 on moons and digits.
 #[test]
-fn healthy_runs_at_batch_size_one_are_not_called_diverged() {
-    for lr in ["0.03", "0.1"] {
-        let mut improved = 0;
-        for seed in 1..=20u32 {
-            let mut c = RunConfig::default();
-            let seed = seed.to_string();
-            assert_eq!(
-                c.set_all([("dataset", "moons"), ("bs", "1"), ("epochs", "2"), ("lr", lr), ("seed", &seed)]),
-                []
-            );
-            let mut rec = Recorder::default();
-            c.init().unwrap().run(&mut rec);
-            let s = rec.summary.unwrap();
-            assert_eq!(s.outcome.status(), "finished", "η = {lr}, seed {seed}: {:?}", s.outcome);
-            improved += usize::from(s.final_train_loss < s.initial_train_loss);
+fn healthy_runs_at_batch_size_one_are_finished() {
+    for dataset in ["moons", "digits"] {
+        for lr in ["0.01", "0.03"] {
+            let mut improved = 0;
+            for seed in 1..=20u32 {
+                let mut c = RunConfig::default();
+                let seed = seed.to_string();
+                let link = [("dataset", dataset), ("bs", "1"), ("epochs", "2"), ("lr", lr), ("seed", &seed)];
+                assert_eq!(c.set_all(link), []);
+                c.diagnostics.sharpness = batchlab_trainer::diagnostics::Cadence::Off;
+                c.diagnostics.noise_scale = batchlab_trainer::diagnostics::Cadence::Off;
+                let mut rec = Recorder::default();
+                c.init().unwrap().run(&mut rec);
+                let s = rec.summary.unwrap();
+                assert_eq!(s.outcome.status(), "finished", "{dataset} η = {lr}, seed {seed}: {:?}", s.outcome);
+                improved += usize::from(s.final_train_loss < s.initial_train_loss);
+            }
+            assert!(improved >= 15, "{dataset} η = {lr}: the loss fell in only {improved} of 20 seeds");
         }
-        assert!(improved >= 15, "η = {lr}: the loss fell in only {improved} of 20 seeds");
     }
 }
 
