@@ -73,9 +73,9 @@ pub fn parse(query: &str) -> DeepLink {
     DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, notices }
 }
 
-/// The query string (with `?`) that reproduces `config`.
+/// The query string (with `?`) that reproduces `config`: `?` alone for the defaults, never `?&`.
 pub fn to_query(config: &RunConfig) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::from("?"));
+    let mut s = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
     for (k, v) in config.to_params() {
         s.append_pair(k, &v);
     }
@@ -93,6 +93,8 @@ mod tests {
         assert!(link.autostart);
         assert_eq!(link.config.batch_size, batchlab_trainer::BatchSize::Examples(64));
         assert_eq!(parse(&to_query(&link.config)).config, link.config);
+        assert!(to_query(&link.config).starts_with("?dataset=moons&"), "{}", to_query(&link.config));
+        assert_eq!(to_query(&RunConfig::default()), "?");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use batchlab_trainer::advice::{advise, AdviceReason};
 use batchlab_trainer::optim::OptimizerKind;
+pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Outcome};
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
@@ -203,8 +204,14 @@ impl RunView {
         let try_lr = advice.map(|a| {
             let lr = fmt_lr(a.lr);
             match a.reason {
-                AdviceReason::RangeTest => format!(" Try η = {lr}."),
-                AdviceReason::StabilityLimit => format!(" Try η = {lr}, the largest round rate below that limit."),
+                AdviceReason::RangeTest => format!(" η = {lr} is a safe start for a short run."),
+                AdviceReason::StabilityLimit if config.optimizer.kind.effective_step(config.optimizer.momentum) == Some(1.0) => {
+                    format!(" Try η = {lr}, the largest round rate below 1/λ₀, half that limit: a safe start, not the best η for this budget (a sweep finds that).")
+                }
+                AdviceReason::StabilityLimit => format!(
+                    " Try η = {lr}, the largest round rate whose effective step η/(1 − β) stays below 1/λ₀: a safe start, not \
+                     the best η for this budget (a sweep finds that)."
+                ),
                 AdviceReason::Smaller => format!(" Try η = {lr}, about three times smaller."),
                 AdviceReason::Larger if limit.is_some() => {
                     format!(" η = {} is far below that limit: try η = {lr}.", fmt_lr(config.lr))
@@ -214,6 +221,9 @@ impl RunView {
                     fmt_lr(config.lr),
                     config.optimizer.kind.label()
                 ),
+                AdviceReason::Longer => format!(
+                    " η = {lr} is already within 10× of that limit, so a smaller η would not help: train for more steps."
+                ),
                 AdviceReason::AdaptiveDefault => {
                     format!(" Try η = {lr}, {}'s usual default.", config.optimizer.kind.label())
                 }
@@ -222,17 +232,8 @@ impl RunView {
         let try_lr = try_lr.unwrap_or_default();
         if let Some(r) = summary.range_test {
             let reached = self.latest().map_or(config.schedule.end_lr, |p| p.lr);
-            let broke = r.broke_at_lr.map(|b| format!(" and broke away at η ≈ {}", fmt_lr(b))).unwrap_or_default();
-            return Some((
-                BannerKind::RangeTest,
-                format!(
-                    "LR range test: η rose from {} to {}. The smoothed loss fell fastest at η ≈ {}, was lowest at η ≈ {}{broke}.{try_lr}",
-                    fmt_lr(config.lr),
-                    fmt_lr(reached),
-                    fmt_lr(r.suggested_lr),
-                    fmt_lr(r.min_loss_lr),
-                ),
-            ));
+            let edge = limit.map(|l| l.lr);
+            return Some((BannerKind::RangeTest, format!("{}{try_lr}", r.explain(config.lr, reached, edge))));
         }
         let limit = limit.map(|l| stability_sentence(config, l)).unwrap_or_default();
         match &summary.outcome {
@@ -326,20 +327,6 @@ pub fn batch_choices(train_len: usize) -> Vec<batchlab_trainer::BatchSize> {
     v
 }
 
-/// A learning rate with three significant digits and no float noise: 0.1, 3.33, 0.0333, 1.00e-4.
-pub fn fmt_lr(lr: f64) -> String {
-    if !(1e-3..1e3).contains(&lr) {
-        return format!("{lr:.2e}");
-    }
-    let decimals = (2 - lr.log10().floor() as i32).max(0) as usize;
-    let s = format!("{lr:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,10 +391,12 @@ mod tests {
     /// state the same c/λ₀.
     #[test]
     fn the_banner_and_the_slider_state_one_limit() {
-        let (view, config) = run(&[("lr", "2"), ("epochs", "2")]);
-        let limit = view.start_limit(&config).unwrap();
+        // Ten epochs: the run affords its reading at the start.
+        let (view, config) = run(&[("lr", "10"), ("epochs", "10")]);
         let first = view.trace.buckets().first().and_then(|b| b.sharpness).unwrap();
+        let limit = view.stability.unwrap();
         assert_eq!(limit.lambda_max, first, "the worker's limit is the first reading");
+        assert_eq!(view.start_limit(&config), Some(limit), "the slider's tick");
         let (_, text) = view.banner(&config).unwrap();
         assert!(text.contains(&format!("λ₀ = {first:.3}")) && text.contains(&fmt_lr(2.0 / first)), "{text}");
     }
@@ -425,7 +414,7 @@ mod tests {
         );
         let limit = view.stability.unwrap();
         assert!(text.contains(&format!("λ₀ = {:.3}", limit.lambda_max)) && text.contains(&fmt_lr(limit.lr)), "{text}");
-        assert!(text.contains("Try η = 0.2,"), "{text}");
+        assert!(text.contains("Try η = 0.1,"), "{text}");
         assert!(!text.contains("larger batch"), "the app's own runs contradict that advice: {text}");
     }
 
@@ -452,7 +441,7 @@ mod tests {
         assert_eq!(kind, BannerKind::RangeTest, "{text}");
         let suggested = view.summary.as_ref().unwrap().range_test.unwrap().suggested_lr;
         assert!((0.03..=1.5).contains(&suggested), "{text}");
-        assert!(text.contains(&format!("Try η = {}.", fmt_lr(suggested))), "{text}");
+        assert!(text.contains(&format!("η = {} is a safe start", fmt_lr(suggested))), "{text}");
     }
 
     #[test]
@@ -461,7 +450,7 @@ mod tests {
         assert_eq!(view.status.word(), "stalled");
         let (kind, text) = view.banner(&config).unwrap();
         assert_eq!(kind, BannerKind::Stalled);
-        assert!(text.contains("at chance") && text.contains("try η = 0.2"), "{text}");
+        assert!(text.contains("at chance") && text.contains("try η = 0.1"), "{text}");
     }
 
     #[test]

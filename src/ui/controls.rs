@@ -187,7 +187,17 @@ fn BatchAndRate() -> impl IntoView {
         // With the lock on, η follows B by the rule, from the pair before the move.
         let rule = state.lock.get_untracked();
         if rule != ScalingRule::None {
-            state.set("lr", &rule.scale(old_b, old_lr, b.resolve(n)).to_string());
+            let lr = rule.scale(old_b, old_lr, b.resolve(n));
+            let mut probe = config.get_untracked();
+            match probe.set("lr", &lr.to_string()) {
+                Ok(()) => state.config.set(probe),
+                Err(_) => state.notify(format!(
+                    "B moved to {b}, but η could not follow it {}: that would make η {}, outside its range; η stays {}.",
+                    rule.label(),
+                    fmt_lr(lr),
+                    fmt_lr(old_lr)
+                )),
+            }
         }
     };
     let ratios = move || {

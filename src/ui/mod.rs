@@ -154,11 +154,7 @@ impl AppState {
     /// Starts a run of the form's settings (beside the ones on screen).
     pub fn start(&self) {
         let config = self.config.get_untracked();
-        let query = deep_link::to_query(&config);
-        if let Ok(history) = window().history() {
-            // The address bar always reproduces the newest run.
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
-        }
+        show_in_address_bar(&config);
         self.act(|l| l.add_run(config, RunKind::Curve, now_ms()).1);
     }
 
@@ -181,6 +177,27 @@ impl AppState {
             self.worker_died(slot, &format!("it stopped answering ({:.0} s without a message)", ms / 1000.0));
         }
     }
+}
+
+/// Puts `config` in the address bar: it always reproduces the newest run.
+pub fn show_in_address_bar(config: &batchlab_trainer::RunConfig) {
+    if let Ok(history) = window().history() {
+        let query = deep_link::to_query(config);
+        // `?` alone would leave the old query; the page's own path clears it.
+        let url = if query == "?" { window().location().pathname().unwrap_or_default() } else { query };
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Brings the run list's entry of run `id` into view, after the page has drawn it: an action that
+/// adds a run off-screen shows where it went.
+pub fn scroll_to_run(id: u32) {
+    leptos::prelude::request_animation_frame(move || {
+        let selector = format!("[data-testid=run-item][data-id=\"{id}\"]");
+        if let Ok(Some(item)) = document().query_selector(&selector) {
+            item.scroll_into_view();
+        }
+    });
 }
 
 /// Mounts the app on `<body>`, replacing the loading message.

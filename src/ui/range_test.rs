@@ -14,7 +14,7 @@ use crate::lab::{Run, RunKind};
 use crate::view_state::fmt_lr;
 
 /// The range test's run: the form's settings, η ramped from 1e-4 to 10 over 300 steps, a point at
-/// every step, no diagnostics.
+/// every step, the sharpness read once at the start.
 fn range_test_config(form: &RunConfig) -> Result<RunConfig, batchlab_trainer::ConfigError> {
     let mut c = form.clone();
     let ramp = [
@@ -23,7 +23,8 @@ fn range_test_config(form: &RunConfig) -> Result<RunConfig, batchlab_trainer::Co
         ("end_lr", "10"),
         ("steps", "300"),
         ("eval_every", "1"),
-        ("sharpness_every", "off"),
+        // One reading, at the start: the stability edge the suggestion is compared with.
+        ("sharpness_every", "1000000"),
         ("noise_scale_every", "off"),
     ];
     match c.set_all(ramp).into_iter().next() {
@@ -48,13 +49,16 @@ fn chart(tests: &[&Run], ratio: f64) -> LineChart {
             r.view.trace.buckets().iter().skip(1).map(|b| (b.last.lr, b.last.train_loss)).collect();
         let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), batchlab_trainer::lr_find::SMOOTHING);
         chart.series.push(Series { color, points: points.clone(), style: LineStyle::Faint, ..Series::default() });
+        let batch = format!("B {}", r.config.batch_size);
         chart.series.push(Series {
+            label: batch.clone(),
             color,
             points: points.iter().zip(smoothed).map(|(p, s)| (p.0, s)).collect(),
             ..Series::default()
         });
-        if let Some(r) = r.view.summary.as_ref().and_then(|s| s.range_test) {
-            chart.markers.push(Marker { x: r.suggested_lr, label: format!("η {}", fmt_lr(r.suggested_lr)), color });
+        if let Some(t) = r.view.summary.as_ref().and_then(|s| s.range_test) {
+            let label = format!("{batch}: η {}", fmt_lr(t.suggested_lr));
+            chart.markers.push(Marker { x: t.suggested_lr, label, color });
         }
     }
     chart.x_range = Some((1e-4, 10.0));
@@ -99,7 +103,7 @@ pub fn RangeTest() -> impl IntoView {
             <h2>"LR range test"</h2>
             <p class="hint">
                 "Raises η exponentially from 0.0001 to 10 over 300 steps at the form's batch size and suggests the η where the \
-                 loss fell fastest (Smith 2015). Run it at two batch sizes to see how the best η moves."
+                 loss fell fastest (Smith 2015). "{batchlab_trainer::lr_find::WHAT_IT_TRACKS}
             </p>
             <div class="buttons-row">
                 <button type="button" class="primary" data-testid="lr-find-start" on:click=start>

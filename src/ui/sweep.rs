@@ -85,7 +85,7 @@ fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
                     CellSummary::Mean(v) => Some((lr, v)),
                     // A blow-up is pinned to the top edge; a stall has no figure to draw.
                     CellSummary::Diverged => Some((lr, f64::INFINITY)),
-                    CellSummary::Stalled | CellSummary::Missing => None,
+                    CellSummary::Stalled | CellSummary::Missing | CellSummary::Pending => None,
                 })
                 .collect(),
             ..Series::default()
@@ -118,10 +118,11 @@ impl Fields {
     fn new() -> Self {
         let text = |s: &str| RwSignal::new(s.to_owned());
         Self {
+            // Fine enough (×1.6 between rates) to tell the linear rule from the √B one over B ×64.
             batch_sizes: text("8,32,128,512"),
-            lr_from: text("0.01"),
-            lr_to: text("3"),
-            lr_count: text("6"),
+            lr_from: text("0.02"),
+            lr_to: text("4"),
+            lr_count: text("12"),
             seeds: text("1"),
             target: text("0.9"),
             measure: RwSignal::new(Measure::FinalTrainLoss),
@@ -174,7 +175,20 @@ pub fn SweepPanel() -> impl IntoView {
 #[component]
 fn SweepForm(fields: Fields) -> impl IntoView {
     let state = expect_context::<AppState>();
+    // A sweep with results on screen is replaced only on a second press, after a notice says so.
+    let armed = RwSignal::new(false);
     let start = move |_| {
+        let has_results =
+            state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(|s| !s.is_running() && s.done() > 0));
+        if has_results && !armed.get_untracked() {
+            armed.set(true);
+            state.notify(
+                "A sweep's results are on screen: a new sweep replaces them. Download its sweep.csv to keep it, then \
+                 press Start sweep again.",
+            );
+            return;
+        }
+        armed.set(false);
         let mut result = Ok(Vec::new());
         match fields.grid(&state.config.get_untracked()) {
             Ok(grid) => state.lab.update(|l| result = l.start_sweep(grid, now_ms()).map_err(|e| e.to_string())),
@@ -239,7 +253,9 @@ fn SweepForm(fields: Fields) -> impl IntoView {
             </select>
         </label>
         <div class="buttons-row">
-            <button type="button" class="primary" data-testid="sweep-start" prop:disabled=running on:click=start>"Start sweep"</button>
+            <button type="button" class="primary" data-testid="sweep-start" prop:disabled=running on:click=start>
+                {move || if armed.get() { "Replace the sweep" } else { "Start sweep" }}
+            </button>
             <button type="button" data-testid="sweep-cancel" prop:disabled=move || !running()
                 on:click=move |_| state.act(crate::lab::Lab::cancel_sweep)>"Cancel"</button>
             <label class="file">"Open sweep.csv "
@@ -299,13 +315,15 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let open = move |row: usize, column: usize| {
         let mut opened = None;
         state.lab.update(|l| {
-            opened = l.open_cell(row, column, now_ms()).map(|(id, c)| (l.run(id).map(|r| r.config.clone()), c));
+            opened = l.open_cell(row, column, now_ms()).map(|(id, c)| (id, l.run(id).map(|r| r.config.clone()), c));
         });
-        let Some((config, commands)) = opened else { return };
+        let Some((id, config, commands)) = opened else { return };
         if let Some(config) = config {
+            super::show_in_address_bar(&config);
             state.config.set(config);
         }
         state.execute(commands);
+        super::scroll_to_run(id);
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let (Some(f), Some(t)) = (frame.get_untracked(), table()) else { return };
@@ -319,6 +337,15 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         let row = ((bottom - py) / (bottom - top) * t.batch_sizes.len() as f64).floor() as usize;
         open(row.min(t.batch_sizes.len().saturating_sub(1)), (x.floor() as usize).min(t.lrs.len().saturating_sub(1)));
     };
+    // What the best η per B shows, in one sentence computed from the table.
+    let caption = move || {
+        let m = measure.get();
+        state.lab.with(|l| {
+            let s = l.sweep.as_ref()?;
+            let train_len = s.grid.base_config().ok()?.train_len();
+            s.table(m).scaling(train_len).map(|sc| sc.to_string())
+        })
+    };
     let key = batchlab_chart::heatmap::KEY;
     let key = format!("{}{}.", key[..1].to_uppercase(), &key[1..]);
     view! {
@@ -330,6 +357,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         <div class="heatmap-wrap" hidden=move || table().is_none()>
             <canvas node_ref=heatmap_ref class="plot heatmap" data-testid="sweep-heatmap" data-best-lr=best_json
                 aria-label="heatmap of the sweep; the table below has its values" on:click=on_click></canvas>
+            <p class="caption" data-testid="sweep-caption">{caption}</p>
             <p class="hint">{key}" Click a cell to open it as a run."</p>
             <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
             <p class="hint">"Diverged cells sit on the top edge (▲); stalled ones, which learned nothing, are left out."</p>
@@ -365,7 +393,8 @@ fn SweepTableView(
                                         CellSummary::Mean(v) => fmt_tick(v),
                                         CellSummary::Diverged => "diverged".to_owned(),
                                         CellSummary::Stalled => "stalled".to_owned(),
-                                        CellSummary::Missing => "…".to_owned(),
+                                        CellSummary::Missing => "not reached".to_owned(),
+                                        CellSummary::Pending => "…".to_owned(),
                                     };
                                     view! { <td><button type="button" class="cell" data-testid="sweep-cell" on:click=move |_| open(r, c)>{text}</button></td> }
                                 }).collect_view()}

@@ -52,7 +52,7 @@ test("a learning rate of 10 diverges, with the marker, the measured limit and ad
   const banner = await page.getByTestId("banner").innerText();
   assert.match(banner, new RegExp(`^Diverged at step ${at} \\(epoch [0-9.]+\\), with η = 10:`));
   assert.match(banner, /λ₀ = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ₀ = [0-9.]+/);
-  assert.match(banner, /Try η = 0\.2,/);
+  assert.match(banner, /Try η = 0\.1,/);
   assert.ok(!banner.includes("larger batch"), banner);
   // The η slider's red tick is the banner's limit, not one measured after the blow-up.
   const limit = Number(banner.match(/2\/λ₀ = ([0-9]+(?:\.[0-9]+)?)/)[1]);
@@ -95,7 +95,7 @@ test("a stalled run has its own status word and reason", { timeout: LONG }, asyn
   await waitStatus(page, "stalled");
   const banner = await page.getByTestId("banner").innerText();
   assert.match(banner, /^Finished, but learned nothing: validation accuracy [0-9.]+ % is at chance/);
-  assert.match(banner, /try η = 0\.2\./);
+  assert.match(banner, /try η = 0\.1\./);
   await page.close();
 });
 

@@ -155,24 +155,31 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
     let centre = Pos::new(HPos::Center, VPos::Center);
     let mut labels = Vec::new();
     for (r, row) in map.cells.iter().enumerate() {
+        // The table's best cell of this row (none for a row with cells still to run).
         let best =
-            row.iter().enumerate().filter_map(|(c, v)| mean(v).map(|v| (c, v))).min_by(|a, b| a.1.total_cmp(&b.1));
+            map.best.iter().find(|p| (p.1 - (r as f64 + 0.5)).abs() < 1e-9).map(|p| (p.0 - 0.5).round() as usize);
         for (c, v) in row.iter().enumerate() {
             let (x, y) = (c as f64, r as f64);
             let (fill, text) = match *v {
                 CellSummary::Mean(v) if v.is_finite() => (colour(norm(v)), fmt_tick(v)),
                 CellSummary::Mean(_) | CellSummary::Diverged => (DIVERGED_FILL, "diverged".to_owned()),
                 CellSummary::Stalled => (STALLED_FILL, "stalled".to_owned()),
-                CellSummary::Missing => (MISSING_FILL, "…".to_owned()),
+                CellSummary::Missing => (MISSING_FILL, "–".to_owned()),
+                CellSummary::Pending => (MISSING_FILL, "…".to_owned()),
             };
             chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())]).map_err(e)?;
-            if best.is_some_and(|b| b.0 == c) {
+            if best == Some(c) {
                 let outline = WHITE.stroke_width(map.px(3.0));
                 chart
                     .draw_series([Rectangle::new([(x + 0.04, y + 0.06), (x + 0.96, y + 0.94)], outline)])
                     .map_err(e)?;
             }
-            let ink = if mean(v).is_some_and(|v| norm(v) > 0.6) || *v == CellSummary::Missing { BLACK } else { WHITE };
+            let ink =
+                if mean(v).is_some_and(|v| norm(v) > 0.6) || matches!(v, CellSummary::Missing | CellSummary::Pending) {
+                    BLACK
+                } else {
+                    WHITE
+                };
             labels.push(((x + 0.5, y + 0.5), text, fill, ink));
         }
     }

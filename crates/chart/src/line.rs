@@ -350,10 +350,13 @@ where
         ctx.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), b.color.mix(0.18).filled())])
             .map_err(err)?;
     }
-    for m in &chart.markers {
+    // Each marker's label on a line of its own, so markers at nearby x never print over each other.
+    for (i, m) in chart.markers.iter().enumerate() {
         ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], line(m.color))).map_err(err)?;
-        let text = Text::new(format!(" {}", m.label), (m.x, y1), (FONT, chart.px(13.0)).into_font().color(&m.color));
-        ctx.draw_series([text]).map_err(err)?;
+        let font = (FONT, chart.px(13.0)).into_font().color(&m.color);
+        let dy = i as i32 * chart.px(15.0) as i32;
+        let label = EmptyElement::at((m.x, y1)) + Text::new(format!(" {}", m.label), (0, dy), font);
+        ctx.draw_series([label]).map_err(err)?;
     }
     let (xa, xb) = {
         let r = ctx.x_range();

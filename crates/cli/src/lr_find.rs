@@ -38,12 +38,10 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
         println!("{},{},{}", p.lr, p.loss, p.smoothed);
     }
     let r = test.result();
-    eprintln!(
-        "suggested η: {:.4} (where the smoothed loss fell fastest); lowest loss at η = {:.4}{}",
-        r.suggested_lr,
-        r.min_loss_lr,
-        r.broke_at_lr.map(|b| format!("; the loss broke away at η = {b:.4}")).unwrap_or_default()
-    );
+    let reached = test.points().last().map_or(config.schedule.end_lr, |p| p.lr);
+    let edge = trainer.stability_limit().map(|l| l.lr);
+    eprintln!("suggested η: {:.4}", r.suggested_lr);
+    eprintln!("{}", r.explain(config.lr, reached, edge));
     if let Some(path) = &args.svg {
         let series = |label: &str, color, y: fn(&LrFindPoint) -> f64| Series {
             label: label.to_owned(),

@@ -69,8 +69,8 @@ fn report_sweep(
         )?;
     }
     let table = SweepTable::new(rows, &grid.batch_sizes, &grid.lrs, grid.seeds.len(), Measure::FinalTrainLoss);
+    let train_len = grid.base_config().map_err(|e| e.to_string())?.train_len();
     if let Some(path) = svg {
-        let train_len = grid.base_config().map_err(|e| e.to_string())?.train_len();
         let title = format!("final training loss (mean over seeds; {})", batchlab_chart::heatmap::KEY);
         let map = batchlab_chart::Heatmap::of(&table, &title, train_len);
         let size = (120 + 90 * table.lrs.len() as u32, 110 + 50 * table.batch_sizes.len() as u32);
@@ -82,6 +82,9 @@ fn report_sweep(
             Some((lr, loss)) => println!("{b},{lr},{loss}"),
             None => println!("{b},,"),
         }
+    }
+    if let Some(scaling) = table.scaling(train_len) {
+        eprintln!("{scaling}");
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub struct Advice {
 pub enum AdviceReason {
     /// A ramp run: the η where the loss fell fastest.
     RangeTest,
-    /// The largest round η below the measured stability limit.
+    /// The largest round η whose effective rate η/(1 − β) is below 1/λ₀ ([`safe_lr`]).
     StabilityLimit,
     /// About three times smaller than the η that failed (no limit to go by, or it is higher).
     Smaller,
@@ -26,6 +26,9 @@ pub enum AdviceReason {
     Larger,
     /// Adam or AdamW, whose steps no single curvature bounds: their customary default, 0.001.
     AdaptiveDefault,
+    /// The run learned nothing though η is within 10× of the limit: not η but the budget is short;
+    /// `lr` is the run's own.
+    Longer,
 }
 
 /// The customary learning rate of Adam and AdamW (Kingma & Ba 2015).
@@ -39,8 +42,8 @@ pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimi
     }
     let adaptive = config.optimizer.kind.is_adaptive();
     // The ceiling: the largest round η below the measured limit, or Adam's default.
-    let ceiling = match limit {
-        Some(l) => Some((round_down(l.lr), AdviceReason::StabilityLimit)),
+    let ceiling = match limit.and_then(|l| safe_lr(config, l)) {
+        Some(lr) => Some((round_down(lr), AdviceReason::StabilityLimit)),
         None if adaptive => Some((ADAPTIVE_DEFAULT_LR, AdviceReason::AdaptiveDefault)),
         None => None,
     };
@@ -58,9 +61,24 @@ pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimi
         Outcome::Unstable(_) => Some(smaller(config.lr)),
         Outcome::Stalled(_) => match ceiling {
             Some((c, _)) if config.lr < c / 10.0 => Some(Advice { lr: c, reason: AdviceReason::Larger }),
+            Some((c, _)) if config.lr <= c => Some(Advice { lr: config.lr, reason: AdviceReason::Longer }),
             _ => Some(smaller(config.lr)),
         },
     }
+}
+
+/// The rate the advice stays below, from the limit measured at the start: 1/λ₀ for the effective rate
+/// η·s, where s is the optimiser's [`OptimizerKind::effective_step`] (1/(1 − β) with momentum). That
+/// is half the edge 2/λ₀ — the step fastest along the sharpest direction of the start's quadratic —
+/// a margin measured by following the advice over the settings space (`tests/advice.rs`): at the edge
+/// itself small batches diverged (tanh, B 4, η = 1 < 2/λ₀), and the full-batch edge of heavy-ball
+/// momentum, 2(1 + β)/λ₀, diverged at 99 % in 3 of 3 seeds (tanh, β 0.9, B 32).
+///
+/// [`OptimizerKind::effective_step`]: crate::optim::OptimizerKind::effective_step
+pub fn safe_lr(config: &RunConfig, limit: StabilityLimit) -> Option<f64> {
+    let o = config.optimizer;
+    let s = o.kind.effective_step(o.momentum)?;
+    Some(1.0 / (limit.lambda_max * s))
 }
 
 /// The next smaller "round" learning rate, about 3× smaller: 10 → 3, 3 → 1, 0.5 → 0.1.

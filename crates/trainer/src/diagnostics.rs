@@ -23,10 +23,11 @@ pub enum Cadence {
     Off,
     /// At every this-many-th step.
     Every(usize),
-    /// At the start (the sharpness there is the run's stability limit), then at evaluation points
-    /// whenever its share of the run's work allows: the run's updates and evaluations are counted in
-    /// multiply-adds ([`Mlp::macs_per_row`]), and a diagnostic is measured again while what its
-    /// readings after the start have cost stays within [`AUTO_SHARE`] of them.
+    /// At the start (the sharpness there is the run's stability limit) unless one reading would cost
+    /// more than the whole run, then at evaluation points whenever its share of the run's work allows:
+    /// the run's updates and evaluations are counted in multiply-adds ([`Mlp::macs_per_row`]), and a
+    /// diagnostic is measured again while what its readings after the start have cost stays within
+    /// [`AUTO_SHARE`] of them.
     Auto,
 }
 
@@ -58,6 +59,8 @@ const SHARPNESS_PART: f64 = 0.75;
 /// A sharpness reading has converged when its Ritz residual ‖Hv − λv‖ is at most this × λ: some
 /// eigenvalue of H then lies within 1e-3 λ of it.
 pub const TOLERANCE: f64 = 1e-3;
+/// Products a first sharpness reading is expected to take (5–12 on the built-in sets, measured).
+const EXPECTED_HVPS: f64 = 12.0;
 /// A reading that has not converged after this many products is not reported.
 pub const MAX_HVPS: usize = 300;
 /// The Lanczos basis holds at most this many vectors, and at most [`MAX_BASIS_FLOATS`] numbers (on a
@@ -351,13 +354,22 @@ struct Budget {
     share: f64,
     spent_macs: f64,
     all_macs: f64,
-    /// What the last reading cost: the next is expected to cost as much.
+    /// What the last reading cost (before the first, what it is expected to): the next is expected
+    /// to cost as much.
     last_macs: f64,
+    /// Whether the reading at the start is affordable: at most the run's own planned work.
+    at_start: bool,
 }
 
 impl Budget {
-    fn new(share: f64) -> Self {
-        Self { share, spent_macs: 0.0, all_macs: 0.0, last_macs: 0.0 }
+    fn new(share: f64, expected_macs: f64, planned_work_macs: f64) -> Self {
+        Self {
+            share,
+            spent_macs: 0.0,
+            all_macs: 0.0,
+            last_macs: expected_macs,
+            at_start: expected_macs <= planned_work_macs,
+        }
     }
 
     /// Whether another reading fits: what it is expected to cost, on top of what the readings after
@@ -391,7 +403,15 @@ pub struct LiveDiagnostics {
 }
 
 impl LiveDiagnostics {
-    pub fn new(config: DiagnosticsConfig, model: &Mlp<f32>, train_rows: usize, seed: u32) -> Self {
+    /// `planned_work_macs`: what the run's updates and evaluations will cost, which bounds the reading
+    /// at the start.
+    pub fn new(
+        config: DiagnosticsConfig,
+        model: &Mlp<f32>,
+        train_rows: usize,
+        seed: u32,
+        planned_work_macs: f64,
+    ) -> Self {
         let sharpness =
             config.sharpness.is_on().then(|| Sharpness::new(model, config.sharpness_rows.min(train_rows), seed));
         let noise = config.noise_scale.is_on().then(|| NoiseScale::new(model, train_rows));
@@ -401,15 +421,17 @@ impl LiveDiagnostics {
         } else {
             (AUTO_SHARE, AUTO_SHARE)
         };
+        let hvp_macs = sharpness.as_ref().map_or(0.0, |s| s.rows() as f64 * model.macs_per_row(Pass::Hvp));
+        let noise_macs = noise.as_ref().map_or(0.0, |n| n.rows() as f64 * model.macs_per_row(Pass::Gradient));
         Self {
-            hvp_macs: sharpness.as_ref().map_or(0.0, |s| s.rows() as f64 * model.macs_per_row(Pass::Hvp)),
-            noise_macs: noise.as_ref().map_or(0.0, |n| n.rows() as f64 * model.macs_per_row(Pass::Gradient)),
+            hvp_macs,
+            noise_macs,
             config,
             sharpness,
             noise,
             work_macs: 0.0,
-            sharpness_budget: Budget::new(sharpness_share),
-            noise_budget: Budget::new(noise_share),
+            sharpness_budget: Budget::new(sharpness_share, EXPECTED_HVPS * hvp_macs, planned_work_macs),
+            noise_budget: Budget::new(noise_share, noise_macs, planned_work_macs),
         }
     }
 
@@ -427,7 +449,7 @@ impl LiveDiagnostics {
         match cadence {
             Cadence::Off => false,
             Cadence::Every(_) => cadence.due(step),
-            Cadence::Auto => step == 0 || budget.allows(self.work_macs),
+            Cadence::Auto => (step == 0 && budget.at_start) || budget.allows(self.work_macs),
         }
     }
 

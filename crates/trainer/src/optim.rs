@@ -57,6 +57,16 @@ impl OptimizerKind {
         }
     }
 
+    /// How far one gradient's steps add up in a steady direction, in units of η: 1 for SGD, 1/(1 − β)
+    /// with momentum (the effective rate η/(1 − β)); `None` for adaptive optimisers.
+    pub fn effective_step(self, momentum: f64) -> Option<f64> {
+        match self {
+            OptimizerKind::Sgd => Some(1.0),
+            OptimizerKind::Momentum | OptimizerKind::Nesterov => Some(1.0 / (1.0 - momentum)),
+            OptimizerKind::Adam | OptimizerKind::AdamW => None,
+        }
+    }
+
     /// Buffers of optimiser state per parameter.
     pub fn state_slots(self) -> usize {
         match self {

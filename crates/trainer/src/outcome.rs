@@ -173,6 +173,20 @@ pub fn fmt_loss(x: f64) -> String {
     }
 }
 
+/// A learning rate (or a ratio) as every message prints it: three significant digits and no float noise: 0.1, 3.33, 0.0333, 1.00e-4.
+pub fn fmt_lr(lr: f64) -> String {
+    if !(1e-3..1e3).contains(&lr) {
+        return format!("{lr:.2e}");
+    }
+    let decimals = (2 - lr.log10().floor() as i32).max(0) as usize;
+    let s = format!("{lr:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let initial = fmt_loss(self.initial_loss);

@@ -270,8 +270,13 @@ impl Trainer {
         let max_batch_size = config.max_batch_size();
         let schedule = config.schedule();
         let steps_per_epoch = schedule.steps_per_epoch;
-        let mut diagnostics = LiveDiagnostics::new(config.diagnostics, &model, n, config.seed);
         let (grad_macs, forward_macs) = (model.macs_per_row(Pass::Gradient), model.macs_per_row(Pass::Forward));
+        let eval_every = config.eval_every.unwrap_or_else(|| {
+            steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN))
+        });
+        let planned_work_macs = schedule.total_steps as f64 * batch_size as f64 * grad_macs
+            + (schedule.total_steps / eval_every + config.epochs) as f64 * data.y_val.len() as f64 * forward_macs;
+        let mut diagnostics = LiveDiagnostics::new(config.diagnostics, &model, n, config.seed, planned_work_macs);
         diagnostics.charge(n as f64 * forward_macs);
         let mut eval_ws = model.workspace(EVAL_CHUNK);
         let initial_train_loss =
@@ -289,9 +294,7 @@ impl Trainer {
             shuffle_rng: at.shuffle_rng,
             cursor: at.cursor,
             origin: at.origin,
-            eval_every: config.eval_every.unwrap_or_else(|| {
-                steps_per_epoch.div_ceil(POINTS_PER_EPOCH).max(schedule.total_steps.div_ceil(POINTS_PER_RUN))
-            }),
+            eval_every,
             monitor: DivergenceMonitor::new(initial_train_loss)
                 .with_prior_loss(config.model.loss.prior_loss(&data.class_frequencies())),
             last_lr: schedule.lr(0),
