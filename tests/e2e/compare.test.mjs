@@ -91,6 +91,14 @@ test("the scaling-rule lock moves η with the batch size", async () => {
   await page.getByTestId("scaling-lock").selectOption("off");
   await setForm(page, { bsIndex: 5 });
   assert.equal(await lr(), "0.8");
+  // At the top of η's range the lock says η could not follow, and names no refused value.
+  await setForm(page, { bsIndex: 0, lr: "10" });
+  await page.getByTestId("scaling-lock").selectOption("linear");
+  await setForm(page, { bsIndex: 11 }); // 1 → the full set: η would be 14370
+  const notices = (await page.getByTestId("notice").allInnerTexts()).join("\n");
+  assert.match(notices, /η could not follow it linearly .*η stays 10/, notices);
+  assert.ok(!/Not changed/.test(notices), notices);
+  assert.equal(await lr(), "10");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -111,7 +119,9 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   await sweep(page, "8,64,512", 4);
   const best = JSON.parse(await page.getByTestId("sweep-heatmap").getAttribute("data-best-lr"));
   assert.deepEqual(Object.keys(best).sort(), ["512", "64", "8"]);
-  assert.ok(Object.values(best).every((lr) => lr === null || (lr >= 0.01 && lr <= 3)), JSON.stringify(best));
+  assert.ok(Object.values(best).every((lr) => lr === null || (lr >= 0.02 && lr <= 4)), JSON.stringify(best));
+  // The caption says, from the table, how the best η moved with B against the two rules.
+  assert.match(await page.getByTestId("sweep-caption").innerText(), /^From B 8 to B 512 \(×64\), the best η went from [0-9.]+ to [0-9.]+ \(×[0-9.]+\); the linear rule would give ×64, the √B rule ×8: /);
   assert.equal(await page.getByTestId("sweep-progress").getAttribute("value"), "12");
   assert.ok((await countColour(page, "sweep-heatmap", [68, 1, 84], 60)) + (await countColour(page, "sweep-heatmap", [253, 231, 37], 60)) > 500, "cells are coloured");
   // Click the middle of the heatmap's grid: the cell there opens as a run.
@@ -120,6 +130,19 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   await waitRuns(page, 1);
   const [run] = await runItems(page);
   assert.ok(["8", "64", "512"].includes(run.bs), JSON.stringify(run));
+  // The opened run is in view and in the address bar.
+  const query = new URL(page.url()).search;
+  assert.ok(query.startsWith("?") && !query.startsWith("?&") && query.includes(`bs=${run.bs}`), query);
+  const inView = await page.getByTestId("run-item").evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+  assert.ok(inView, "the opened run's entry is scrolled into view");
+  // A second sweep does not silently replace this one: the first press only warns.
+  await page.getByTestId("sweep-start").click();
+  assert.equal(await page.getByTestId("sweep-start").innerText(), "Replace the sweep");
+  assert.match((await page.getByTestId("notice").allInnerTexts()).join("\n"), /a new sweep replaces them/);
+  assert.equal(await page.getByTestId("sweep-progress").getAttribute("value"), "12");
   await page.screenshot({ path: join(ARTIFACTS, "sweep.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   // Its sweep.csv, downloaded and opened in another page, gives the same heatmap.

@@ -106,7 +106,10 @@ test("the LR range test reads its suggestion off the ramp", { timeout: LONG }, a
     const banner = await page.getByTestId("banner").innerText();
     const suggested = Number(banner.match(/fell fastest at η ≈ ([0-9.e-]+)/)[1]);
     assert.ok(suggested >= 0.03 && suggested <= 1.5, banner);
-    assert.ok(banner.includes(`Try η = ${banner.match(/fell fastest at η ≈ ([0-9.e-]+)/)[1]}.`), banner);
+    assert.ok(banner.includes(`η = ${banner.match(/fell fastest at η ≈ ([0-9.e-]+)/)[1]} is a safe start`), banner);
+    // It says what the suggestion is against the stability edge, never that it is the best η.
+    assert.match(banner, /The suggestion is [0-9.]+× the stability edge at the start \(c\/λ₀ = [0-9.]+\)/);
+    assert.match(banner, /It is not the best η for a longer run's budget/);
     if (lr === "0.5") assert.match(banner, /broke away at η ≈ (1\.[5-9]|2\.|3\.)/, "blames the η where the loss broke, not the first one");
     await page.close();
   }

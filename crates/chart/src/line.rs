@@ -439,6 +439,33 @@ mod tests {
         assert!(!wild.contains("NaN") && !wild.contains("inf"));
     }
 
+    /// Two range tests at other batch sizes suggest nearby rates: their markers' labels sit on lines
+    /// of their own, never over each other.
+    #[test]
+    fn labels_of_nearby_markers_do_not_overlap() {
+        let chart = LineChart {
+            series: vec![Series {
+                label: "B 32".into(),
+                color: BLUE,
+                points: vec![(0.1, 2.0), (1.0, 1.0)],
+                ..Series::default()
+            }],
+            markers: vec![
+                Marker { x: 0.39, label: "B 32: η 0.39".into(), color: BLUE },
+                Marker { x: 0.27, label: "B 512: η 0.27".into(), color: RED },
+            ],
+            ..Default::default()
+        };
+        let out = svg(&chart);
+        let y_of = |label: &str| {
+            let at = out.find(label).unwrap_or_else(|| panic!("{label} drawn"));
+            let tag = &out[out[..at].rfind("<text").unwrap()..at];
+            let y = &tag[tag.find(" y=\"").unwrap() + 4..];
+            y[..y.find('"').unwrap()].parse::<f64>().unwrap()
+        };
+        assert!((y_of("B 32: η 0.39") - y_of("B 512: η 0.27")).abs() >= 12.0, "{out}");
+    }
+
     #[test]
     fn the_frame_maps_pixels_back_to_x() {
         let chart = LineChart {

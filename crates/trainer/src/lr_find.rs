@@ -16,7 +16,7 @@ pub const SMOOTHING: f64 = 0.98;
 /// factor of two of the stability edge 2/λ₀, while the best η of a 10-epoch sweep rises with B. So the
 /// page and the CLI present it as that edge's neighbourhood, never as the best η for a budget.
 pub const WHAT_IT_TRACKS: &str = "The suggestion is where the loss fell fastest as η rose, so it depends on the \
-     ramp's length; with this 300-step ramp on digits it stays within a factor of two of the stability edge set by the \
+     ramp's length; with the range-test panel's 300-step ramp on digits it stays within a factor of two of the stability edge set by the \
      start's curvature at every batch size from 8 to 512, and barely moves with B. It is not the best η for a longer \
      run's budget, which a sweep finds (on digits that rises with B).";
 

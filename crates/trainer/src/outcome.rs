@@ -33,15 +33,28 @@ pub enum Outcome {
     Diverged(Divergence),
 }
 
-/// The first evaluation point whose validation loss exceeded [`EVAL_BLOWUP_FACTOR`] × its value at the
-/// start of the run.
+/// The first evaluation point where a loss over many examples exceeded [`EVAL_BLOWUP_FACTOR`] × its
+/// value at the start of the run (or × the loss of predicting the class frequencies, when larger).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlowUp {
     pub step: usize,
     pub epoch: f64,
-    /// The validation loss there, and at the start.
+    /// Which loss: the validation set's there, or the mean of the minibatch losses since the point
+    /// before (over `steps` steps, at least two: never one minibatch's loss).
+    pub measure: BlowUpLoss,
+    /// That loss there, and at the start.
     pub loss: f64,
     pub initial_loss: f64,
+}
+
+/// The loss a blow-up was seen in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BlowUpLoss {
+    Validation,
+    /// The mean training loss of the steps since the point before, from `from_step`.
+    TrainingSince {
+        from_step: usize,
+    },
 }
 
 /// The blow-up a run recovered from.
@@ -227,10 +240,15 @@ impl fmt::Display for Divergence {
 
 impl fmt::Display for BlowUp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.measure {
+            BlowUpLoss::Validation => write!(f, "the validation loss at step {}", self.step)?,
+            BlowUpLoss::TrainingSince { from_step } => {
+                write!(f, "the training loss averaged over steps {from_step}–{}", self.step)?;
+            }
+        }
         write!(
             f,
-            "the validation loss at step {} was {}, more than {EVAL_BLOWUP_FACTOR} × its initial value {}",
-            self.step,
+            " was {}, more than {EVAL_BLOWUP_FACTOR} × its initial value {}",
             fmt_loss(self.loss),
             fmt_loss(self.initial_loss)
         )
@@ -307,16 +325,25 @@ impl DivergenceMonitor {
         Self { prior_loss, ..self }
     }
 
-    /// Feeds the validation loss of an evaluation point (the first one is the start's): records the
-    /// first blow-up above [`EVAL_BLOWUP_FACTOR`] × the start's.
-    pub fn observe_eval(&mut self, step: usize, epoch: f64, loss: f64) {
+    /// Feeds an evaluation point (the first one is the start's): its validation loss, and the mean
+    /// training loss of the `steps` steps since the point before. Records the first blow-up of either
+    /// above [`EVAL_BLOWUP_FACTOR`] × its start (or × the prior's loss, when larger); a mean over fewer
+    /// than two steps is one minibatch's loss, which is noise, not a blow-up.
+    pub fn observe_eval(&mut self, step: usize, epoch: f64, val_loss: f64, train_mean: f64, steps: usize) {
         let Some(initial) = self.initial_eval_loss else {
-            self.initial_eval_loss = Some(loss);
+            self.initial_eval_loss = Some(val_loss);
             return;
         };
-        let high = !loss.is_finite() || loss > EVAL_BLOWUP_FACTOR * initial.max(self.prior_loss);
-        if high && self.blowup.is_none() {
-            self.blowup = Some(BlowUp { step, epoch, loss, initial_loss: initial });
+        if self.blowup.is_some() {
+            return;
+        }
+        let high = |loss: f64, start: f64| !loss.is_finite() || loss > EVAL_BLOWUP_FACTOR * start.max(self.prior_loss);
+        let blowup = |measure, loss, initial_loss| BlowUp { step, epoch, measure, loss, initial_loss };
+        if high(val_loss, initial) {
+            self.blowup = Some(blowup(BlowUpLoss::Validation, val_loss, initial));
+        } else if steps >= 2 && high(train_mean, self.initial_loss) {
+            let from_step = step + 1 - steps;
+            self.blowup = Some(blowup(BlowUpLoss::TrainingSince { from_step }, train_mean, self.initial_loss));
         }
     }
 
@@ -482,7 +509,7 @@ mod tests {
         let monitor = |vals: &[f64]| {
             let mut m = DivergenceMonitor::new(2.5);
             for (i, &v) in vals.iter().enumerate() {
-                m.observe_eval(i * 5, i as f64, v);
+                m.observe_eval(i * 5, i as f64, v, 1.0, 5);
             }
             m
         };

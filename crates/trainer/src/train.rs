@@ -398,8 +398,9 @@ impl Trainer {
         }
     }
 
-    /// A validation point, with the diagnostics that are due; the divergence watch sees its loss.
-    fn point(&mut self, train_loss: f64) -> Point {
+    /// A validation point, with the diagnostics that are due; the divergence watch sees its losses
+    /// (`train_loss` is the mean over the `steps` steps since the point before).
+    fn point(&mut self, train_loss: f64, steps: usize) -> Point {
         let mut p = self.validation_point(train_loss);
         let step = self.local_step();
         (p.sharpness, p.noise_scale) =
@@ -407,7 +408,7 @@ impl Trainer {
         if step == 0 {
             self.initial_sharpness = p.sharpness;
         }
-        self.monitor.observe_eval(p.step, p.epoch, p.val_loss);
+        self.monitor.observe_eval(p.step, p.epoch, p.val_loss, train_loss, steps);
         p
     }
 
@@ -418,7 +419,7 @@ impl Trainer {
         }
         if !self.started {
             self.started = true;
-            let p = self.point(self.initial_train_loss);
+            let p = self.point(self.initial_train_loss, 0);
             observer.on_point(&p);
         }
         let (lr, loss) = self.update();
@@ -477,10 +478,10 @@ impl Trainer {
             || self.range_test.as_ref().is_some_and(RangeTest::is_over);
         let local = self.local_step();
         if done || self.cursor == 0 || local % self.eval_every == 0 || self.diagnostics.due(local) {
-            let train_loss = self.pending_loss_sum / self.pending_steps as f64;
+            let (steps, train_loss) = (self.pending_steps, self.pending_loss_sum / self.pending_steps as f64);
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
-            let p = self.point(train_loss);
+            let p = self.point(train_loss, steps);
             observer.on_point(&p);
             if done {
                 let summary = self.finish(diverged, &p);
