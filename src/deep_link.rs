@@ -4,6 +4,8 @@
 
 use batchlab_trainer::RunConfig;
 
+use crate::lessons::{self, Lesson};
+
 /// The page's views.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Page {
@@ -12,6 +14,11 @@ pub enum Page {
     /// `?bench` or `?bench=SECS`: the reference-workload benchmark, timing at least SECS (default 3)
     /// per measurement.
     Bench { min_secs: f64 },
+    /// `?lessons`: the list of lessons.
+    Lessons,
+    /// `?lesson=NAME`: the lab with one lesson open; `autoplay=1` plays every step without waiting for
+    /// predictions (for tests and a teacher's projector).
+    Lesson { lesson: &'static Lesson, autoplay: bool },
 }
 
 /// What a page URL asks for.
@@ -32,6 +39,8 @@ pub fn parse(query: &str) -> DeepLink {
     let query = query.strip_prefix('?').unwrap_or(query);
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut autostart = false;
+    let mut autoplay = false;
+    let mut lesson = None;
     let mut workers = None;
     let mut page = Page::Lab;
     let mut notices = Vec::new();
@@ -42,6 +51,23 @@ pub fn parse(query: &str) -> DeepLink {
                 page =
                     Page::Bench { min_secs: v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0) };
             }
+            "lessons" => page = Page::Lessons,
+            "lesson" => {
+                if let Some(l) = lessons::find(v) {
+                    lesson = Some(l);
+                } else {
+                    let names: Vec<&str> = lessons::LESSONS.iter().map(|l| l.name).collect();
+                    notices.push(
+                        batchlab_trainer::ConfigError::BadValue {
+                            key: "lesson".to_owned(),
+                            value: v.clone(),
+                            problem: format!("expected one of {}", names.join(", ")),
+                        }
+                        .to_string(),
+                    );
+                }
+            }
+            "autoplay" => autoplay = matches!(v.as_str(), "1" | "true"),
             "autostart" => match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
@@ -67,6 +93,9 @@ pub fn parse(query: &str) -> DeepLink {
             },
             _ => settings.push((k.as_str(), v.as_str())),
         }
+    }
+    if let Some(lesson) = lesson.filter(|_| page == Page::Lab) {
+        page = Page::Lesson { lesson, autoplay };
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
@@ -112,6 +141,11 @@ mod tests {
         assert_eq!(parse("?bench").page, Page::Bench { min_secs: 3.0 });
         assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
         assert_eq!(parse("?bs=8").page, Page::Lab);
+        assert_eq!(parse("?lessons").page, Page::Lessons);
+        let lesson = lessons::find("three-pairs").unwrap();
+        assert_eq!(parse("?lesson=three-pairs&autoplay=1").page, Page::Lesson { lesson, autoplay: true });
+        let unknown = parse("?lesson=nope");
+        assert_eq!((unknown.page, unknown.notices.len()), (Page::Lab, 1));
         assert_eq!(parse("?workers=1").workers, Some(1));
         assert_eq!(parse("?workers=99").notices.len(), 1);
     }

@@ -2,12 +2,13 @@
 //! them. The training itself lives in `batchlab-trainer`, the drawing in `batchlab-chart`.
 //!
 //! The modules that need a browser are compiled for wasm32 only; the rest ([`protocol`],
-//! [`session`], [`lab`], [`view_state`], [`deep_link`], [`form`]) is plain Rust and tested natively
+//! [`session`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`]) is plain Rust and tested natively
 //! with `cargo test`.
 
 pub mod deep_link;
 pub mod form;
 pub mod lab;
+pub mod lessons;
 pub mod protocol;
 pub mod session;
 pub mod view_state;

@@ -6,6 +6,7 @@ mod charts;
 mod client;
 mod controls;
 mod diagnostics;
+mod lessons;
 mod range_test;
 mod readout;
 mod runs;
@@ -214,12 +215,16 @@ pub fn App() -> impl IntoView {
     let link = deep_link::parse(&window().location().search().unwrap_or_default());
     match link.page {
         Page::Bench { min_secs } => view! { <bench::BenchPage min_secs /> }.into_any(),
-        Page::Lab => view! { <LabPage link /> }.into_any(),
+        Page::Lessons => view! { <lessons::LessonsPage /> }.into_any(),
+        Page::Lab => view! { <LabPage link lesson=None /> }.into_any(),
+        Page::Lesson { lesson, autoplay } => view! { <LabPage link lesson=Some((lesson, autoplay)) /> }.into_any(),
     }
 }
 
+/// The lab, with a lesson open above its results when `lesson` says which (and whether it plays
+/// itself).
 #[component]
-fn LabPage(link: deep_link::DeepLink) -> impl IntoView {
+fn LabPage(link: deep_link::DeepLink, lesson: Option<(&'static crate::lessons::Lesson, bool)>) -> impl IntoView {
     let state = AppState {
         config: RwSignal::new(link.config),
         lab: RwSignal::new(Lab::new(link.workers.unwrap_or_else(pool_size))),
@@ -254,12 +259,14 @@ fn LabPage(link: deep_link::DeepLink) -> impl IntoView {
         <header class="top">
             <h1>"BatchLab"</h1>
             <p class="tagline">
-                "Should the learning rate go up or down with the batch size? Train real networks here and compare."
+                "Should the learning rate go up or down with the batch size? Train real networks here and compare. "
+                <a href="?lessons" data-testid="lessons-link">"Lessons"</a>
             </p>
         </header>
         <main class="layout">
             <controls::Controls />
             <section class="results">
+                {lesson.map(|(lesson, autoplay)| view! { <lessons::LessonView lesson autoplay /> })}
                 <readout::Notices />
                 <readout::Banner />
                 <readout::Readout />

@@ -28,8 +28,11 @@ Every loss a run produces is judged: each minibatch's, the validation loss at ev
 A run **diverged** at the step where the loss left its course if a loss is infinite or NaN, above 1000 × \
 the initial loss, or if the example-weighted mean of the minibatch losses over a window of at least 20 steps \
 and 256 examples is above 2 × the initial loss (a run shorter than the window is judged on the steps it has), \
-or if the final loss on the whole training set is above 2 × the initial loss. A validation loss above 2 × its \
-value at the start, however short, is a **blow-up**, marked at its step: a run with a blow-up that ends no \
+or if the final loss on the whole training set is above 2 × the initial loss. A loss over many examples at an \
+evaluation point — the validation set's, or the mean of the minibatch losses since the point before (at least \
+two steps, never one minibatch's) — above 2 × its value at the start (or 2 × the loss of predicting the class \
+frequencies, when that is larger: a lucky start is no baseline), however short, is a **blow-up**, marked at \
+its step: a run with a blow-up that ends no \
 better than it started, or at chance accuracy (within a tenth of the way from always answering the \
 commonest class to perfect), **diverged** there; one that recovers is **unstable**. A run that never blew up \
 **stalled** if its validation accuracy is at chance and its training loss is above 0.8 × the loss of \

@@ -1,0 +1,152 @@
+//! Guided lessons: each a short sequence of steps that play configured runs in the lab, ask the
+//! student to predict what will happen, and then say what did, from the runs' own figures. Each
+//! lesson has a check — the same function here, natively in `cargo test`, and on the page — that its
+//! point still shows on the current trainer.
+//!
+//! Adding a lesson is one file in this folder (a `pub const LESSON: Lesson`) and one line in
+//! [`LESSONS`]; the tests below run its check.
+
+mod three_pairs;
+mod too_hot;
+
+use batchlab_trainer::{RunConfig, Summary};
+
+/// Every lesson, in the order the lessons page lists them.
+pub const LESSONS: &[&Lesson] = &[&three_pairs::LESSON, &too_hot::LESSON];
+
+/// Lessons are compared by name (each is a `const`, one per name).
+impl PartialEq for Lesson {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// The lesson named `name` (its `?lesson=` word).
+pub fn find(name: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().copied().find(|l| l.name == name)
+}
+
+/// A link's settings, as `key=value` pairs of the settings table.
+pub type Link = &'static [(&'static str, &'static str)];
+
+#[derive(Debug)]
+pub struct Lesson {
+    /// Its `?lesson=` word.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// One sentence for the lessons page.
+    pub summary: &'static str,
+    /// The paper behind it.
+    pub paper: &'static str,
+    pub steps: &'static [Step],
+    /// The lesson's point, judged on every step's finished runs (in order).
+    pub check: fn(&[Vec<Summary>]) -> Verdict,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub title: &'static str,
+    /// What the step runs, and what to look for in it.
+    pub try_this: &'static str,
+    pub look_for: &'static str,
+    /// Why it comes out as it does (told after the result).
+    pub why: &'static str,
+    /// Its runs, each a link's settings on top of the defaults.
+    pub runs: &'static [Link],
+    pub question: Question,
+}
+
+/// What the student predicts before the step's runs play.
+#[derive(Debug)]
+pub struct Question {
+    pub prompt: &'static str,
+    pub choices: &'static [&'static str],
+    /// The choice the step's finished runs bear out.
+    pub answer: fn(&[Summary]) -> usize,
+}
+
+/// Whether a lesson's point still shows, with the figures that say so.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub pass: bool,
+    pub text: String,
+}
+
+/// The config of one of a step's runs: the defaults with the link's settings.
+///
+/// # Panics
+/// If the lesson's link is refused: the tests below try every one.
+pub fn config(link: Link) -> RunConfig {
+    let mut c = RunConfig::default();
+    let refused = c.set_all(link.iter().copied());
+    assert!(refused.is_empty(), "a lesson's link is refused: {refused:?}");
+    c
+}
+
+/// The index of the largest of `values` (the first one on a tie).
+pub fn argmax(values: impl IntoIterator<Item = f64>) -> usize {
+    values.into_iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best }).0
+}
+
+/// Final validation accuracies as percentages, "25.8 / 60.0 / 81.9 %".
+pub fn accuracies(runs: &[Summary]) -> String {
+    let each: Vec<String> = runs.iter().map(|s| format!("{:.1}", 100.0 * s.final_val_acc)).collect();
+    format!("{} %", each.join(" / "))
+}
+
+/// What happened in a step, run by run: its status and final validation accuracy.
+pub fn what_happened(step: &Step, runs: &[Summary]) -> String {
+    let answer = step.question.choices.get((step.question.answer)(runs)).copied().unwrap_or("–");
+    let each: Vec<String> = step
+        .runs
+        .iter()
+        .zip(runs)
+        .map(|(link, s)| {
+            let label: Vec<String> = link.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            format!("{}: {} ({:.1} %)", label.join(", "), s.outcome.status(), 100.0 * s.final_val_acc)
+        })
+        .collect();
+    format!("Answer: {answer}. {}.", each.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every lesson's check passes on the current trainer, natively (the page runs the same check on
+    /// the same runs, bit for bit).
+    #[test]
+    fn every_lesson_still_makes_its_point() {
+        let mut names = Vec::new();
+        for lesson in LESSONS {
+            assert!(!names.contains(&lesson.name), "two lessons named {}", lesson.name);
+            names.push(lesson.name);
+            assert_eq!(find(lesson.name).map(|l| l.title), Some(lesson.title));
+            let mut all = Vec::new();
+            for step in lesson.steps {
+                let runs: Vec<Summary> = step
+                    .runs
+                    .iter()
+                    .map(|&link| {
+                        let mut t = config(link).init().unwrap();
+                        t.run(&mut ());
+                        t.summary().unwrap().clone()
+                    })
+                    .collect();
+                let answer = (step.question.answer)(&runs);
+                assert!(answer < step.question.choices.len(), "{}: {answer}", step.title);
+                println!("{} / {}: {}", lesson.name, step.title, what_happened(step, &runs));
+                all.push(runs);
+            }
+            let verdict = (lesson.check)(&all);
+            println!("{}: {verdict:?}", lesson.name);
+            assert!(verdict.pass, "{}: {}", lesson.name, verdict.text);
+        }
+    }
+
+    #[test]
+    fn argmax_takes_the_first_of_ties() {
+        assert_eq!(argmax([0.1, 0.5, 0.5]), 1);
+        assert_eq!(argmax([]), 0);
+    }
+}

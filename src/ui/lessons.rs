@@ -1,0 +1,159 @@
+//! The lessons page (`?lessons`) and one lesson open above the lab (`?lesson=NAME`): step by step,
+//! predict, play the step's runs in the lab, then see the prediction beside what happened. The lab
+//! stays fully usable below; the lesson's runs are ordinary runs.
+
+use leptos::prelude::*;
+
+use batchlab_trainer::Summary;
+
+use super::{now_ms, AppState};
+use crate::lab::{RunId, RunKind};
+use crate::lessons::{self, Lesson, LESSONS};
+
+/// The list of lessons, each a link.
+#[component]
+pub fn LessonsPage() -> impl IntoView {
+    view! {
+        <header class="top">
+            <h1>"BatchLab lessons"</h1>
+            <p class="tagline">"Short guided experiments: predict, run, and see what the networks do. "
+                <a href="?">"Open the lab"</a></p>
+        </header>
+        <main class="lessons">
+            <ol class="lesson-list">
+                {LESSONS.iter().map(|l| view! {
+                    <li>
+                        <a data-testid="lesson-link" data-lesson=l.name href=format!("?lesson={}", l.name)>{l.title}</a>
+                        <p class="hint">{l.summary}</p>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </main>
+    }
+}
+
+/// Which runs each step played (empty until it has).
+type Played = RwSignal<Vec<Vec<RunId>>>;
+
+/// Adds step `k`'s runs to the lab.
+fn play(state: AppState, lesson: &'static Lesson, played: Played, k: usize) {
+    let Some(step) = lesson.steps.get(k) else { return };
+    let (mut ids, mut commands) = (Vec::new(), Vec::new());
+    state.lab.update(|l| {
+        for &link in step.runs {
+            let (id, c) = l.add_run(lessons::config(link), RunKind::Curve, now_ms());
+            ids.push(id);
+            commands.extend(c);
+        }
+    });
+    played.update(|p| p[k] = ids);
+    state.execute(commands);
+}
+
+/// Step `k`'s finished runs, once every one of them has ended.
+fn results(state: AppState, played: Played, k: usize) -> Option<Vec<Summary>> {
+    let ids = played.with(|p| p.get(k).cloned().unwrap_or_default());
+    if ids.is_empty() {
+        return None;
+    }
+    state.lab.with(|l| ids.iter().map(|&id| l.run(id).and_then(|r| r.view.summary.clone())).collect())
+}
+
+/// One lesson, above the lab. With `autoplay` every step plays at once, without predictions.
+#[component]
+pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let n = lesson.steps.len();
+    let current = RwSignal::new(0usize);
+    let predictions = RwSignal::new(vec![None::<usize>; n]);
+    let played: Played = RwSignal::new(vec![Vec::new(); n]);
+    if autoplay {
+        for k in 0..n {
+            play(state, lesson, played, k);
+        }
+    }
+    let verdict = move || {
+        let all: Option<Vec<Vec<Summary>>> = (0..n).map(|k| results(state, played, k)).collect();
+        all.map(|all| (lesson.check)(&all))
+    };
+    view! {
+        <section class="panel lesson" data-testid="lesson" aria-label=format!("Lesson: {}", lesson.title)>
+            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <h2>{lesson.title}</h2>
+            <p class="hint">{lesson.summary}" ("{lesson.paper}")"</p>
+            <nav class="lesson-steps" aria-label="Steps">
+                {(0..n).map(|k| view! {
+                    <button type="button" data-testid="lesson-step" class:selected=move || current.get() == k
+                        on:click=move |_| current.set(k)>{format!("{}. {}", k + 1, lesson.steps[k].title)}</button>
+                }).collect_view()}
+            </nav>
+            {move || { let k = current.get(); view! { <StepView lesson k predictions played /> } }}
+            {move || verdict().map(|v| view! {
+                <p class="lesson-verdict" data-testid="lesson-verdict" data-pass=v.pass.to_string()>
+                    <strong>{if v.pass { "The lesson's point shows: " } else { "The lesson's point did not show this time: " }}</strong>
+                    {v.text}
+                </p>
+            })}
+        </section>
+    }
+}
+
+/// Step `k`: what to try and look for, the prediction, Play, and once its runs have ended the
+/// prediction beside what happened, and why.
+#[component]
+fn StepView(
+    lesson: &'static Lesson,
+    k: usize,
+    predictions: RwSignal<Vec<Option<usize>>>,
+    played: Played,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let step = &lesson.steps[k];
+    let n = lesson.steps.len();
+    let is_played = move || played.with(|p| !p[k].is_empty());
+    let chosen = move || predictions.with(|p| p[k]);
+    let result = move || {
+        results(state, played, k).map(|runs| {
+            let truth = (step.question.answer)(&runs);
+            let said = match chosen() {
+                Some(c) => {
+                    format!("{} ({})", step.question.choices[c], if c == truth { "right" } else { "not what happened" })
+                }
+                None => "no prediction".to_owned(),
+            };
+            (said, lessons::what_happened(step, &runs))
+        })
+    };
+    view! {
+        <h3>{format!("Step {} of {n}: {}", k + 1, step.title)}</h3>
+        <p><strong>"Try: "</strong>{step.try_this}</p>
+        <p><strong>"Look for: "</strong>{step.look_for}</p>
+        <fieldset class="predict">
+            <legend>{step.question.prompt}</legend>
+            {step.question.choices.iter().enumerate().map(|(i, choice)| view! {
+                <label class="choice">
+                    <input type="radio" name=format!("predict-{k}") data-testid="lesson-choice" value=i.to_string()
+                        prop:checked=move || chosen() == Some(i)
+                        prop:disabled=is_played
+                        on:change=move |_| predictions.update(|p| p[k] = Some(i)) />
+                    {*choice}
+                </label>
+            }).collect_view()}
+        </fieldset>
+        <div class="buttons-row">
+            <button type="button" class="primary" data-testid="lesson-play"
+                prop:disabled=move || is_played() || chosen().is_none()
+                on:click=move |_| play(state, lesson, played, k)>
+                {move || if is_played() { "Playing in the lab below" } else if chosen().is_none() { "Predict first" } else { "Play this step" }}
+            </button>
+        </div>
+        {move || result().map(|(said, happened)| view! {
+            <div class="lesson-result" data-testid="lesson-result">
+                <p><strong>"You predicted: "</strong>{said}</p>
+                <p><strong>"What happened: "</strong>{happened}</p>
+                <p><strong>"Why: "</strong>{step.why}</p>
+            </div>
+        })}
+        {move || (is_played() && result().is_none()).then(|| view! { <p class="hint">"Training… the runs are in the list below."</p> })}
+    }
+}

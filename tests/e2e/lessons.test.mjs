@@ -1,0 +1,60 @@
+// End-to-end tests of the lessons as a class uses them: the list, a lesson played by itself (the
+// teacher's projector), and a lesson played step by step with predictions. Each lesson's check is
+// the same code natively (`cargo test`, src/lessons) and here, through `lesson-verdict`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ARTIFACTS, LONG, session } from "./helpers.mjs";
+
+const ctx = session("metrics-lessons.json");
+
+test("the lessons page lists every lesson as a link", async () => {
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  await page.goto(ctx.base + "?lessons");
+  await page.getByTestId("lesson-link").first().waitFor();
+  const names = await page.getByTestId("lesson-link").evaluateAll((links) => links.map((a) => a.dataset.lesson));
+  assert.deepEqual(names, ["three-pairs", "too-hot"]);
+  await page.screenshot({ path: join(ARTIFACTS, "lessons.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the three-pairs lesson plays by itself and its point shows", { timeout: LONG }, async () => {
+  const page = await ctx.open("?lesson=three-pairs&autoplay=1");
+  await page.waitForFunction(() => document.querySelector("[data-testid=lesson-verdict]")?.dataset.pass, null, { timeout: LONG });
+  const verdict = page.getByTestId("lesson-verdict");
+  assert.equal(await verdict.getAttribute("data-pass"), "true", await verdict.innerText());
+  assert.match(await verdict.innerText(), /the seed's trio ended at [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ %/);
+  assert.equal(await page.getByTestId("run-item").count(), 9, "its runs are ordinary runs in the lab");
+  assert.match(await page.getByTestId("lesson-result").innerText(), /You predicted: no prediction/);
+  ctx.metrics.three_pairs = await verdict.innerText();
+  await page.screenshot({ path: join(ARTIFACTS, "lesson.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, "lesson-phone.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a lesson step by step: predict, play, and the prediction beside what happened", { timeout: LONG }, async () => {
+  const page = await ctx.open("?lesson=too-hot");
+  assert.ok(await page.getByTestId("lesson-play").isDisabled(), "no playing before a prediction");
+  for (const k of [0, 1]) {
+    await page.getByTestId("lesson-step").nth(k).click();
+    // By keyboard: focus the first choice, move to the third (η 2), then press Play.
+    await page.getByTestId("lesson-choice").first().focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.getByTestId("lesson-play").focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("lesson-result").waitFor({ timeout: LONG });
+    assert.match(await page.getByTestId("lesson-result").innerText(), /You predicted: 2 \((right|not what happened)\)/);
+  }
+  await page.waitForFunction(() => document.querySelector("[data-testid=lesson-verdict]")?.dataset.pass, null, { timeout: LONG });
+  assert.equal(await page.getByTestId("lesson-verdict").getAttribute("data-pass"), "true");
+  ctx.metrics.too_hot = await page.getByTestId("lesson-verdict").innerText();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
