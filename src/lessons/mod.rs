@@ -6,13 +6,15 @@
 //! Adding a lesson is one file in this folder (a `pub const LESSON: Lesson`) and one line in
 //! [`LESSONS`]; the tests below run its check.
 
+mod decay_or_grow;
+mod linear_rule;
 mod three_pairs;
 mod too_hot;
 
 use batchlab_trainer::{RunConfig, Summary};
 
 /// Every lesson, in the order the lessons page lists them.
-pub const LESSONS: &[&Lesson] = &[&three_pairs::LESSON, &too_hot::LESSON];
+pub const LESSONS: &[&Lesson] = &[&three_pairs::LESSON, &too_hot::LESSON, &linear_rule::LESSON, &decay_or_grow::LESSON];
 
 /// Lessons are compared by name (each is a `const`, one per name).
 impl PartialEq for Lesson {

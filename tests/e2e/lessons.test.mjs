@@ -15,7 +15,7 @@ test("the lessons page lists every lesson as a link", async () => {
   await page.goto(ctx.base + "?lessons");
   await page.getByTestId("lesson-link").first().waitFor();
   const names = await page.getByTestId("lesson-link").evaluateAll((links) => links.map((a) => a.dataset.lesson));
-  assert.deepEqual(names, ["three-pairs", "too-hot"]);
+  assert.deepEqual(names, ["three-pairs", "too-hot", "linear-rule", "decay-or-grow"]);
   await page.screenshot({ path: join(ARTIFACTS, "lessons.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
