@@ -30,6 +30,9 @@ pub struct DeepLink {
     pub autostart: bool,
     /// `workers=N`: the pool's size (1 to 8) instead of one worker per core.
     pub workers: Option<usize>,
+    /// `embed=1`: the charts, the run list and a play button only, for an iframe on a slide or a
+    /// course page.
+    pub embed: bool,
     /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
@@ -40,6 +43,7 @@ pub fn parse(query: &str) -> DeepLink {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut autostart = false;
     let mut autoplay = false;
+    let mut embed = false;
     let mut lesson = None;
     let mut workers = None;
     let mut page = Page::Lab;
@@ -68,6 +72,7 @@ pub fn parse(query: &str) -> DeepLink {
                 }
             }
             "autoplay" => autoplay = matches!(v.as_str(), "1" | "true"),
+            "embed" => embed = matches!(v.as_str(), "1" | "true"),
             "autostart" => match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
@@ -99,7 +104,7 @@ pub fn parse(query: &str) -> DeepLink {
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
-    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, notices }
+    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, notices }
 }
 
 /// The query string (with `?`) that reproduces `config`: `?` alone for the defaults, never `?&`.
@@ -142,6 +147,7 @@ mod tests {
         assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
         assert_eq!(parse("?bs=8").page, Page::Lab);
         assert_eq!(parse("?lessons").page, Page::Lessons);
+        assert!(parse("?bs=64&embed=1").embed && !parse("?bs=64").embed);
         let lesson = lessons::find("three-pairs").unwrap();
         assert_eq!(parse("?lesson=three-pairs&autoplay=1").page, Page::Lesson { lesson, autoplay: true });
         let unknown = parse("?lesson=nope");

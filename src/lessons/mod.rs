@@ -104,11 +104,21 @@ pub fn what_happened(step: &Step, runs: &[Summary]) -> String {
         .iter()
         .zip(runs)
         .map(|(link, s)| {
-            let label: Vec<String> = link.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let label: Vec<String> = link.iter().map(|&(k, v)| setting_words(k, v)).collect();
             format!("{}: {} ({:.1} %)", label.join(", "), s.outcome.status(), 100.0 * s.final_val_acc)
         })
         .collect();
     format!("Answer: {answer}. {}.", each.join("; "))
+}
+
+/// A link's setting as the run list writes it: "B 32", "η 0.1", "10 epochs", "schedule step".
+fn setting_words(key: &str, value: &str) -> String {
+    match key {
+        "bs" => format!("B {value}"),
+        "lr" => format!("η {value}"),
+        "epochs" | "steps" => format!("{value} {key}"),
+        _ => format!("{} {value}", key.replace('_', " ")),
+    }
 }
 
 #[cfg(test)]

@@ -144,7 +144,12 @@ fn StepView(
             <button type="button" class="primary" data-testid="lesson-play"
                 prop:disabled=move || is_played() || chosen().is_none()
                 on:click=move |_| play(state, lesson, played, k)>
-                {move || if is_played() { "Playing in the lab below" } else if chosen().is_none() { "Predict first" } else { "Play this step" }}
+                {move || match (is_played(), result().is_some(), chosen().is_some()) {
+                    (true, true, _) => "Played: its runs are in the list below",
+                    (true, false, _) => "Playing in the lab below",
+                    (false, _, false) => "Predict first",
+                    (false, _, true) => "Play this step",
+                }}
             </button>
         </div>
         {move || result().map(|(said, happened)| view! {

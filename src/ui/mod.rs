@@ -254,6 +254,22 @@ fn LabPage(link: deep_link::DeepLink, lesson: Option<(&'static crate::lessons::L
     if link.autostart {
         state.start();
     }
+    if link.embed {
+        return view! {
+            <main class="embed" data-testid="embed">
+                <div class="buttons-row">
+                    <button type="button" class="primary" data-testid="start" on:click=move |_| state.start()>"▶ Play"</button>
+                    <a class="hint" href=deep_link::to_query(&state.config.get_untracked()) target="_blank" rel="noopener">
+                        "Open in BatchLab"
+                    </a>
+                </div>
+                <readout::Notices />
+                <runs::RunList />
+                <charts::Charts />
+            </main>
+        }
+        .into_any();
+    }
 
     view! {
         <header class="top">
@@ -291,4 +307,5 @@ fn LabPage(link: deep_link::DeepLink, lesson: Option<(&'static crate::lessons::L
             </p>
         </footer>
     }
+    .into_any()
 }

@@ -58,3 +58,20 @@ test("a lesson step by step: predict, play, and the prediction beside what happe
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("the embed view shows the charts, the run list and a play button only", { timeout: LONG }, async () => {
+  const page = await ctx.browser.newPage({ viewport: { width: 640, height: 480 } });
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  await page.goto(ctx.base + "?bs=64&lr=0.2&epochs=2&embed=1");
+  await page.getByTestId("embed").waitFor();
+  assert.equal(await page.getByTestId("batch-size").count(), 0, "no settings");
+  assert.equal(await page.getByTestId("sweep-start").count(), 0, "no sweep");
+  await page.getByTestId("start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=run-item]")?.dataset.status === "finished", null, { timeout: LONG });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 640, `sized to its frame: ${width} px`);
+  await page.screenshot({ path: join(ARTIFACTS, "embed.png") });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
