@@ -16,6 +16,8 @@ pub enum Page {
     Bench { min_secs: f64 },
     /// `?lessons`: the list of lessons.
     Lessons,
+    /// `?answer`: the seed question answered, with the lessons' measured evidence.
+    Answer,
     /// `?lesson=NAME`: the lab with one lesson open; `autoplay=1` plays every step without waiting for
     /// predictions (for tests and a teacher's projector).
     Lesson { lesson: &'static Lesson, autoplay: bool },
@@ -56,6 +58,7 @@ pub fn parse(query: &str) -> DeepLink {
                     Page::Bench { min_secs: v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0) };
             }
             "lessons" => page = Page::Lessons,
+            "answer" => page = Page::Answer,
             "lesson" => {
                 if let Some(l) = lessons::find(v) {
                     lesson = Some(l);
@@ -147,6 +150,7 @@ mod tests {
         assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
         assert_eq!(parse("?bs=8").page, Page::Lab);
         assert_eq!(parse("?lessons").page, Page::Lessons);
+        assert_eq!(parse("?answer").page, Page::Answer);
         assert!(parse("?bs=64&embed=1").embed && !parse("?bs=64").embed);
         let lesson = lessons::find("three-pairs").unwrap();
         assert_eq!(parse("?lesson=three-pairs&autoplay=1").page, Page::Lesson { lesson, autoplay: true });

@@ -6,6 +6,7 @@
 //! Adding a lesson is one file in this folder (a `pub const LESSON: Lesson`) and one line in
 //! [`LESSONS`]; the tests below run its check.
 
+pub mod answer;
 mod decay_or_grow;
 mod linear_rule;
 mod three_pairs;

@@ -8,7 +8,26 @@ use batchlab_trainer::Summary;
 
 use super::{now_ms, AppState};
 use crate::lab::{RunId, RunKind};
-use crate::lessons::{self, Lesson, LESSONS};
+use crate::lessons::{self, answer, Lesson, LESSONS};
+
+/// What a lab page shows above its results.
+#[derive(Clone, Copy)]
+pub enum Guide {
+    None,
+    /// A lesson, and whether it plays itself.
+    Lesson(&'static Lesson, bool),
+    /// The answer, with the lessons' evidence.
+    Answer,
+}
+
+/// The guide's view, if any.
+pub fn guide_view(guide: Guide) -> Option<AnyView> {
+    match guide {
+        Guide::None => None,
+        Guide::Lesson(lesson, autoplay) => Some(view! { <LessonView lesson autoplay /> }.into_any()),
+        Guide::Answer => Some(view! { <AnswerView /> }.into_any()),
+    }
+}
 
 /// The list of lessons, each a link.
 #[component]
@@ -20,6 +39,7 @@ pub fn LessonsPage() -> impl IntoView {
                 <a href="?">"Open the lab"</a></p>
         </header>
         <main class="lessons">
+            <p><a href="?answer" data-testid="answer-link">"The answer, with the app's own evidence"</a></p>
             <ol class="lesson-list">
                 {LESSONS.iter().map(|l| view! {
                     <li>
@@ -59,6 +79,64 @@ fn results(state: AppState, played: Played, k: usize) -> Option<Vec<Summary>> {
     state.lab.with(|l| ids.iter().map(|&id| l.run(id).and_then(|r| r.view.summary.clone())).collect())
 }
 
+/// A lesson's check on its runs, once every step's runs have ended.
+fn lesson_verdict(state: AppState, lesson: &'static Lesson, played: Played) -> Option<lessons::Verdict> {
+    let all: Option<Vec<Vec<Summary>>> = (0..lesson.steps.len()).map(|k| results(state, played, k)).collect();
+    all.map(|all| (lesson.check)(&all))
+}
+
+/// The seed question answered, claim by claim; "Measure the evidence" plays every lesson the claims
+/// rest on, and each claim then shows its lesson's check, measured here.
+#[component]
+fn AnswerView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let claims: Vec<(&'static answer::Claim, &'static Lesson, Played)> = answer::CLAIMS
+        .iter()
+        .filter_map(|c| lessons::find(c.lesson).map(|l| (c, l, RwSignal::new(vec![Vec::new(); l.steps.len()]))))
+        .collect();
+    let started = RwSignal::new(false);
+    let measure = {
+        let claims = claims.clone();
+        move |_| {
+            started.set(true);
+            for &(_, lesson, played) in &claims {
+                for k in 0..lesson.steps.len() {
+                    play(state, lesson, played, k);
+                }
+            }
+        }
+    };
+    view! {
+        <section class="panel lesson" data-testid="answer" aria-label="The answer">
+            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <h2>{answer::QUESTION}</h2>
+            <div class="buttons-row">
+                <button type="button" class="primary" data-testid="answer-measure" prop:disabled=move || started.get()
+                    on:click=measure>"Measure the evidence"</button>
+                <span class="hint">"Plays every lesson's runs in the lab below (about a minute), then shows what each measured."</span>
+            </div>
+            <ol class="answer">
+                {claims.into_iter().map(|(claim, lesson, played)| view! {
+                    <li>
+                        <p>{claim.text}</p>
+                        <p class="hint">
+                            {move || match lesson_verdict(state, lesson, played) {
+                                Some(v) => view! {
+                                    <span data-testid="answer-evidence" data-pass=v.pass.to_string()>{"Evidence: "}{v.text}</span>
+                                }.into_any(),
+                                None if started.get() => view! { <span>"Measuring…"</span> }.into_any(),
+                                None => view! { <span>"Evidence: not measured yet."</span> }.into_any(),
+                            }}
+                            " "
+                            <a href=format!("?lesson={}", lesson.name)>{format!("Lesson: {}", lesson.title)}</a>
+                        </p>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
 /// One lesson, above the lab. With `autoplay` every step plays at once, without predictions.
 #[component]
 pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
@@ -72,10 +150,7 @@ pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
             play(state, lesson, played, k);
         }
     }
-    let verdict = move || {
-        let all: Option<Vec<Vec<Summary>>> = (0..n).map(|k| results(state, played, k)).collect();
-        all.map(|all| (lesson.check)(&all))
-    };
+    let verdict = move || lesson_verdict(state, lesson, played);
     view! {
         <section class="panel lesson" data-testid="lesson" aria-label=format!("Lesson: {}", lesson.title)>
             <p class="hint"><a href="?lessons">"All lessons"</a></p>

@@ -216,15 +216,17 @@ pub fn App() -> impl IntoView {
     match link.page {
         Page::Bench { min_secs } => view! { <bench::BenchPage min_secs /> }.into_any(),
         Page::Lessons => view! { <lessons::LessonsPage /> }.into_any(),
-        Page::Lab => view! { <LabPage link lesson=None /> }.into_any(),
-        Page::Lesson { lesson, autoplay } => view! { <LabPage link lesson=Some((lesson, autoplay)) /> }.into_any(),
+        Page::Lab => view! { <LabPage link guide=lessons::Guide::None /> }.into_any(),
+        Page::Lesson { lesson, autoplay } => {
+            view! { <LabPage link guide=lessons::Guide::Lesson(lesson, autoplay) /> }.into_any()
+        }
+        Page::Answer => view! { <LabPage link guide=lessons::Guide::Answer /> }.into_any(),
     }
 }
 
-/// The lab, with a lesson open above its results when `lesson` says which (and whether it plays
-/// itself).
+/// The lab, with a lesson or the answer above its results when `guide` says so.
 #[component]
-fn LabPage(link: deep_link::DeepLink, lesson: Option<(&'static crate::lessons::Lesson, bool)>) -> impl IntoView {
+fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     let state = AppState {
         config: RwSignal::new(link.config),
         lab: RwSignal::new(Lab::new(link.workers.unwrap_or_else(pool_size))),
@@ -282,7 +284,7 @@ fn LabPage(link: deep_link::DeepLink, lesson: Option<(&'static crate::lessons::L
         <main class="layout">
             <controls::Controls />
             <section class="results">
-                {lesson.map(|(lesson, autoplay)| view! { <lessons::LessonView lesson autoplay /> })}
+                {lessons::guide_view(guide)}
                 <readout::Notices />
                 <readout::Banner />
                 <readout::Readout />

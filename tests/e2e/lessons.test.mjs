@@ -75,3 +75,16 @@ test("the embed view shows the charts, the run list and a play button only", { t
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("the answer measures its evidence with the lessons' own checks", { timeout: LONG }, async () => {
+  const page = await ctx.open("?answer");
+  assert.match(await page.getByTestId("answer").innerText(), /Should the learning rate increase or decrease with the batch size\?/);
+  await page.getByTestId("answer-measure").click();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=answer-evidence]").length === 4, null, { timeout: LONG });
+  const evidence = await page.getByTestId("answer-evidence").evaluateAll((els) => els.map((e) => [e.dataset.pass, e.textContent]));
+  for (const [pass, text] of evidence) assert.equal(pass, "true", text);
+  ctx.metrics.answer = evidence.map((e) => e[1]);
+  await page.screenshot({ path: join(ARTIFACTS, "answer.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,0 +1,50 @@
+//! "The answer": the seed question answered in a few claims, each backed by a lesson whose check
+//! measures it on the current trainer. The page plays the lessons' runs and shows each check's own
+//! sentence as the evidence: no figure here is typed in.
+
+/// One claim of the answer, and the lesson whose check is its evidence.
+#[derive(Debug)]
+pub struct Claim {
+    pub text: &'static str,
+    pub lesson: &'static str,
+}
+
+pub const QUESTION: &str = "Should the learning rate increase or decrease with the batch size?";
+
+/// The answer, claim by claim.
+pub const CLAIMS: &[Claim] = &[
+    Claim {
+        text: "Increase it, while η stays well below the stability edge: with η ∝ B (the linear rule), runs of \
+               different batch sizes reach the same accuracy in the same number of epochs.",
+        lesson: "linear-rule",
+    },
+    Claim {
+        text:
+            "Beware comparisons that change two things at once: the seed page's three examples raise η 10× per 4× B, \
+               and the big batch \"wins\" only because η 0.001 is too small for 10 epochs. With η ∝ B the three end \
+               alike.",
+        lesson: "three-pairs",
+    },
+    Claim {
+        text: "Never past the edge: the loss's curvature at the start caps η at about 2/λ₀ whatever the batch, so a \
+               larger batch does not buy a larger stable η on this problem, and the linear rule stops there.",
+        lesson: "too-hot",
+    },
+    Claim {
+        text: "Late in training, growing the batch does what decaying η does, in far fewer steps: what matters is the \
+               noise of a step, which grows with η/B.",
+        lesson: "decay-or-grow",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_claim_names_a_lesson() {
+        for c in CLAIMS {
+            assert!(super::super::find(c.lesson).is_some(), "{}", c.lesson);
+        }
+    }
+}
