@@ -3,7 +3,6 @@
 //! it shows about a run is built here, where native tests check it.
 
 use batchlab_trainer::advice::{advise, AdviceReason};
-use batchlab_trainer::optim::OptimizerKind;
 pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Outcome};
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
@@ -260,20 +259,16 @@ impl RunView {
 
 /// What the measured stability limit says, in a sentence or two.
 fn stability_sentence(config: &RunConfig, l: StabilityLimit) -> String {
-    let beta = config.optimizer.momentum;
-    let (method, bound) = match config.optimizer.kind {
-        OptimizerKind::Momentum => (format!("full-batch gradient descent with momentum β = {beta}"), "2(1 + β)/λ_max"),
-        OptimizerKind::Nesterov => {
-            (format!("full-batch gradient descent with Nesterov momentum β = {beta}"), "2(1 + β)/((1 + 2β)λ_max)")
-        }
-        _ => ("full-batch gradient descent".to_owned(), "2/λ_max"),
+    let o = config.optimizer;
+    let (Some(method), Some(bound)) = (o.kind.edge_method(o.momentum), o.kind.edge_formula("λ₀")) else {
+        // An adaptive optimiser has no such limit, and the worker measures none for it.
+        return String::new();
     };
     format!(
         " At the start the sharpness (the loss's largest curvature) was λ₀ = {:.3}, so {method} is stable there only \
-         for η < {} = {}. A network can still train above that once it reaches flatter ground, after an early \
+         for η < {bound} = {}. A network can still train above that once it reaches flatter ground, after an early \
          jump in the loss.",
         l.lambda_max,
-        bound.replace("λ_max", "λ₀"),
         fmt_lr(l.lr)
     )
 }

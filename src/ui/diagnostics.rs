@@ -27,23 +27,22 @@ fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> String {
         );
     }
     let o = run.config.optimizer;
-    match o.kind.stability_constant(o.momentum) {
-        Some(c) => {
+    match (o.kind.stability_constant(o.momentum), o.kind.edge_formula(if step == 0 { "λ₀" } else { "λ" })) {
+        (Some(c), Some(formula)) => {
             let edge = c / lambda;
             let side = if lr > edge {
                 "above it: on this curvature descent would diverge, unless the network moves to flatter ground"
             } else {
                 "below it"
             };
-            let name = if step == 0 { "λ₀".to_owned() } else { format!("λ(step {step})") };
+            let formula = if step == 0 { formula } else { formula.replace('λ', &format!("λ(step {step})")) };
             format!(
-                "λ_max is {on}. Full-batch descent is stable there only while η < {}/{name} = {}; this run's η = {} is {side}.",
-                if (c - 2.0).abs() < 1e-12 { "2".to_owned() } else { format!("{c:.3}") },
+                "λ_max is {on}. Full-batch descent is stable there only while η < {formula} = {}; this run's η = {} is {side}.",
                 fmt_lr(edge),
                 fmt_lr(lr)
             )
         }
-        None => format!(
+        _ => format!(
             "The loss's largest curvature. {}'s steps are scaled per weight, so no single η limit follows from it.",
             o.kind.label()
         ),
@@ -162,7 +161,7 @@ pub fn Diagnostics() -> impl IntoView {
                 <span class="hint">"The size of the last minibatch gradient, before any clipping."</span>
             </div>
             <figure class="chart">
-                <figcaption>"Sharpness λ_max of each run; dashed: its stability edge 2/η (c/η with momentum)"</figcaption>
+                <figcaption>"Sharpness λ_max of each run; dashed: its stability edge (2/η for SGD, 2(1 + β)/η with momentum)"</figcaption>
                 <canvas node_ref=chart_ref class="plot" data-testid="sharpness-chart" aria-label="sharpness of each run against its stability edge"></canvas>
             </figure>
         </section>

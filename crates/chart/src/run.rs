@@ -280,8 +280,9 @@ impl Curves<'_> {
         for r in &self.runs {
             let points = r.trace.buckets().iter().filter_map(|b| b.sharpness.map(|s| (self.x_axis.of(b), s))).collect();
             chart.series.push(Series { color: r.color, points, style: LineStyle::Dots, ..Series::default() });
-            if let Some(c) = r.optimizer.kind.stability_constant(r.optimizer.momentum) {
-                chart.levels.push(Level { y: c / r.lr, label: " 2/η".to_owned(), color: r.color });
+            let kind = r.optimizer.kind;
+            if let (Some(c), Some(label)) = (kind.stability_constant(r.optimizer.momentum), kind.edge_formula("η")) {
+                chart.levels.push(Level { y: c / r.lr, label: format!(" {label}"), color: r.color });
             }
         }
         chart

@@ -57,6 +57,30 @@ impl OptimizerKind {
         }
     }
 
+    /// The stability edge's formula for a curvature written `lambda` ("λ₀", "λ(step 40)"), matching
+    /// [`OptimizerKind::stability_constant`]; `None` for adaptive optimisers. Every sentence and chart
+    /// label that writes an edge takes it from here, so a new optimiser states its own.
+    pub fn edge_formula(self, lambda: &str) -> Option<String> {
+        match self {
+            OptimizerKind::Sgd => Some(format!("2/{lambda}")),
+            OptimizerKind::Momentum => Some(format!("2(1 + β)/{lambda}")),
+            OptimizerKind::Nesterov => Some(format!("2(1 + β)/((1 + 2β){lambda})")),
+            OptimizerKind::Adam | OptimizerKind::AdamW => None,
+        }
+    }
+
+    /// The method whose stability the edge bounds, for sentences; `None` for adaptive optimisers.
+    pub fn edge_method(self, momentum: f64) -> Option<String> {
+        match self {
+            OptimizerKind::Sgd => Some("full-batch gradient descent".to_owned()),
+            OptimizerKind::Momentum => Some(format!("full-batch gradient descent with momentum β = {momentum}")),
+            OptimizerKind::Nesterov => {
+                Some(format!("full-batch gradient descent with Nesterov momentum β = {momentum}"))
+            }
+            OptimizerKind::Adam | OptimizerKind::AdamW => None,
+        }
+    }
+
     /// How far one gradient's steps add up in a steady direction, in units of η: 1 for SGD, 1/(1 − β)
     /// with momentum (the effective rate η/(1 − β)); `None` for adaptive optimisers.
     pub fn effective_step(self, momentum: f64) -> Option<f64> {
