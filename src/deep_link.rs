@@ -23,6 +23,42 @@ pub enum Page {
     Lesson { lesson: &'static Lesson, autoplay: bool },
 }
 
+/// Panels a class link can hide besides the form's settings.
+pub const PANELS: &[&str] = &["diagnostics", "range_test", "sweep"];
+/// A class link's note is at most this many characters.
+pub const NOTE_CHARS: usize = 500;
+
+/// What a class link shows: the controls it hides (`hide=lr,optimizer,sweep`) and the teacher's note
+/// at the top (`note=...`, shown as text).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClassView {
+    pub hidden: Vec<&'static str>,
+    pub note: Option<String>,
+}
+
+impl ClassView {
+    pub fn shows(&self, key: &str) -> bool {
+        !self.hidden.contains(&key)
+    }
+
+    /// The link's `hide` and `note` pairs (none for a plain lab).
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if !self.hidden.is_empty() {
+            pairs.push(("hide", self.hidden.join(",")));
+        }
+        if let Some(note) = self.note.as_ref().filter(|n| !n.is_empty()) {
+            pairs.push(("note", note.clone()));
+        }
+        pairs
+    }
+}
+
+/// The controls a class link can hide: the form's settings, then the panels.
+pub fn hideable() -> impl Iterator<Item = &'static str> {
+    crate::form::MAIN.iter().chain(crate::form::MORE).chain(PANELS).copied()
+}
+
 /// What a page URL asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeepLink {
@@ -35,6 +71,7 @@ pub struct DeepLink {
     /// `embed=1`: the charts, the run list and a play button only, for an iframe on a slide or a
     /// course page.
     pub embed: bool,
+    pub class: ClassView,
     /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
@@ -46,6 +83,7 @@ pub fn parse(query: &str) -> DeepLink {
     let mut autostart = false;
     let mut autoplay = false;
     let mut embed = false;
+    let mut class = ClassView::default();
     let mut lesson = None;
     let mut workers = None;
     let mut page = Page::Lab;
@@ -76,6 +114,23 @@ pub fn parse(query: &str) -> DeepLink {
             }
             "autoplay" => autoplay = matches!(v.as_str(), "1" | "true"),
             "embed" => embed = matches!(v.as_str(), "1" | "true"),
+            "hide" => {
+                for word in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+                    match hideable().find(|k| *k == word) {
+                        Some(k) if !class.hidden.contains(&k) => class.hidden.push(k),
+                        Some(_) => {}
+                        None => notices.push(format!(
+                            "hide: “{}” is not a control (they are the settings' keys and {})",
+                            word.chars().take(40).collect::<String>(),
+                            PANELS.join(", ")
+                        )),
+                    }
+                }
+            }
+            "note" if v.chars().count() > NOTE_CHARS => {
+                notices.push(format!("note: at most {NOTE_CHARS} characters (this one has {})", v.chars().count()));
+            }
+            "note" => class.note = Some(v.clone()),
             "autostart" => match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
@@ -107,13 +162,21 @@ pub fn parse(query: &str) -> DeepLink {
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
-    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, notices }
+    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, class, notices }
 }
 
 /// The query string (with `?`) that reproduces `config`: `?` alone for the defaults, never `?&`.
 pub fn to_query(config: &RunConfig) -> String {
+    class_query(config, &ClassView::default())
+}
+
+/// The class link's query: `config`, and what `class` hides and notes.
+pub fn class_query(config: &RunConfig, class: &ClassView) -> String {
     let mut s = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
     for (k, v) in config.to_params() {
+        s.append_pair(k, &v);
+    }
+    for (k, v) in class.to_pairs() {
         s.append_pair(k, &v);
     }
     s.finish()
@@ -152,6 +215,13 @@ mod tests {
         assert_eq!(parse("?lessons").page, Page::Lessons);
         assert_eq!(parse("?answer").page, Page::Answer);
         assert!(parse("?bs=64&embed=1").embed && !parse("?bs=64").embed);
+        let class = parse("?bs=64&hide=lr,optimizer,sweep,lr&note=Try%20B%20512");
+        assert_eq!(class.class.hidden, ["lr", "optimizer", "sweep"]);
+        assert_eq!(class.class.note.as_deref(), Some("Try B 512"));
+        assert!(class.notices.is_empty() && !class.class.shows("lr") && class.class.shows("bs"));
+        assert_eq!(parse(&class_query(&class.config, &class.class)).class, class.class, "a class link round-trips");
+        let bad = parse(&format!("?hide=lr,banana&note={}", "x".repeat(NOTE_CHARS + 1)));
+        assert_eq!((bad.class.hidden.as_slice(), bad.class.note, bad.notices.len()), (&["lr"][..], None, 2));
         let lesson = lessons::find("three-pairs").unwrap();
         assert_eq!(parse("?lesson=three-pairs&autoplay=1").page, Page::Lesson { lesson, autoplay: true });
         let unknown = parse("?lesson=nope");

@@ -84,8 +84,8 @@ fn check(steps: &[Vec<Summary>]) -> Verdict {
     Verdict {
         pass,
         text: format!(
-            "Measured: B 16 / η 0.02 and B 256 / η 0.32 ended at {}; the full batch at η 1.8 ended {} without warm-up \
-             and {} with it.",
+            "Measured: B 16 / η 0.02 and B 256 / η 0.32 ended at {}; the full batch at η 1.8: {} without warm-up, {} \
+             with it.",
             acc.join(" and "),
             status.first().unwrap_or(&"–"),
             status.get(1).unwrap_or(&"–")

@@ -10,6 +10,7 @@ use batchlab_trainer::settings::{setting, Domain, Setting};
 use batchlab_trainer::RunConfig;
 
 use super::AppState;
+use crate::deep_link::ClassView;
 use crate::view_state::{batch_choices, fmt_lr, Status};
 
 const LR_MIN_LOG10: f64 = -4.0;
@@ -87,28 +88,34 @@ fn SettingField(
 
 #[component]
 pub fn Controls() -> impl IntoView {
+    // A class link hides some controls: they keep the link's values and are not shown.
+    let class = expect_context::<ClassView>();
     let main = crate::form::MAIN
         .iter()
+        .filter(|&&key| class.shows(key) || key == "bs")
         .map(|&key| match key {
             "dataset" => view! { <DataSet /> }.into_any(),
-            "bs" => view! { <BatchAndRate /> }.into_any(),
+            "bs" => view! { <BatchAndRate show_bs=class.shows("bs") show_lr=class.shows("lr") /> }.into_any(),
             "lr" => ().into_any(),
             "seed" => view! { <Seed /> }.into_any(),
             _ => view! { <SettingField key /> }.into_any(),
         })
         .collect_view();
+    let more: Vec<&'static str> = crate::form::MORE.iter().copied().filter(|k| class.shows(k)).collect();
     view! {
         <aside class="controls" aria-label="Training settings">
             <h2>"Settings"</h2>
             <RunButtons />
             <p class="hint">"Changes apply when you press Start."</p>
             <div class="fields">{main}</div>
-            <details class="more">
-                <summary>"More settings"</summary>
-                <div class="fields">
-                    {crate::form::MORE.iter().map(|&key| view! { <SettingField key /> }).collect_view()}
-                </div>
-            </details>
+            {(!more.is_empty()).then(|| view! {
+                <details class="more">
+                    <summary>"More settings"</summary>
+                    <div class="fields">
+                        {more.into_iter().map(|key| view! { <SettingField key /> }).collect_view()}
+                    </div>
+                </details>
+            })}
         </aside>
     }
 }
@@ -156,8 +163,9 @@ fn DataSet() -> impl IntoView {
     view! { <SettingField key="dataset" hint=about /> }
 }
 
+/// The batch-size and learning-rate sliders (either can be hidden by a class link).
 #[component]
-fn BatchAndRate() -> impl IntoView {
+fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let config = state.config;
     let (Some(bs), Some(lr)) = (setting("bs"), setting("lr")) else { return ().into_any() };
@@ -221,7 +229,7 @@ fn BatchAndRate() -> impl IntoView {
         let pos: f64 = event_target_value(&ev).parse().unwrap_or(0.0);
         state.set("lr", &fmt_lr(slider_to_lr(pos)));
     };
-    view! {
+    let batch = view! {
         <div class="field">
             <span class="label">{bs.label} " = " <output data-testid="batch-size-value">{bs_text}</output></span>
             <input type="range" min="0" step="1" data-testid="batch-size" aria-label="batch size"
@@ -240,6 +248,8 @@ fn BatchAndRate() -> impl IntoView {
             </label>
             <span class="hint" data-testid="scaling-ratios">{ratios}</span>
         </div>
+    };
+    let rate = view! {
         <div class="field">
             <span class="label">{lr.label}</span>
             <div class="lr-row">
@@ -263,8 +273,8 @@ fn BatchAndRate() -> impl IntoView {
             </div>
             <span class="hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10; its red tick is the current run's stability edge."</span>
         </div>
-    }
-    .into_any()
+    };
+    view! { {show_bs.then_some(batch)} {show_lr.then_some(rate)} }.into_any()
 }
 
 #[component]

@@ -3,6 +3,7 @@
 
 mod bench;
 mod charts;
+mod class_link;
 mod client;
 mod controls;
 mod diagnostics;
@@ -237,6 +238,8 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         clients: StoredValue::new_local(Vec::new()),
     };
     provide_context(state);
+    provide_context(link.class.clone());
+    let shows = |panel: &str| link.class.shows(panel);
     // One listener for the page's lifetime (the app is never unmounted).
     window_event_listener(leptos::ev::resize, move |_| state.resized.update(|n| *n += 1));
     if !link.notices.is_empty() {
@@ -284,15 +287,17 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         <main class="layout">
             <controls::Controls />
             <section class="results">
+                <class_link::ClassNote />
                 {lessons::guide_view(guide)}
                 <readout::Notices />
                 <readout::Banner />
                 <readout::Readout />
                 <runs::RunList />
                 <charts::Charts />
-                <diagnostics::Diagnostics />
-                <range_test::RangeTest />
-                <sweep::SweepPanel />
+                {shows("diagnostics").then(|| view! { <diagnostics::Diagnostics /> })}
+                {shows("range_test").then(|| view! { <range_test::RangeTest /> })}
+                {shows("sweep").then(|| view! { <sweep::SweepPanel /> })}
+                <class_link::ClassLinkBuilder />
             </section>
         </main>
         <footer class="about">

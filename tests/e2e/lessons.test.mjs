@@ -88,3 +88,20 @@ test("the answer measures its evidence with the lessons' own checks", { timeout:
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("a class link shows only the controls the teacher left, and its note as text", async () => {
+  const note = "Move only the batch size <b>and watch</b>";
+  const page = await ctx.open(`?bs=64&hide=lr,optimizer,sweep&note=${encodeURIComponent(note)}`);
+  assert.equal(await page.getByTestId("learning-rate").count(), 0);
+  assert.equal(await page.getByTestId("optimizer").count(), 0);
+  assert.equal(await page.getByTestId("sweep-start").count(), 0);
+  assert.equal(await page.getByTestId("batch-size").count(), 1);
+  assert.equal(await page.getByTestId("class-note").innerText(), note, "shown as text, never as HTML");
+  // The builder starts from this link; unticking the data set adds it.
+  await page.locator("details.class-link summary").click();
+  assert.match(await page.getByTestId("class-link").inputValue(), /\?bs=64&hide=lr%2Coptimizer%2Csweep&note=/);
+  await page.locator("[data-testid=class-show][value=dataset]").click();
+  assert.match(await page.getByTestId("class-link").inputValue(), /hide=lr%2Coptimizer%2Csweep%2Cdataset/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,0 +1,67 @@
+//! For a teacher: a class link from the current form, showing only the controls the teacher ticks,
+//! with an optional note at the top. Opening it shows exactly that (`hide=`, `note=`).
+
+use leptos::prelude::*;
+
+use super::AppState;
+use crate::deep_link::{class_query, hideable, ClassView, NOTE_CHARS};
+
+/// The teacher's note at the top of a class link's page, as text.
+#[component]
+pub fn ClassNote() -> impl IntoView {
+    let class = expect_context::<ClassView>();
+    class.note.map(|note| view! { <p class="class-note" data-testid="class-note">{note}</p> })
+}
+
+/// Ticks for the controls a class sees, a note, and the link that carries them.
+#[component]
+pub fn ClassLinkBuilder() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let class = RwSignal::new(expect_context::<ClassView>());
+    let link = move || {
+        let origin = window().location().pathname().unwrap_or_default();
+        class.with(|c| format!("{origin}{}", state.config.with(|config| class_query(config, c))))
+    };
+    let toggle = move |key: &'static str| {
+        class.update(|c| {
+            if let Some(i) = c.hidden.iter().position(|k| *k == key) {
+                c.hidden.remove(i);
+            } else {
+                c.hidden.push(key);
+            }
+        });
+    };
+    let on_note = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if text.chars().count() > NOTE_CHARS {
+            state.notify(format!("Not changed: a note has at most {NOTE_CHARS} characters."));
+        } else {
+            class.update(|c| c.note = (!text.is_empty()).then_some(text));
+        }
+    };
+    view! {
+        <details class="panel class-link">
+            <summary>"For a class: a link that shows only some controls"</summary>
+            <p class="hint">"Untick what students should not change: the link keeps the form's values for it and hides it."</p>
+            <div class="class-keys">
+                {hideable().map(|key| view! {
+                    <label class="choice">
+                        <input type="checkbox" data-testid="class-show" value=key
+                            prop:checked=move || class.with(|c| c.shows(key))
+                            on:change=move |_| toggle(key) />
+                        {key.replace('_', " ")}
+                    </label>
+                }).collect_view()}
+            </div>
+            <label class="field">
+                <span class="label">"Note at the top"</span>
+                <input type="text" maxlength=NOTE_CHARS.to_string() data-testid="class-note-input"
+                    prop:value=move || class.with(|c| c.note.clone().unwrap_or_default()) on:change=on_note />
+            </label>
+            <label class="field">
+                <span class="label">"Class link"</span>
+                <input type="text" readonly data-testid="class-link" prop:value=link />
+            </label>
+        </details>
+    }
+}
