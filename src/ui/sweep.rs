@@ -51,7 +51,14 @@ fn grid_of(
     let seeds: u32 = within(seeds, 1..=10, "the number of seeds must be from 1 to 10")?;
     let target: f64 = within(target, 0.0..=1.0, "the target accuracy must be from 0 to 1")?;
     let seeds: Vec<u32> = (0..seeds).map(|k| form.seed.wrapping_add(k)).collect();
-    Ok(Grid::new(form, &bs, &log_grid(from.min(to), to.max(from), count), &seeds, target))
+    if let Some(b) = bs.iter().enumerate().find_map(|(i, b)| bs[..i].contains(b).then_some(b)) {
+        return Err(format!("the batch sizes list {b} twice: each may appear once"));
+    }
+    let lrs = log_grid(from.min(to), to.max(from), count);
+    if lrs.windows(2).any(|w| w[0] >= w[1]) {
+        return Err("the learning rates repeat once rounded to two digits: widen the range from η from to η to, or ask for fewer rates".to_owned());
+    }
+    Ok(Grid::new(form, &bs, &lrs, &seeds, target))
 }
 
 /// Draws the heatmap on a canvas at the screen's pixel ratio; returns the grid's frame.

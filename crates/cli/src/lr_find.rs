@@ -33,9 +33,9 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
     let mut trainer = config.init().map_err(|e| e.to_string())?;
     trainer.run(&mut ());
     let test = trainer.range_test().ok_or("the LR range test needs --schedule ramp")?;
-    println!("lr,loss,smoothed_loss");
+    crate::outln!("lr,loss,smoothed_loss")?;
     for p in test.points() {
-        println!("{},{},{}", p.lr, p.loss, p.smoothed);
+        crate::outln!("{},{},{}", p.lr, p.loss, p.smoothed)?;
     }
     let r = test.result();
     let reached = test.points().last().map_or(config.schedule.end_lr, |p| p.lr);

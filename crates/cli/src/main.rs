@@ -43,6 +43,23 @@ enum Command {
     Settings,
 }
 
+/// Writes a line to standard output. A closed pipe (`batchlab lr-find | head -1`) ends the output
+/// quietly: the command goes on to finish its files, and exits as it would have.
+fn out(line: std::fmt::Arguments) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(line).and_then(|()| stdout.write_all(b"\n")) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing to standard output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// `println!` through [`out`].
+macro_rules! outln {
+    ($($arg:tt)*) => { crate::out(format_args!($($arg)*)) };
+}
+pub(crate) use outln;
+
 fn write(dir: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let path = dir.join(name);
@@ -76,11 +93,11 @@ fn report_sweep(
         let size = (120 + 90 * table.lrs.len() as u32, 110 + 50 * table.batch_sizes.len() as u32);
         write_svg(path, size, |area| batchlab_chart::draw_heatmap(area, &map))?;
     }
-    println!("batch_size,best_lr,mean_final_train_loss");
+    outln!("batch_size,best_lr,mean_final_train_loss")?;
     for (b, best) in table.best_lr() {
         match best {
-            Some((lr, loss)) => println!("{b},{lr},{loss}"),
-            None => println!("{b},,"),
+            Some((lr, loss)) => outln!("{b},{lr},{loss}")?,
+            None => outln!("{b},,")?,
         }
     }
     if let Some(scaling) = table.scaling(train_len) {
@@ -110,10 +127,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::LrFind(args) => lr_find::lr_find(args),
-        Command::Settings => {
-            print!("{}", batchlab_trainer::settings::markdown_table());
-            Ok(())
-        }
+        Command::Settings => outln!("{}", batchlab_trainer::settings::markdown_table().trim_end()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -129,6 +129,6 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     if let Some(path) = &args.svg {
         write_svg(path, &rec, &config)?;
     }
-    println!("{json}");
+    crate::outln!("{json}")?;
     Ok(())
 }

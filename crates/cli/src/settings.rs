@@ -78,13 +78,22 @@ fn with_flag(e: &ConfigError) -> String {
 }
 
 /// Splits a comma-separated flag value and applies each item to `key` of `base`, to check and parse
-/// it exactly as a single value would be.
-pub fn list<T>(base: &RunConfig, key: &str, values: &str, read: impl Fn(&RunConfig) -> T) -> Result<Vec<T>, String> {
-    values
-        .split(',')
-        .map(|v| {
-            let mut c = base.clone();
-            c.set(key, v).map(|()| read(&c)).map_err(|e| with_flag(&e))
-        })
-        .collect()
+/// it exactly as a single value would be; a value given twice (`8,8`, `0.1,1e-1`) is refused, since a
+/// grid's rows and columns must differ.
+pub fn list<T: PartialEq>(
+    base: &RunConfig,
+    key: &str,
+    values: &str,
+    read: impl Fn(&RunConfig) -> T,
+) -> Result<Vec<T>, String> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values.split(',') {
+        let mut c = base.clone();
+        let value = c.set(key, v).map(|()| read(&c)).map_err(|e| with_flag(&e))?;
+        if out.contains(&value) {
+            return Err(format!("--{} lists {} twice: each value may appear once", key.replace('_', "-"), v.trim()));
+        }
+        out.push(value);
+    }
+    Ok(out)
 }

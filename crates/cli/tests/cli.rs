@@ -6,6 +6,66 @@ fn batchlab(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_batchlab")).args(args).output().expect("the binary runs")
 }
 
+/// A closed standard output (`| head -1`) ends the output quietly: no panic, the usual exit.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::process::Stdio;
+    let args = ["lr-find", "--bs", "32", "--steps", "60", "--sharpness-every", "off", "--noise-scale-every", "off"];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchlab"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{:?}: {stderr}", out.status);
+}
+
+/// A value given twice in a grid would make two rows of one batch size: refused with the reason.
+#[test]
+fn a_sweep_refuses_repeated_values() {
+    for (flag, values) in [("--bs", "8,8"), ("--lr", "0.1,1e-1")] {
+        let out = batchlab(&["sweep", flag, values, "--epochs", "1"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains("twice"), "{flag} {values}: {stderr}");
+    }
+}
+
+/// `merge` validates every file it reads: a shard out of range is named, never an index panic.
+#[test]
+fn merge_refuses_a_shard_out_of_range() {
+    let dir = std::env::temp_dir().join(format!("batchlab-bad-shard-{}", std::process::id()));
+    let out = batchlab(&[
+        "sweep",
+        "--dataset",
+        "moons",
+        "--bs",
+        "8",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = std::fs::read_to_string(dir.join("sweep.json")).unwrap();
+    for (index, count) in [(0, 2), (5, 2), (1, 0)] {
+        let bad = json
+            .replace("\"index\": 1", &format!("\"index\": {index}"))
+            .replace("\"count\": 1", &format!("\"count\": {count}"));
+        std::fs::write(dir.join("sweep.json"), bad).unwrap();
+        let out = batchlab(&["merge", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code() == Some(2) && stderr.contains("sweep.json") && stderr.contains("shard"),
+            "{index}/{count}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn run_writes_metrics_summary_and_svg() {
     let dir = std::env::temp_dir().join(format!("batchlab-cli-{}", std::process::id()));

@@ -68,13 +68,38 @@ pub fn log_grid(from: f64, to: f64, count: usize) -> Vec<f64> {
 /// Part `index` of `count` (1-based) of a grid: every `count`-th cell, so the parts are disjoint,
 /// cover the grid, and take about as long each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ShardFields")]
 pub struct Shard {
     pub index: usize,
     pub count: usize,
 }
 
+/// A shard as a file spells it, before it is checked.
+#[derive(Deserialize)]
+struct ShardFields {
+    index: usize,
+    count: usize,
+}
+
+impl TryFrom<ShardFields> for Shard {
+    type Error = String;
+
+    fn try_from(f: ShardFields) -> Result<Self, String> {
+        Shard::new(f.index, f.count)
+    }
+}
+
 impl Shard {
     pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Part `index` of `count`, when 1 ≤ index ≤ count.
+    pub fn new(index: usize, count: usize) -> Result<Self, String> {
+        if (1..=count).contains(&index) {
+            Ok(Shard { index, count })
+        } else {
+            Err(format!("shard: expected index from 1 to count, got index {index} of count {count}"))
+        }
+    }
 }
 
 impl FromStr for Shard {
@@ -85,11 +110,7 @@ impl FromStr for Shard {
         let (i, n) = s.split_once('/').ok_or_else(problem)?;
         let (index, count): (usize, usize) =
             (i.trim().parse().map_err(|_| problem())?, n.trim().parse().map_err(|_| problem())?);
-        if (1..=count).contains(&index) {
-            Ok(Shard { index, count })
-        } else {
-            Err(problem())
-        }
+        Shard::new(index, count).map_err(|_| problem())
     }
 }
 
