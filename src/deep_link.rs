@@ -92,8 +92,9 @@ pub fn parse(query: &str) -> DeepLink {
     for (k, v) in &pairs {
         match k.as_str() {
             "bench" => {
-                page =
-                    Page::Bench { min_secs: v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0) };
+                // From a tenth of a second to a minute per measurement: the page lays out what it timed.
+                let secs = v.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).unwrap_or(3.0);
+                page = Page::Bench { min_secs: secs.clamp(0.1, 60.0) };
             }
             "lessons" => page = Page::Lessons,
             "answer" => page = Page::Answer,
@@ -211,6 +212,8 @@ mod tests {
     fn the_bench_page_has_its_own_view() {
         assert_eq!(parse("?bench").page, Page::Bench { min_secs: 3.0 });
         assert_eq!(parse("?bench=0.5").page, Page::Bench { min_secs: 0.5 });
+        assert_eq!(parse("?bench=4.9e-324").page, Page::Bench { min_secs: 0.1 });
+        assert_eq!(parse("?bench=1e9").page, Page::Bench { min_secs: 60.0 });
         assert_eq!(parse("?bs=8").page, Page::Lab);
         assert_eq!(parse("?lessons").page, Page::Lessons);
         assert_eq!(parse("?answer").page, Page::Answer);

@@ -75,6 +75,8 @@ pub struct Sweep {
     pub started_ms: f64,
     pub finished_ms: Option<f64>,
     pub cancelled: bool,
+    /// Opened from a `sweep.csv`, which records no base settings: its cells cannot be reopened.
+    pub imported: bool,
 }
 
 impl Sweep {
@@ -436,6 +438,7 @@ impl Lab {
             started_ms: now_ms,
             finished_ms: None,
             cancelled: false,
+            imported: false,
         });
         out.extend(self.dispatch());
         Ok(out)
@@ -468,14 +471,22 @@ impl Lab {
         let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, 0.9);
         let slots: Vec<Option<CellRow>> =
             grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
-        self.sweep = Some(Sweep { rows: slots, grid, started_ms: now_ms, finished_ms: Some(now_ms), cancelled: false });
+        self.sweep = Some(Sweep {
+            rows: slots,
+            grid,
+            started_ms: now_ms,
+            finished_ms: Some(now_ms),
+            cancelled: false,
+            imported: true,
+        });
         out
     }
 
     /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
-    /// run on screen, with the sweep's first seed: bit for bit the cell's run.
+    /// run on screen, with the sweep's first seed: bit for bit the cell's run. `None` for a sweep opened
+    /// from a file, whose base settings are unknown (the page says so).
     pub fn open_cell(&mut self, row: usize, column: usize, now_ms: f64) -> Option<(RunId, Vec<Command>)> {
-        let sweep = self.sweep.as_ref()?;
+        let sweep = self.sweep.as_ref().filter(|s| !s.imported)?;
         let table = sweep.table(Measure::FinalTrainLoss);
         let cell = Cell {
             batch_size: *table.batch_sizes.get(row)?,

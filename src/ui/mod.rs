@@ -242,6 +242,13 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     let shows = |panel: &str| link.class.shows(panel);
     // One listener for the page's lifetime (the app is never unmounted).
     window_event_listener(leptos::ev::resize, move |_| state.resized.update(|n| *n += 1));
+    // Runs and sweeps live in this page only: leaving it asks first.
+    window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if state.lab.with_untracked(|l| !l.runs.is_empty() || l.sweep.is_some()) {
+            ev.prevent_default();
+            ev.set_return_value("Your runs are not saved: leave anyway?");
+        }
+    });
     if !link.notices.is_empty() {
         let n = link.notices.len();
         state.notify(format!(

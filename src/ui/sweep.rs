@@ -324,7 +324,15 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         state.lab.update(|l| {
             opened = l.open_cell(row, column, now_ms()).map(|(id, c)| (id, l.run(id).map(|r| r.config.clone()), c));
         });
-        let Some((id, config, commands)) = opened else { return };
+        let Some((id, config, commands)) = opened else {
+            if state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(|s| s.imported)) {
+                state.notify(
+                    "This sweep was opened from a sweep.csv, which does not record the settings its cells shared: its \
+                     cells cannot be opened as runs. Run the sweep here, or with the CLI's sweep.json, to open them.",
+                );
+            }
+            return;
+        };
         if let Some(config) = config {
             super::show_in_address_bar(&config);
             state.config.set(config);

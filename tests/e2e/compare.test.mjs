@@ -154,6 +154,16 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   await other.getByTestId("sweep-open").setInputFiles({ name: "sweep.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await other.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: 30_000 });
   assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);
+  // A sweep.csv records no base settings: its cells say they cannot open, instead of opening a run
+  // of the form's settings under the cell's name.
+  await other.getByTestId("sweep-cell").first().click();
+  assert.match((await other.getByTestId("notice").allInnerTexts()).join("\n"), /cannot be opened as runs/);
+  assert.equal(await other.getByTestId("run-item").count(), 0);
+  // A file no run could have made is refused, naming the line, and changes nothing.
+  const bad = csv.replace(/\n([^,\n]+),([^,\n]+),/, "\n$1,-1,");
+  await other.getByTestId("sweep-open").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await other.waitForFunction(() => /line 2: lr is -1/.test(document.body.innerText), null, { timeout: 10_000 });
+  assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);
   assert.deepEqual(other.errors, []);
   await other.close();
 });

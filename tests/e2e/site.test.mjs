@@ -115,6 +115,20 @@ test("the LR range test reads its suggestion off the ramp", { timeout: LONG }, a
   }
 });
 
+test("leaving a page with runs asks first", { timeout: LONG }, async () => {
+  const page = await open("?epochs=1");
+  await page.getByTestId("start").click();
+  await waitStatus(page, "finished");
+  let asked = null;
+  page.on("dialog", async (d) => {
+    asked = d.type();
+    await d.accept();
+  });
+  await page.close({ runBeforeUnload: true });
+  for (let i = 0; i < 20 && asked === null; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(asked, "beforeunload");
+});
+
 test("Step while paused moves the counter on every click", { timeout: LONG }, async () => {
   for (const bs of ["1", "32"]) {
     const page = await open(`?bs=${bs}&epochs=500`);

@@ -158,24 +158,26 @@ fn extent(values: impl Iterator<Item = f64>, log: bool, pad: bool, fallback: (f6
     if !lo.is_finite() {
         return fallback;
     }
-    if !pad {
-        return if hi > lo {
-            (lo, hi)
-        } else if log {
-            (lo / 2.0, lo * 2.0)
-        } else {
-            (lo, lo + 1.0)
-        };
-    }
-    if log {
-        if hi > lo {
-            (lo / 1.3, hi * 1.3)
-        } else {
-            (lo / 2.0, lo * 2.0)
+    let (lo, hi) = match (pad, log, hi > lo) {
+        (false, _, true) => (lo, hi),
+        (_, true, false) => (lo / 2.0, lo * 2.0),
+        (false, false, false) => (lo, lo + 1.0),
+        (true, true, true) => (lo / 1.3, hi * 1.3),
+        (true, false, _) => {
+            let pad = ((hi - lo) * 0.05).max(1e-9);
+            (lo - pad, hi + pad)
         }
+    };
+    // Bounded: a value beyond the bounds is pinned to the edge like a blow-up, and an axis spanning
+    // hundreds of decades would make ticks without end.
+    let (min, max) = if log { (1e-30, 1e30) } else { (-1e12, 1e12) };
+    let (lo, hi) = (lo.clamp(min, max), hi.clamp(min, max));
+    if hi > lo {
+        (lo, hi)
+    } else if log {
+        (lo / 2.0, hi * 2.0)
     } else {
-        let pad = ((hi - lo) * 0.05).max(1e-9);
-        (lo - pad, hi + pad)
+        (lo - 1.0, hi + 1.0)
     }
 }
 
@@ -220,6 +222,9 @@ impl LineChart {
 /// (then to 1, then to every few decades) when that gives more than `max`.
 pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     let max = max.max(2);
+    if !(lo > 0.0 && hi.is_finite() && lo <= hi) {
+        return Vec::new();
+    }
     let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
     let within = |mantissas: &[f64]| -> Vec<f64> {
         (first..=last)
@@ -464,6 +469,19 @@ mod tests {
             y[..y.find('"').unwrap()].parse::<f64>().unwrap()
         };
         assert!((y_of("B 32: η 0.39") - y_of("B 512: η 0.27")).abs() >= 12.0, "{out}");
+    }
+
+    /// Losses from 0 to the largest float (an imported sweep.csv once froze the tab with them) draw
+    /// on either scale, with finite ticks.
+    #[test]
+    fn extreme_values_draw_in_bounded_time() {
+        for log_y in [true, false] {
+            let series = Series { points: vec![(0.1, 0.0), (1.0, 1e308), (2.0, f64::MAX)], ..Series::default() };
+            let out = svg(&LineChart { log_y, series: vec![series], ..Default::default() });
+            assert!(out.starts_with("<svg"));
+        }
+        assert!(log_ticks(1e-300, f64::MAX, 10).len() <= 10);
+        assert!(log_ticks(0.0, f64::INFINITY, 10).is_empty());
     }
 
     #[test]

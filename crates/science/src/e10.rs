@@ -77,7 +77,9 @@ fn one(seed: u32, lambda0: f64, factor: f64) -> Run {
         .collect();
     let (lo, hi) = second_half.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     let rises = both.losses.windows(2).filter(|w| w[1] > w[0]).count();
-    let passed = summary.outcome.status() == "finished"
+    // Above 2/λ₀ the loss jumps once early on (a catapult) before it settles: a run that recovered is
+    // "unstable", and trains all the same; only a divergence fails.
+    let passed = matches!(summary.outcome.status(), "finished" | "unstable")
         && (0.9..=1.1).contains(&lo)
         && (0.9..=1.1).contains(&hi)
         && summary.final_train_loss < FINAL_LOSS

@@ -229,6 +229,39 @@ pub enum SweepFileError {
     Csv(#[from] csv::Error),
     #[error("sweep.csv: {0}")]
     Text(#[from] std::string::FromUtf8Error),
+    #[error("sweep.csv, line {line}: {problem}")]
+    Row { line: usize, problem: String },
+    #[error("sweep.csv: {0}")]
+    TooBig(String),
+}
+
+/// An opened `sweep.csv` holds at most this many rows, and this many batch sizes and learning rates:
+/// its table is built and drawn on the page.
+pub const MAX_FILE_ROWS: usize = 20_000;
+pub const MAX_FILE_AXIS: usize = 64;
+
+/// What is wrong with a row, if anything: a learning rate that is no rate, a batch of no examples, or
+/// a run that ended without a blow-up whose losses or accuracy are not numbers it could have.
+fn row_problem(r: &CellRow) -> Option<String> {
+    if !(r.lr.is_finite() && r.lr > 0.0) {
+        return Some(format!("lr is {}, not a positive number", r.lr));
+    }
+    if r.bs == BatchSize::Examples(0) {
+        return Some("bs is 0: a batch has at least one example".to_owned());
+    }
+    if !(0.0..=1.0).contains(&r.final_val_acc) {
+        return Some(format!("final_val_acc is {}, not between 0 and 1", r.final_val_acc));
+    }
+    let loss_ok = |x: f64| x.is_finite() && x >= 0.0;
+    if r.status != Verdict::Diverged && !(loss_ok(r.final_train_loss) && loss_ok(r.final_val_loss)) {
+        return Some(format!(
+            "a {} run's losses must be finite and not negative (final_train_loss {}, final_val_loss {})",
+            r.status.name(),
+            r.final_train_loss,
+            r.final_val_loss
+        ));
+    }
+    None
 }
 
 /// `sweep.csv`: a header, then one row per cell.
@@ -242,8 +275,35 @@ pub fn to_csv(rows: &[CellRow]) -> Result<String, SweepFileError> {
 }
 
 /// Reads `sweep.csv`.
+/// Reads a `sweep.csv`, validated and bounded: every row a cell a run could have made, and a table
+/// small enough to draw ([`MAX_FILE_ROWS`], [`MAX_FILE_AXIS`]).
 pub fn from_csv(text: &str) -> Result<Vec<CellRow>, SweepFileError> {
-    csv::Reader::from_reader(text.as_bytes()).deserialize().map(|r| r.map_err(SweepFileError::from)).collect()
+    let mut rows: Vec<CellRow> = Vec::new();
+    let (mut bs, mut lrs) = (Vec::new(), Vec::new());
+    for (i, r) in csv::Reader::from_reader(text.as_bytes()).deserialize::<CellRow>().enumerate() {
+        let r = r?;
+        // Line 1 is the header.
+        let line = i + 2;
+        if let Some(problem) = row_problem(&r) {
+            return Err(SweepFileError::Row { line, problem });
+        }
+        if rows.len() == MAX_FILE_ROWS {
+            return Err(SweepFileError::TooBig(format!("more than {MAX_FILE_ROWS} rows")));
+        }
+        if !bs.contains(&r.bs) {
+            bs.push(r.bs);
+        }
+        if !lrs.contains(&r.lr) {
+            lrs.push(r.lr);
+        }
+        if bs.len() > MAX_FILE_AXIS || lrs.len() > MAX_FILE_AXIS {
+            return Err(SweepFileError::TooBig(format!(
+                "more than {MAX_FILE_AXIS} batch sizes or learning rates (line {line})"
+            )));
+        }
+        rows.push(r);
+    }
+    Ok(rows)
 }
 
 /// Why shards could not be joined.
@@ -638,6 +698,33 @@ mod tests {
         let s = table(&[(8, &rising[..3]), (32, &falling[2..])], &three).scaling(1437).unwrap();
         assert_eq!(s.verdict(), "too coarse");
         assert!(s.to_string().contains("too coarse to tell"), "{s}");
+    }
+
+    /// The files that once froze the page or lied on it: refused, naming the line.
+    #[test]
+    fn a_sweep_csv_is_validated_and_bounded() {
+        const HEADER: &str = "bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n";
+        let file = |rows: &[&str]| format!("{HEADER}{}\n", rows.join("\n"));
+        assert_eq!(
+            from_csv(&file(&["32,0.1,1,finished,0.5,0.6,0.8,,x", "64,0.1,1,diverged,inf,NaN,0.1,,y"])).unwrap().len(),
+            2
+        );
+        for (row, what) in [
+            ("32,-1,1,finished,0.5,0.6,0.8,,x", "lr"),
+            ("32,inf,1,finished,0.5,0.6,0.8,,x", "lr"),
+            ("32,NaN,1,finished,0.5,0.6,0.8,,x", "lr"),
+            ("0,0.1,1,finished,0.5,0.6,0.8,,x", "bs"),
+            ("32,0.1,1,finished,NaN,0.6,0.8,,x", "losses"),
+            ("32,0.1,1,finished,-5,0.6,0.8,,x", "losses"),
+            ("32,0.1,1,finished,0.5,0.6,7,,x", "final_val_acc"),
+        ] {
+            let e = from_csv(&file(&["8,0.1,1,finished,0.5,0.6,0.8,,x", row])).unwrap_err().to_string();
+            assert!(e.contains("line 3") && e.contains(what), "{row}: {e}");
+        }
+        let many: Vec<String> =
+            (1..=1000).map(|k| format!("{k},{},1,finished,0.5,0.6,0.8,,x", 0.001 * f64::from(k))).collect();
+        let e = from_csv(&file(&many.iter().map(String::as_str).collect::<Vec<_>>())).unwrap_err().to_string();
+        assert!(e.contains("more than 64"), "{e}");
     }
 
     #[test]
