@@ -58,7 +58,9 @@ fn grid_of(
     if lrs.windows(2).any(|w| w[0] >= w[1]) {
         return Err("the learning rates repeat once rounded to two digits: widen the range from η from to η to, or ask for fewer rates".to_owned());
     }
-    Ok(Grid::new(form, &bs, &lrs, &seeds, target))
+    let grid = Grid::new(form, &bs, &lrs, &seeds, target);
+    grid.check_page_size()?;
+    Ok(grid)
 }
 
 /// Draws the heatmap on a canvas at the screen's pixel ratio; returns the grid's frame.

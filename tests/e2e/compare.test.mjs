@@ -282,3 +282,45 @@ test("measured: frame intervals while runs train at once", { timeout: LONG }, as
     await page.close();
   }
 });
+
+test("a grid too big for a page is refused at once; the largest allowed starts and cancels promptly", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1");
+  const many = Array.from({ length: 1000 }, (_, i) => i + 1).join(",");
+  await page.getByTestId("sweep-bs").fill(many);
+  await page.getByTestId("sweep-lr-count").fill("20");
+  await page.getByTestId("sweep-seeds").fill("10");
+  await page.getByTestId("sweep-seeds").press("Tab");
+  await page.getByTestId("sweep-start").click();
+  assert.match((await page.getByTestId("notice").allInnerTexts()).join("\n"), /200000 runs; a page trains at most 1000/);
+  assert.equal(await page.getByTestId("sweep-progress").count() === 0 || (await page.getByTestId("sweep-status").innerText()) === "", true);
+  // 50 × 20 × 1 = 1000 runs: the largest a page takes.
+  await page.getByTestId("sweep-bs").fill(Array.from({ length: 50 }, (_, i) => i + 1).join(","));
+  await page.getByTestId("sweep-seeds").fill("1");
+  await page.getByTestId("sweep-seeds").press("Tab");
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByTestId("sweep-start").click();
+  await page.waitForFunction(() => /\/ 1000 runs/.test(document.querySelector("[data-testid=sweep-status]")?.textContent ?? ""));
+  const started = await page.evaluate((t0) => performance.now() - t0, t0);
+  const t1 = await page.evaluate(() => performance.now());
+  await page.getByTestId("sweep-cancel").click();
+  await page.waitForFunction(() => /^cancelled/.test(document.querySelector("[data-testid=sweep-status]")?.textContent ?? ""));
+  const cancelled = await page.evaluate((t1) => performance.now() - t1, t1);
+  metrics.sweep_1000_cells = { start_ms: Math.round(started), cancel_ms: Math.round(cancelled) };
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("measured: the default sweep (4 batch sizes × 12 rates, 10 epochs) and its caption", { timeout: LONG }, async () => {
+  const page = await ctx.open();
+  const t0 = Date.now();
+  await page.getByTestId("sweep-start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: LONG });
+  metrics.default_sweep = {
+    ms: Date.now() - t0,
+    best_lr: JSON.parse(await page.getByTestId("sweep-heatmap").getAttribute("data-best-lr")),
+    caption: await page.getByTestId("sweep-caption").innerText(),
+  };
+  await page.screenshot({ path: join(ARTIFACTS, "default-sweep.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

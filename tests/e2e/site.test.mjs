@@ -124,9 +124,12 @@ test("leaving a page with runs asks first", { timeout: LONG }, async () => {
     asked = d.type();
     await d.accept();
   });
-  await page.close({ runBeforeUnload: true });
-  for (let i = 0; i < 20 && asked === null; i++) await new Promise((r) => setTimeout(r, 100));
+  // Navigating away (as a reload or a closed tab would) asks first.
+  const away = page.goto("about:blank").catch(() => {});
+  for (let i = 0; i < 30 && asked === null; i++) await new Promise((r) => setTimeout(r, 100));
+  await away;
   assert.equal(asked, "beforeunload");
+  await page.close();
 });
 
 test("Step while paused moves the counter on every click", { timeout: LONG }, async () => {

@@ -50,8 +50,9 @@ its heatmap use these words.\n\n\
   η 0.1, seed 1, step 300, where the old two-batch reading was 662 against 2091) it agrees to 1e-3; the old \
   estimator read 0.3–1.5 × the exact value.\n\
 - Automatic diagnostics follow a cost model in multiply-adds, never the clock: after the reading at the \
-  start (the run's stability limit), a diagnostic is read again at an evaluation point while its readings \
-  cost at most a fifth of the run's own work (updates and evaluations). A converged sharpness reading on the \
+  start (the run's stability limit; taken when it costs at most the run's own work or at most 2 G \
+  multiply-adds), a diagnostic is read again at an evaluation point while its readings cost at most a fifth \
+  of the run's own work (updates and evaluations). A converged sharpness reading on the \
   1437 digits rows takes about 5–12 Hessian-vector products (about 50 M multiply-adds each), so a 10-epoch \
   digits run at B = 32 (about 650 M multiply-adds of its own) affords only the reading at the start; set \
   `sharpness_every` for a denser curve.\n\

@@ -24,7 +24,7 @@ pub enum Cadence {
     /// At every this-many-th step.
     Every(usize),
     /// At the start (the sharpness there is the run's stability limit) unless one reading would cost
-    /// more than the whole run, then at evaluation points whenever its share of the run's work allows:
+    /// more than the whole run and more than [`START_READING_MACS`], then at evaluation points whenever its share of the run's work allows:
     /// the run's updates and evaluations are counted in multiply-adds ([`Mlp::macs_per_row`]), and a
     /// diagnostic is measured again while what its readings after the start have cost stays within
     /// [`AUTO_SHARE`] of them.
@@ -61,6 +61,9 @@ const SHARPNESS_PART: f64 = 0.75;
 pub const TOLERANCE: f64 = 1e-3;
 /// Products a first sharpness reading is expected to take (5–12 on the built-in sets, measured).
 const EXPECTED_HVPS: f64 = 12.0;
+/// A reading at the start costing at most this many multiply-adds (a fraction of a second) is taken
+/// even when it costs more than a short run itself: it is the run's stability limit.
+pub const START_READING_MACS: f64 = 2e9;
 /// A reading that has not converged after this many products is not reported.
 pub const MAX_HVPS: usize = 300;
 /// The Lanczos basis holds at most this many vectors, and at most [`MAX_BASIS_FLOATS`] numbers (on a
@@ -357,7 +360,8 @@ struct Budget {
     /// What the last reading cost (before the first, what it is expected to): the next is expected
     /// to cost as much.
     last_macs: f64,
-    /// Whether the reading at the start is affordable: at most the run's own planned work.
+    /// Whether the reading at the start is affordable: at most the run's own planned work, or at most
+    /// [`START_READING_MACS`].
     at_start: bool,
 }
 
@@ -368,7 +372,7 @@ impl Budget {
             spent_macs: 0.0,
             all_macs: 0.0,
             last_macs: expected_macs,
-            at_start: expected_macs <= planned_work_macs,
+            at_start: expected_macs <= planned_work_macs.max(START_READING_MACS),
         }
     }
 

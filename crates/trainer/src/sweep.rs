@@ -132,6 +132,26 @@ impl Grid {
         }
     }
 
+    /// Cells a page trains in its pool at most: larger grids belong to the CLI, which can shard them.
+    pub const PAGE_MAX_CELLS: usize = 1000;
+
+    /// Whether a page may train this grid ([`Grid::PAGE_MAX_CELLS`]).
+    pub fn check_page_size(&self) -> Result<(), String> {
+        let cells = self.batch_sizes.len() * self.lrs.len() * self.seeds.len();
+        if cells > Self::PAGE_MAX_CELLS {
+            Err(format!(
+                "{} batch sizes × {} learning rates × {} seeds is {cells} runs; a page trains at most {} (the CLI's \
+                 sweep --shard splits larger grids over machines)",
+                self.batch_sizes.len(),
+                self.lrs.len(),
+                self.seeds.len(),
+                Self::PAGE_MAX_CELLS
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The base run, read back from its settings.
     pub fn base_config(&self) -> Result<RunConfig, ConfigError> {
         let mut c = RunConfig::default();
@@ -725,6 +745,17 @@ mod tests {
             (1..=1000).map(|k| format!("{k},{},1,finished,0.5,0.6,0.8,,x", 0.001 * f64::from(k))).collect();
         let e = from_csv(&file(&many.iter().map(String::as_str).collect::<Vec<_>>())).unwrap_err().to_string();
         assert!(e.contains("more than 64"), "{e}");
+    }
+
+    #[test]
+    fn a_page_grid_is_bounded() {
+        let base = RunConfig::default();
+        let bs: Vec<BatchSize> = (1..=1000).map(BatchSize::Examples).collect();
+        let lrs = log_grid(0.01, 1.0, 20);
+        let seeds: Vec<u32> = (1..=10).collect();
+        let e = Grid::new(&base, &bs, &lrs, &seeds, 0.9).check_page_size().unwrap_err();
+        assert!(e.contains("200000 runs"), "{e}");
+        assert!(Grid::new(&base, &bs[..4], &lrs[..12], &seeds[..1], 0.9).check_page_size().is_ok());
     }
 
     #[test]
