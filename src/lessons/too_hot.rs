@@ -20,8 +20,10 @@ const fn step(title: &'static str, runs: &'static [super::Link]) -> Step {
         try_this: "Train for 3 epochs at η 0.5, 1, 2 and 4.",
         look_for: "The status of each run: finished, or stalled, unstable or diverged, and where the charts mark a \
                    blow-up.",
-        why: "Gradient descent on the loss's curvature is stable only below η = 2/λ_max; λ_max at the start is about the \
-              same whatever the batch, so the edge is too. A larger batch averages away noise, not curvature.",
+        why: "On the start's curvature, full-batch descent is stable only below 2/λ₀ (the banner gives it). A network can \
+              train above that after an early jump, on flatter ground, but the further above, the likelier a blow-up. \
+              λ₀ is the same whatever the batch, so the breaking point moves little with B: a larger batch averages \
+              away noise, not curvature.",
         runs,
         question: Question {
             prompt: "From which η on does the run stop learning or blow up?",

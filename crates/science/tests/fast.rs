@@ -33,7 +33,7 @@ fn e0_the_trainer_reports_the_same_edge() {
     assert!(rel < 1e-3, "limit η {} vs 2/λ_max {}", limit.lr, 2.0 / lambda);
 }
 
-/// science.md, "Live estimators": power iteration on Hessian-vector products against an exact
+/// science.md, "Live estimators": the sharpness reading on Hessian-vector products against an exact
 /// symmetric eigen-solve of X̃ᵀX̃/n on linear MSE, within 1e-3 relative.
 #[test]
 fn live_sharpness_matches_the_exact_eigenvalue_on_linear_mse() {

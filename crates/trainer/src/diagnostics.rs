@@ -136,7 +136,7 @@ impl<F: Scalar> Sharpness<F> {
     }
 
     /// Starts the next reading from `v` instead (normalised).
-    pub fn restart_from(&mut self, v: &[F]) {
+    fn restart_from(&mut self, v: &[F]) {
         let n = norm(v);
         if n > 0.0 && n.is_finite() {
             for (a, &b) in self.v.iter_mut().zip(v) {
