@@ -182,10 +182,11 @@ impl Session {
         };
         let start = clock();
         let before = (j.trainer.steps_done(), j.busy_ms / 1000.0);
-        match j.mode {
-            Mode::Curves => j.trainer.run_until(&mut j.outbox, || clock() - start >= SLICE_MS),
-            Mode::Cell { .. } => j.trainer.run_until(&mut j.outbox, || clock() - start >= CELL_SLICE_MS),
-        }
+        let slice_ms = match j.mode {
+            Mode::Curves => SLICE_MS,
+            Mode::Cell { .. } => CELL_SLICE_MS,
+        };
+        j.trainer.run_until(&mut j.outbox, || clock() - start >= slice_ms);
         let now = clock();
         j.busy_ms += now - start;
         j.busy_steps += j.trainer.steps_done() - before.0;

@@ -165,12 +165,7 @@ impl RunView {
     /// The run's one stability limit: c/λ₀ at the weights it started from, as the worker measured it
     /// for a run that went wrong, or from the first point's sharpness reading.
     pub fn start_limit(&self, config: &RunConfig) -> Option<StabilityLimit> {
-        self.stability.or_else(|| {
-            let o = config.optimizer;
-            let c = o.kind.stability_constant(o.momentum)?;
-            let lambda_max = self.trace.buckets().first()?.sharpness.filter(|l| l.is_finite() && *l > 0.0)?;
-            Some(StabilityLimit { lambda_max, lr: c / lambda_max })
-        })
+        self.stability.or_else(|| StabilityLimit::at(config.optimizer, self.trace.buckets().first()?.sharpness?))
     }
 
     /// Where the charts mark the run: where it diverged or blew up.

@@ -112,7 +112,7 @@ pub fn what_happened(step: &Step, runs: &[Summary]) -> String {
     format!("Answer: {answer}. {}.", each.join("; "))
 }
 
-/// A link's setting as the run list writes it: "B 32", "η 0.1", "10 epochs", "schedule step".
+/// A link's setting in words: "B 32", "η 0.1", "10 epochs", "schedule step".
 fn setting_words(key: &str, value: &str) -> String {
     match key {
         "bs" => format!("B {value}"),

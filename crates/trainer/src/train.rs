@@ -16,7 +16,7 @@ use crate::data::{DataError, Dataset};
 use crate::diagnostics::{LiveDiagnostics, Sharpness};
 use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, Pass, Workspace};
-use crate::optim::{norm, Optimizer};
+use crate::optim::{norm, Optimizer, OptimizerConfig};
 use crate::outcome::{fmt_loss, Breach, Divergence, DivergenceMonitor, Outcome};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::settings::ConfigError;
@@ -103,6 +103,15 @@ pub struct StabilityLimit {
     /// c/λ_max with the optimiser's constant c (2 for SGD, 2(1 + β) with momentum): gradient descent
     /// on the loss's quadratic approximation there is stable only below this η.
     pub lr: f64,
+}
+
+impl StabilityLimit {
+    /// c/λ_max for `optimizer` at a measured λ_max; `None` for an adaptive optimiser, or a λ_max that is
+    /// not a positive number.
+    pub fn at(optimizer: OptimizerConfig, lambda_max: f64) -> Option<Self> {
+        let c = optimizer.kind.stability_constant(optimizer.momentum)?;
+        (lambda_max.is_finite() && lambda_max > 0.0).then(|| Self { lambda_max, lr: c / lambda_max })
+    }
 }
 
 /// Receives what a run reports. The worker implements it by posting messages; the CLI by writing CSV.
@@ -542,15 +551,14 @@ impl Trainer {
     /// reading from the same start (a few dozen Hessian-vector products on the sharpness rows), so
     /// hosts ask for it when a run went wrong.
     pub fn stability_limit(&self) -> Option<StabilityLimit> {
-        let o = self.config.optimizer;
-        let c = o.kind.stability_constant(o.momentum)?;
+        self.config.optimizer.kind.stability_constant(self.config.optimizer.momentum)?;
         let lambda_max = self.initial_sharpness.or_else(|| {
             let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
             let mut power = Sharpness::new(&self.model, rows, self.config.seed);
             let r = power.estimate(&self.model, &self.initial_params, self.data.train(), self.config.model.loss);
             r.converged.then_some(r.lambda)
         })?;
-        (lambda_max.is_finite() && lambda_max > 0.0).then(|| StabilityLimit { lambda_max, lr: c / lambda_max })
+        StabilityLimit::at(self.config.optimizer, lambda_max)
     }
 
     /// What the run's diagnostics have cost so far, as shares of its own work in multiply-adds:
