@@ -85,7 +85,7 @@ pub enum FromWorker {
     /// `stability` is measured for a run on screen that diverged or stalled.
     Finished {
         job: JobId,
-        summary: Summary,
+        summary: Box<Summary>,
         stability: Option<StabilityLimit>,
         steps_to_target: Option<usize>,
     },

@@ -226,7 +226,7 @@ impl Job {
                 _ => self.trainer.stability_limit(),
             };
             let steps_to_target = self.outbox.reached_target;
-            out.push(FromWorker::Finished { job: self.id, summary, stability, steps_to_target });
+            out.push(FromWorker::Finished { job: self.id, summary: Box::new(summary), stability, steps_to_target });
         }
         out
     }

@@ -122,7 +122,7 @@ impl RunView {
             FromWorker::Finished { summary, stability, .. } => {
                 self.status = Status::of(&summary.outcome);
                 self.step = summary.steps;
-                self.summary = Some(summary);
+                self.summary = Some(*summary);
                 self.stability = stability;
             }
             FromWorker::Failed { message, .. } => {

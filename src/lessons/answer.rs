@@ -31,6 +31,12 @@ pub const CLAIMS: &[Claim] = &[
         lesson: "too-hot",
     },
     Claim {
+        text: "Only up to a point: while the batch is below the gradient noise scale B_simple, a batch k× larger with \
+               η k× larger does what k small steps do; far above it a larger batch saves few steps and wastes \
+               examples. B_simple grows as training goes on.",
+        lesson: "noise-scale",
+    },
+    Claim {
         text: "Late in training, growing the batch does what decaying η does, in far fewer steps: what matters is the \
                noise of a step, which grows with η/B.",
         lesson: "decay-or-grow",

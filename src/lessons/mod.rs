@@ -8,14 +8,28 @@
 
 pub mod answer;
 mod decay_or_grow;
+mod edge_of_stability;
 mod linear_rule;
+mod noise_scale;
+mod sharp_minima;
+mod steps_vs_examples;
 mod three_pairs;
 mod too_hot;
 
+use batchlab_trainer::settings::setting;
 use batchlab_trainer::{RunConfig, Summary};
 
 /// Every lesson, in the order the lessons page lists them.
-pub const LESSONS: &[&Lesson] = &[&three_pairs::LESSON, &too_hot::LESSON, &linear_rule::LESSON, &decay_or_grow::LESSON];
+pub const LESSONS: &[&Lesson] = &[
+    &three_pairs::LESSON,
+    &too_hot::LESSON,
+    &linear_rule::LESSON,
+    &steps_vs_examples::LESSON,
+    &decay_or_grow::LESSON,
+    &noise_scale::LESSON,
+    &edge_of_stability::LESSON,
+    &sharp_minima::LESSON,
+];
 
 /// Lessons are compared by name (each is a `const`, one per name).
 impl PartialEq for Lesson {
@@ -105,11 +119,26 @@ pub fn what_happened(step: &Step, runs: &[Summary]) -> String {
         .iter()
         .zip(runs)
         .map(|(link, s)| {
-            let label: Vec<String> = link.iter().map(|&(k, v)| setting_words(k, v)).collect();
+            let mut label: Vec<String> =
+                link.iter().filter(|&&kv| differs(step, kv)).map(|&(k, v)| setting_words(k, v)).collect();
+            // A setting another run gives and this one leaves at its default ("warmup 0").
+            let others = step.runs.iter().flat_map(|l| l.iter()).filter(|(k, _)| !link.iter().any(|(key, _)| key == k));
+            for (key, _) in others {
+                let word = setting_words(key, setting(key).map_or("default", |s| s.default));
+                if !label.contains(&word) {
+                    label.push(word);
+                }
+            }
             format!("{}: {} ({:.1} %)", label.join(", "), s.outcome.status(), 100.0 * s.final_val_acc)
         })
         .collect();
     format!("Answer: {answer}. {}.", each.join("; "))
+}
+
+/// Whether a run's setting tells it apart from another run of the step (a step of one run shows
+/// every setting).
+fn differs(step: &Step, setting: (&str, &str)) -> bool {
+    step.runs.len() < 2 || step.runs.iter().any(|link| !link.contains(&setting))
 }
 
 /// A link's setting in words: "B 32", "η 0.1", "10 epochs", "schedule step".
@@ -126,32 +155,35 @@ fn setting_words(key: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A lesson's runs, step by step, as the page plays them.
+    fn play(lesson: &Lesson) -> Vec<Vec<Summary>> {
+        let run = |&link| {
+            let mut t = config(link).init().unwrap();
+            t.run(&mut ());
+            t.summary().unwrap().clone()
+        };
+        lesson.steps.iter().map(|step| step.runs.iter().map(run).collect()).collect()
+    }
+
     /// Every lesson's check passes on the current trainer, natively (the page runs the same check on
-    /// the same runs, bit for bit).
+    /// the same runs, bit for bit). Lessons play in parallel: they are the slowest native test.
     #[test]
     fn every_lesson_still_makes_its_point() {
-        let mut names = Vec::new();
-        for lesson in LESSONS {
-            assert!(!names.contains(&lesson.name), "two lessons named {}", lesson.name);
-            names.push(lesson.name);
+        for (i, lesson) in LESSONS.iter().enumerate() {
+            assert!(!LESSONS[..i].contains(lesson), "two lessons named {}", lesson.name);
             assert_eq!(find(lesson.name).map(|l| l.title), Some(lesson.title));
-            let mut all = Vec::new();
-            for step in lesson.steps {
-                let runs: Vec<Summary> = step
-                    .runs
-                    .iter()
-                    .map(|&link| {
-                        let mut t = config(link).init().unwrap();
-                        t.run(&mut ());
-                        t.summary().unwrap().clone()
-                    })
-                    .collect();
-                let answer = (step.question.answer)(&runs);
+        }
+        let played: Vec<Vec<Vec<Summary>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = LESSONS.iter().map(|&lesson| scope.spawn(move || play(lesson))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (lesson, all) in LESSONS.iter().zip(&played) {
+            for (step, runs) in lesson.steps.iter().zip(all) {
+                let answer = (step.question.answer)(runs);
                 assert!(answer < step.question.choices.len(), "{}: {answer}", step.title);
-                println!("{} / {}: {}", lesson.name, step.title, what_happened(step, &runs));
-                all.push(runs);
+                println!("{} / {}: {}", lesson.name, step.title, what_happened(step, runs));
             }
-            let verdict = (lesson.check)(&all);
+            let verdict = (lesson.check)(all);
             println!("{}: {verdict:?}", lesson.name);
             assert!(verdict.pass, "{}: {}", lesson.name, verdict.text);
         }

@@ -15,7 +15,16 @@ test("the lessons page lists every lesson as a link", async () => {
   await page.goto(ctx.base + "?lessons");
   await page.getByTestId("lesson-link").first().waitFor();
   const names = await page.getByTestId("lesson-link").evaluateAll((links) => links.map((a) => a.dataset.lesson));
-  assert.deepEqual(names, ["three-pairs", "too-hot", "linear-rule", "decay-or-grow"]);
+  assert.deepEqual(names, [
+    "three-pairs",
+    "too-hot",
+    "linear-rule",
+    "steps-vs-examples",
+    "decay-or-grow",
+    "noise-scale",
+    "edge-of-stability",
+    "sharp-minima",
+  ]);
   await page.screenshot({ path: join(ARTIFACTS, "lessons.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -80,7 +89,7 @@ test("the answer measures its evidence with the lessons' own checks", { timeout:
   const page = await ctx.open("?answer");
   assert.match(await page.getByTestId("answer").innerText(), /Should the learning rate increase or decrease with the batch size\?/);
   await page.getByTestId("answer-measure").click();
-  await page.waitForFunction(() => document.querySelectorAll("[data-testid=answer-evidence]").length === 4, null, { timeout: LONG });
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=answer-evidence]").length === 5, null, { timeout: LONG });
   const evidence = await page.getByTestId("answer-evidence").evaluateAll((els) => els.map((e) => [e.dataset.pass, e.textContent]));
   for (const [pass, text] of evidence) assert.equal(pass, "true", text);
   ctx.metrics.answer = evidence.map((e) => e[1]);

@@ -36,4 +36,4 @@ pub use outcome::Outcome;
 #[doc(hidden)]
 pub use serde as __serde;
 pub use settings::ConfigError;
-pub use train::{Observer, Point, StabilityLimit, Summary, Trainer};
+pub use train::{Observer, Point, Reading, StabilityLimit, Summary, Trainer};

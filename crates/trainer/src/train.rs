@@ -78,6 +78,24 @@ pub struct Summary {
     /// FNV-1a hash of every minibatch loss and the final parameters, as hex: equal digests mean
     /// bit-identical runs (used to check the browser against native).
     pub digest: String,
+    /// Every diagnostic the run read, in step order (thinned to at most [`MAX_READINGS`]): the
+    /// lessons judge a run's curvature and noise by them.
+    #[serde(default)]
+    pub readings: Vec<Reading>,
+}
+
+/// At most this many readings are kept for a summary; past it every other one is dropped (the first
+/// stays), so an absurd cadence cannot grow a summary without bound.
+pub const MAX_READINGS: usize = 4096;
+
+/// The diagnostics read at one evaluation point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub step: usize,
+    /// η of the update that led here (η at the start for step 0).
+    pub lr: f64,
+    pub sharpness: Option<f64>,
+    pub noise_scale: Option<f64>,
 }
 
 impl Summary {
@@ -191,6 +209,7 @@ pub struct Trainer {
     /// λ_max at the weights the run started from, when the first point measured it: the run's one
     /// stability limit.
     initial_sharpness: Option<f64>,
+    readings: Vec<Reading>,
     range_test: Option<RangeTest>,
     /// The initial point has been reported.
     started: bool,
@@ -312,6 +331,7 @@ impl Trainer {
             grad_macs,
             forward_macs,
             initial_sharpness: None,
+            readings: Vec::new(),
             started: false,
             config,
             data,
@@ -416,6 +436,12 @@ impl Trainer {
             self.diagnostics.at_point(step, &self.model, self.data.train(), self.config.model.loss);
         if step == 0 {
             self.initial_sharpness = p.sharpness;
+        }
+        if p.sharpness.is_some() || p.noise_scale.is_some() {
+            if self.readings.len() == MAX_READINGS {
+                self.readings = self.readings.iter().step_by(2).copied().collect();
+            }
+            self.readings.push(Reading { step: p.step, lr: p.lr, sharpness: p.sharpness, noise_scale: p.noise_scale });
         }
         self.monitor.observe_eval(p.step, p.epoch, p.val_loss, train_loss, steps);
         p
@@ -542,6 +568,7 @@ impl Trainer {
             final_val_acc: last.val_acc,
             range_test: self.range_test.as_ref().map(RangeTest::result),
             digest: format!("{digest:016x}"),
+            readings: std::mem::take(&mut self.readings),
         }
     }
 

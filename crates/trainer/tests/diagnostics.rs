@@ -57,3 +57,38 @@ fn a_sample_estimate_is_unbiased_and_never_negative() {
     println!("exact {exact:.1}; 160-row samples {estimates:.1?}");
     assert!(!estimates.is_empty());
 }
+
+#[test]
+fn the_summary_keeps_every_reading_and_thins_an_absurd_cadence() {
+    // Toy data, eval and both diagnostics every step: more points than a summary keeps.
+    let mut c = RunConfig::default();
+    let steps = batchlab_trainer::train::MAX_READINGS + 500;
+    let link = [
+        ("dataset", "moons"),
+        ("bs", "full"),
+        ("eval_every", "1"),
+        ("sharpness_every", "1"),
+        ("noise_scale_every", "1"),
+    ];
+    assert_eq!(c.set_all(link), []);
+    assert_eq!(c.set_all([("steps", steps.to_string().as_str())]), []);
+    let mut rec = Recorder::default();
+    c.init().unwrap().run(&mut rec);
+    let s = rec.summary.unwrap();
+    assert!(s.readings.len() <= batchlab_trainer::train::MAX_READINGS, "{}", s.readings.len());
+    assert!(s.readings.len() > batchlab_trainer::train::MAX_READINGS / 2);
+    assert_eq!(s.readings[0].step, 0, "the first reading stays");
+    assert!(s.readings.windows(2).all(|w| w[0].step < w[1].step));
+    // Each kept reading is its point's, bit for bit.
+    for r in &s.readings {
+        let p = rec.points.iter().find(|p| p.step == r.step).unwrap();
+        assert_eq!((r.lr, r.sharpness, r.noise_scale), (p.lr, p.sharpness, p.noise_scale));
+    }
+    // A run with the default cadence keeps its few readings whole.
+    let mut rec = Recorder::default();
+    RunConfig::default().init().unwrap().run(&mut rec);
+    let read: Vec<usize> =
+        rec.points.iter().filter(|p| p.sharpness.is_some() || p.noise_scale.is_some()).map(|p| p.step).collect();
+    let kept: Vec<usize> = rec.summary.unwrap().readings.iter().map(|r| r.step).collect();
+    assert_eq!(kept, read);
+}
