@@ -6,6 +6,7 @@
 //! Adding a lesson is one file in this folder (a `pub const LESSON: Lesson`) and one line in
 //! [`LESSONS`]; the tests below run its check.
 
+mod adam_sqrt;
 pub mod answer;
 mod decay_or_grow;
 mod edge_of_stability;
@@ -28,6 +29,7 @@ pub const LESSONS: &[&Lesson] = &[
     &decay_or_grow::LESSON,
     &noise_scale::LESSON,
     &edge_of_stability::LESSON,
+    &adam_sqrt::LESSON,
     &sharp_minima::LESSON,
 ];
 
@@ -146,6 +148,8 @@ fn setting_words(key: &str, value: &str) -> String {
     match key {
         "bs" => format!("B {value}"),
         "lr" => format!("η {value}"),
+        "momentum" => format!("β {value}"),
+        "beta2" => format!("β₂ {value}"),
         "epochs" | "steps" => format!("{value} {key}"),
         _ => format!("{} {value}", key.replace('_', " ")),
     }

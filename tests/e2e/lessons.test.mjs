@@ -23,6 +23,7 @@ test("the lessons page lists every lesson as a link", async () => {
     "decay-or-grow",
     "noise-scale",
     "edge-of-stability",
+    "adam-sqrt",
     "sharp-minima",
   ]);
   await page.screenshot({ path: join(ARTIFACTS, "lessons.png"), fullPage: true });
