@@ -3,23 +3,21 @@
 //! ([`Command`]), tested natively like the worker's `Session`. The page only carries the commands
 //! out and renders the lab.
 //!
-//! Each worker runs one job at a time: a run on screen, or one cell of a sweep. Jobs wait in a queue
-//! (runs before cells) until a worker is free; every message about a job carries its id, so a late
-//! message of a job that was stopped is dropped.
-
-use std::collections::VecDeque;
+//! Each worker runs one job at a time: a run on screen, or one cell of a sweep ([`Pool`] schedules
+//! them). Every message about a job carries its id, so a late message of a job that was stopped is
+//! dropped. A run's view changes only through [`RunView`]'s methods.
 
 use batchlab_trainer::settings::{setting, SETTINGS};
-use batchlab_trainer::sweep::{Cell, CellRow, Grid, Measure, SweepTable};
+use batchlab_trainer::sweep::{Cell, CellRow, Grid, Measure, SweepTable, DEFAULT_TARGET};
 use batchlab_trainer::{ConfigError, RunConfig};
 
-use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, ToWorker};
+pub use crate::pool::{Command, RunId};
+use crate::pool::{Job, Pool, Target};
+use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
 use crate::view_state::{fmt_lr, RunView, Status};
 
-pub type RunId = u32;
-
-/// Colours a run can take (the chart's palette has as many).
-pub const COLOURS: usize = 10;
+/// Colours a run can take: the chart's palette.
+const COLOURS: usize = batchlab_chart::PALETTE.len();
 
 /// What a run is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,26 +42,6 @@ pub struct Run {
     pub visible: bool,
     /// Runs that differ only in their seed share a group, and are drawn as an ensemble.
     pub group: u32,
-}
-
-/// A message for a worker of the pool; the page spawns the worker of a slot when it has none.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Command {
-    pub slot: usize,
-    pub msg: ToWorker,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Target {
-    Run(RunId),
-    Cell(usize),
-}
-
-#[derive(Clone, Debug)]
-struct Job {
-    id: JobId,
-    target: Target,
-    start: ToWorker,
 }
 
 /// A sweep over batch sizes × learning rates × seeds, its cells run as jobs of the pool.
@@ -109,10 +87,7 @@ pub struct Lab {
     pub sweep: Option<Sweep>,
     /// The run the Pause, Step and diagnostics read-outs act on.
     pub selected: Option<RunId>,
-    /// The job each worker of the pool is running.
-    slots: Vec<Option<Job>>,
-    queue: VecDeque<Job>,
-    next_job: JobId,
+    pool: Pool,
     next_run: RunId,
     next_group: u32,
 }
@@ -129,20 +104,11 @@ fn short_name(key: &str) -> &str {
 impl Lab {
     /// A lab with a pool of `workers` workers (at least one).
     pub fn new(workers: usize) -> Self {
-        Self {
-            runs: Vec::new(),
-            sweep: None,
-            selected: None,
-            slots: vec![None; workers.max(1)],
-            queue: VecDeque::new(),
-            next_job: 1,
-            next_run: 1,
-            next_group: 1,
-        }
+        Self { runs: Vec::new(), sweep: None, selected: None, pool: Pool::new(workers), next_run: 1, next_group: 1 }
     }
 
     pub fn workers(&self) -> usize {
-        self.slots.len()
+        self.pool.workers()
     }
 
     pub fn run(&self, id: RunId) -> Option<&Run> {
@@ -197,62 +163,49 @@ impl Lab {
         if kind == RunKind::Curve {
             self.selected = Some(id);
         }
-        let job = self.job(Target::Run(id), config, fork_from, Mode::Curves);
-        // Runs go before a sweep's cells: a person waits for them.
-        let at = self.queue.iter().position(|j| matches!(j.target, Target::Cell(_))).unwrap_or(self.queue.len());
-        self.queue.insert(at, job);
+        self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves);
         (id, self.dispatch())
     }
 
-    fn job(&mut self, target: Target, config: RunConfig, fork: Option<Box<ForkFrom>>, mode: Mode) -> Job {
-        let id = self.next_job;
-        self.next_job += 1;
-        Job { id, target, start: ToWorker::Start { job: id, config: Box::new(config), fork, mode } }
-    }
-
-    /// Starts queued jobs on free workers.
+    /// Starts queued jobs on free workers; a run a worker took is starting.
     fn dispatch(&mut self) -> Vec<Command> {
-        let mut out = Vec::new();
-        while let Some(slot) = self.slots.iter().position(Option::is_none) {
-            let Some(job) = self.queue.pop_front() else { break };
-            if let Target::Run(id) = job.target {
-                if let Some(r) = self.run_mut(id) {
-                    r.view.status = Status::Starting;
-                }
+        let (out, started) = self.pool.dispatch();
+        for target in started {
+            if let Some(r) = match target {
+                Target::Run(id) => self.run_mut(id),
+                Target::Cell(_) => None,
+            } {
+                r.view.sent();
             }
-            out.push(Command { slot, msg: job.start.clone() });
-            self.slots[slot] = Some(job);
         }
         out
     }
 
     /// The workers that owe the page an answer: busy with a job that is not paused.
     pub fn busy_slots(&self) -> Vec<usize> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, j)| match j.as_ref().map(|j| j.target) {
-                Some(Target::Run(id)) => self.run(id).is_some_and(|r| r.view.status != Status::Paused),
-                Some(Target::Cell(_)) => true,
-                None => false,
+        self.pool
+            .jobs()
+            .filter(|(_, j)| match j.target {
+                Target::Run(id) => self.run(id).is_some_and(|r| r.view.status != Status::Paused),
+                Target::Cell(_) => true,
             })
             .map(|(slot, _)| slot)
             .collect()
     }
 
-    /// Runs training right now.
+    /// Jobs training right now.
     pub fn training(&self) -> usize {
-        self.slots.iter().filter(|j| j.is_some()).count()
+        self.pool.running()
     }
 
     fn slot_of(&self, id: RunId) -> Option<usize> {
-        self.slots.iter().position(|j| j.as_ref().is_some_and(|j| j.target == Target::Run(id)))
+        self.pool.slot_of(Target::Run(id))
     }
 
     /// A message from the worker of `slot`. Returns the commands it leads to, and a message for the
     /// person if the worker refused something.
     pub fn on_message(&mut self, slot: usize, msg: FromWorker, now_ms: f64) -> (Vec<Command>, Option<String>) {
-        let Some(job) = self.slots.get(slot).cloned().flatten() else { return (Vec::new(), None) };
+        let Some(job) = self.pool.job(slot).cloned() else { return (Vec::new(), None) };
         if msg.job().is_some_and(|id| id != job.id) {
             return (Vec::new(), None); // a late message of a job the page has moved on from
         }
@@ -279,7 +232,7 @@ impl Lab {
             (Target::Cell(_), _) => {}
         }
         if ends {
-            self.slots[slot] = None;
+            self.pool.end(slot);
         }
         (self.dispatch(), notice)
     }
@@ -287,7 +240,7 @@ impl Lab {
     /// The worker of `slot` died: its run fails with the reason (its cell is given up), and the
     /// worker's next job gets a fresh one.
     pub fn on_death(&mut self, slot: usize, why: &str) -> (Vec<Command>, Option<String>) {
-        let notice = match self.slots.get_mut(slot).and_then(Option::take) {
+        let notice = match self.pool.end(slot) {
             Some(Job { target: Target::Run(id), .. }) => {
                 if let Some(r) = self.run_mut(id) {
                     r.view.fail(why.to_owned());
@@ -314,8 +267,8 @@ impl Lab {
     }
 
     pub fn resume(&mut self, id: RunId) -> Vec<Command> {
-        if let Some(r) = self.run_mut(id).filter(|r| r.view.status == Status::Paused) {
-            r.view.status = Status::Training;
+        if let Some(r) = self.run_mut(id) {
+            r.view.resumed();
         }
         self.post_to_run(id, ToWorker::Resume)
     }
@@ -326,14 +279,9 @@ impl Lab {
 
     /// Stops a run (queued or training); it stays on the page.
     pub fn stop(&mut self, id: RunId) -> Vec<Command> {
-        self.queue.retain(|j| j.target != Target::Run(id));
-        let mut out = Vec::new();
-        if let Some(slot) = self.slot_of(id) {
-            out.push(Command { slot, msg: ToWorker::Stop });
-            self.slots[slot] = None;
-        }
-        if let Some(r) = self.run_mut(id).filter(|r| r.view.status.is_active()) {
-            r.view.status = Status::Stopped;
+        let mut out = self.pool.cancel(|t| t == Target::Run(id));
+        if let Some(r) = self.run_mut(id) {
+            r.view.stopped();
         }
         out.extend(self.dispatch());
         out
@@ -429,8 +377,7 @@ impl Lab {
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
         for (index, cell) in cells.iter().enumerate() {
-            let job = self.job(Target::Cell(index), cell.sweep_config(&base), None, Mode::Cell { target: grid.target });
-            self.queue.push_back(job);
+            self.pool.submit(Target::Cell(index), cell.sweep_config(&base), None, Mode::Cell { target: grid.target });
         }
         self.sweep = Some(Sweep {
             rows: vec![None; cells.len()],
@@ -446,14 +393,7 @@ impl Lab {
 
     /// Stops the sweep: queued cells are dropped, running ones stopped; its results so far stay.
     pub fn cancel_sweep(&mut self) -> Vec<Command> {
-        self.queue.retain(|j| !matches!(j.target, Target::Cell(_)));
-        let mut out = Vec::new();
-        for (slot, job) in self.slots.iter_mut().enumerate() {
-            if job.as_ref().is_some_and(|j| matches!(j.target, Target::Cell(_))) {
-                *job = None;
-                out.push(Command { slot, msg: ToWorker::Stop });
-            }
-        }
+        let mut out = self.pool.cancel(|t| matches!(t, Target::Cell(_)));
         if let Some(s) = self.sweep.as_mut().filter(|s| s.is_running()) {
             s.cancelled = true;
         }
@@ -468,7 +408,7 @@ impl Lab {
         let mut seeds: Vec<u32> = rows.iter().map(|r| r.seed).collect();
         seeds.sort_unstable();
         seeds.dedup();
-        let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, 0.9);
+        let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, DEFAULT_TARGET);
         let slots: Vec<Option<CellRow>> =
             grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
         self.sweep = Some(Sweep {
@@ -586,7 +526,7 @@ mod tests {
         let mut commands = lab.start_sweep(grid.clone(), 0.0).unwrap();
         let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0);
         commands.extend(more);
-        assert!(lab.queue.front().is_some_and(|j| j.target == Target::Run(run)), "the run goes first");
+        assert_eq!(lab.pool.next_queued(), Some(Target::Run(run)), "the run goes first");
         drive(&mut lab, commands);
         let sweep = lab.sweep.as_ref().unwrap();
         assert_eq!(sweep.done(), 12);
@@ -604,7 +544,7 @@ mod tests {
         assert_eq!(commands.iter().filter(|c| matches!(c.msg, ToWorker::Start { .. })).count(), 2);
         let stops = lab.cancel_sweep();
         assert_eq!(stops.iter().filter(|c| c.msg == ToWorker::Stop).count(), 2);
-        assert!(lab.sweep.as_ref().unwrap().cancelled && lab.queue.is_empty());
+        assert!(lab.sweep.as_ref().unwrap().cancelled && lab.pool.queued() == 0);
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn SettingField(
     key: &'static str,
     /// A hint in place of the table's help (the data set's says which set is chosen).
     #[prop(optional, into)]
-    hint: Option<Signal<&'static str>>,
+    hint: Option<Signal<String>>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     // Every key in `crate::form` is in the table: a test keeps it so.
@@ -80,7 +80,7 @@ fn SettingField(
         <label class=if short { "field short" } else { "field" } hidden=move || !applies()>
             <span class="label">{label(s)}</span>
             {input}
-            <span class="hint">{move || hint.map_or(s.help, |h| h.get())}</span>
+            <span class="hint">{move || hint.map_or_else(|| s.help.to_owned(), |h| h.get())}</span>
         </label>
     }
     .into_any()

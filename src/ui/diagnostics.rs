@@ -12,42 +12,6 @@ use batchlab_trainer::schedule::Schedule;
 use super::charts::{curves, paint, redraw_on_change, track_curves};
 use super::AppState;
 use crate::lab::Run;
-use crate::view_state::fmt_lr;
-
-/// What the current run's sharpness, measured at `step`, says: every limit it states names the
-/// step whose λ it comes from.
-fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> String {
-    let rows = run.config.diagnostics.sharpness_rows.min(run.config.train_len());
-    let on = format!("the loss's largest curvature on {rows} training examples at step {step}'s weights");
-    if let Some(m) = run.view.mark().filter(|m| step >= m.step) {
-        return format!(
-            "λ_max is {on}, measured after the loss {} at step {}: it says nothing of the η the run started with. \
-             The banner's limit uses λ₀, the curvature at the start.",
-            m.what, m.step
-        );
-    }
-    let o = run.config.optimizer;
-    match (o.kind.stability_constant(o.momentum), o.kind.edge_formula(if step == 0 { "λ₀" } else { "λ" })) {
-        (Some(c), Some(formula)) => {
-            let edge = c / lambda;
-            let side = if lr > edge {
-                "above it: on this curvature descent would diverge, unless the network moves to flatter ground"
-            } else {
-                "below it"
-            };
-            let formula = if step == 0 { formula } else { formula.replace('λ', &format!("λ(step {step})")) };
-            format!(
-                "λ_max is {on}. Full-batch descent is stable there only while η < {formula} = {}; this run's η = {} is {side}.",
-                fmt_lr(edge),
-                fmt_lr(lr)
-            )
-        }
-        _ => format!(
-            "The loss's largest curvature. {}'s steps are scaled per weight, so no single η limit follows from it.",
-            o.kind.label()
-        ),
-    }
-}
 
 /// Why a card has no figure.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,9 +33,6 @@ impl Missing {
         }
     }
 }
-
-const UNRESOLVED_NOISE: &str = "The measured gradient was too small against its noise for B_simple to be resolved: \
-                                its estimate of |G|² did not come out positive.";
 
 /// A measured figure: its value, the step it was measured at, and what it means for the run.
 type Measured = (f64, usize, String);
@@ -102,9 +63,9 @@ impl Figures {
             run.view.latest().map_or_else(|| run.config.batch_size.resolve(run.config.train_len()), |p| p.batch_size);
         let rows = run.config.train_len().min(batchlab_trainer::diagnostics::NOISE_ROWS);
         Figures {
-            sharpness: sharpness.map(|(step, v)| (v, step, sharpness_sentence(run, v, step, lr))),
+            sharpness: sharpness.map(|(step, v)| (v, step, crate::explain::sharpness_sentence(run, v, step, lr))),
             noise: noise
-                .map(|(step, v)| (v, step, crate::view_state::noise_sentence(batch, v, rows, run.config.train_len()))),
+                .map(|(step, v)| (v, step, crate::explain::noise_sentence(batch, v, rows, run.config.train_len()))),
             grad_norm: run.view.grad_norm(),
             missing: (missing(d.sharpness), missing(d.noise_scale)),
         }
@@ -150,7 +111,7 @@ pub fn Diagnostics() -> impl IntoView {
                     {move || noise().map_or_else(|| missing().1.word().to_owned(), |s| format!("{:.0} (step {})", s.0, s.1))}
                 </span>
                 <span class="hint">
-                    {move || noise().map(|s| s.2).or_else(|| (missing().1 == Missing::Unresolved).then(|| UNRESOLVED_NOISE.to_owned()))}
+                    {move || noise().map(|s| s.2).or_else(|| (missing().1 == Missing::Unresolved).then(|| crate::explain::UNRESOLVED_NOISE.to_owned()))}
                 </span>
             </div>
             <div class="diag">

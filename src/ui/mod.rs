@@ -61,11 +61,11 @@ pub fn now_ms() -> f64 {
     window().performance().map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// Workers in the pool: one per core the browser reports, at most eight.
+/// Workers in the pool: one per core the browser reports (the pool takes at most its maximum).
 fn pool_size() -> usize {
     let cores = window().navigator().hardware_concurrency();
     if cores.is_finite() && cores >= 1.0 {
-        (cores as usize).min(8)
+        (cores as usize).min(crate::pool::MAX_WORKERS)
     } else {
         2
     }
@@ -312,7 +312,11 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
                 <summary>"About the data"</summary>
                 <p>{batchlab_trainer::data::DIGITS_ATTRIBUTION}</p>
                 <p>
-                    "Reference split: pixels / 16, the first 1437 images train, the last 360 validate. "
+                    {format!(
+                        "Reference split: pixels / 16, the first {} images train, the last {} validate. ",
+                        batchlab_trainer::data::DIGITS_TRAIN_ROWS,
+                        batchlab_trainer::data::DIGITS_VAL_ROWS
+                    )}
                     "The toy sets (moons, circles, spiral, XOR, blobs) are generated in your browser from the seed."
                 </p>
             </details>

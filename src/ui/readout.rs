@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use batchlab_trainer::outcome::fmt_loss;
 
 use super::AppState;
-use crate::view_state::{BannerKind, RunView};
+use crate::explain::{banner, BannerKind};
+use crate::view_state::RunView;
 
 #[component]
 pub fn Notices() -> impl IntoView {
@@ -32,7 +33,7 @@ fn current<T>(state: AppState, f: impl Fn(&RunView) -> T) -> Option<T> {
 pub fn Banner() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.lab.with(|l| l.current().and_then(|r| r.view.banner(&r.config))).map(|(kind, text)| {
+        state.lab.with(|l| l.current().and_then(|r| banner(&r.view, &r.config))).map(|(kind, text)| {
             let class = match kind {
                 BannerKind::Diverged | BannerKind::Failed => "banner diverged",
                 BannerKind::Stalled | BannerKind::Unstable => "banner stalled",

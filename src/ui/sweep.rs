@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use batchlab_chart::{draw_heatmap, fmt_tick, Frame, Heatmap, LineChart, Series, PALETTE};
-use batchlab_trainer::sweep::{from_csv, log_grid, to_csv, CellSummary, Grid, Measure, SweepTable};
+use batchlab_trainer::data::DIGITS_TRAIN_ROWS;
+use batchlab_trainer::outcome::Verdict;
+use batchlab_trainer::sweep::{from_csv, log_grid, to_csv, CellSummary, Grid, Measure, SweepTable, DEFAULT_TARGET};
 use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
@@ -133,7 +135,7 @@ impl Fields {
             lr_to: text("4"),
             lr_count: text("12"),
             seeds: text("1"),
-            target: text("0.9"),
+            target: text(&DEFAULT_TARGET.to_string()),
             measure: RwSignal::new(Measure::FinalTrainLoss),
         }
     }
@@ -301,7 +303,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let redraw = move || {
         let m = measure.get_untracked();
         let Some((t, train_len)) = state.lab.with_untracked(|l| {
-            l.sweep.as_ref().map(|s| (s.table(m), s.grid.base_config().map_or(1437, |c| c.train_len())))
+            l.sweep.as_ref().map(|s| (s.table(m), s.grid.base_config().map_or(DIGITS_TRAIN_ROWS, |c| c.train_len())))
         }) else {
             return;
         };
@@ -408,8 +410,8 @@ fn SweepTableView(
                                 {row.iter().enumerate().map(|(c, cell)| {
                                     let text = match *cell {
                                         CellSummary::Mean(v) => fmt_tick(v),
-                                        CellSummary::Diverged => "diverged".to_owned(),
-                                        CellSummary::Stalled => "stalled".to_owned(),
+                                        CellSummary::Diverged => Verdict::Diverged.name().to_owned(),
+                                        CellSummary::Stalled => Verdict::Stalled.name().to_owned(),
                                         CellSummary::Missing => "not reached".to_owned(),
                                         CellSummary::Pending => "…".to_owned(),
                                     };

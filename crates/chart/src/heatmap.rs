@@ -3,6 +3,7 @@
 //! outlined and joined by a line, and the linear and square-root scaling rules drawn through the
 //! smallest batch size's best cell, so where the best η follows a rule and where it stops is plain.
 
+use batchlab_trainer::outcome::Verdict;
 use batchlab_trainer::sweep::{CellSummary, SweepTable};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -162,8 +163,8 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
             let (x, y) = (c as f64, r as f64);
             let (fill, text) = match *v {
                 CellSummary::Mean(v) if v.is_finite() => (colour(norm(v)), fmt_tick(v)),
-                CellSummary::Mean(_) | CellSummary::Diverged => (DIVERGED_FILL, "diverged".to_owned()),
-                CellSummary::Stalled => (STALLED_FILL, "stalled".to_owned()),
+                CellSummary::Mean(_) | CellSummary::Diverged => (DIVERGED_FILL, Verdict::Diverged.name().to_owned()),
+                CellSummary::Stalled => (STALLED_FILL, Verdict::Stalled.name().to_owned()),
                 CellSummary::Missing => (MISSING_FILL, "–".to_owned()),
                 CellSummary::Pending => (MISSING_FILL, "…".to_owned()),
             };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use batchlab_trainer::sweep::{run_cell, CellRow, Grid, Shard};
+use batchlab_trainer::sweep::{run_cell, CellRow, Grid, Shard, DEFAULT_TARGET};
 use clap::Args;
 
 use crate::settings::{list, Settings};
@@ -19,7 +19,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "1")]
     seeds: String,
     /// Validation accuracy whose first crossing is reported as steps_to_target
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = DEFAULT_TARGET)]
     target: f64,
     /// Run only part i of n of the grid (every n-th cell), e.g. 2/3
     #[arg(long, default_value = "1/1")]

@@ -120,6 +120,10 @@ impl fmt::Display for Shard {
     }
 }
 
+/// The validation accuracy whose first crossing a sweep reports as "steps to target", unless told
+/// otherwise (the page's form and the CLI start from it).
+pub const DEFAULT_TARGET: f64 = 0.9;
+
 impl Grid {
     /// The grid of `base` × `batch_sizes` × `lrs` × `seeds`.
     pub fn new(base: &RunConfig, batch_sizes: &[BatchSize], lrs: &[f64], seeds: &[u32], target: f64) -> Self {

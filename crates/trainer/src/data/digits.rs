@@ -13,16 +13,19 @@ const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../../assets/digits.csv.gz");
 pub const DIGITS_ATTRIBUTION: &str = "Digits: \"Optical Recognition of Handwritten Digits\" (E. Alpaydin, \
 C. Kaynak, 1998), UCI Machine Learning Repository, CC BY 4.0; this copy as shipped by scikit-learn (BSD-3-Clause).";
 
-/// Rows in the reference training split; the remaining 360 validate. Not shuffled.
+/// Rows in the shipped file.
+pub const DIGITS_ROWS: usize = 1797;
+/// Rows in the reference training split (the first ones); the rest validate. Not shuffled.
 pub const DIGITS_TRAIN_ROWS: usize = 1437;
+pub const DIGITS_VAL_ROWS: usize = DIGITS_ROWS - DIGITS_TRAIN_ROWS;
 const PIXELS: usize = 64;
 
 /// Loads the digits with the reference split: pixels / 16, first 1437 rows train, last 360 validate.
 pub fn digits() -> Result<Dataset, DataError> {
     let mut text = String::new();
     GzDecoder::new(DIGITS_CSV_GZ).read_to_string(&mut text).map_err(|e| DataError::Corrupt(e.to_string()))?;
-    let mut pixels = Vec::with_capacity(1797 * PIXELS);
-    let mut labels = Vec::with_capacity(1797);
+    let mut pixels = Vec::with_capacity(DIGITS_ROWS * PIXELS);
+    let mut labels = Vec::with_capacity(DIGITS_ROWS);
     for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != PIXELS + 1 {
@@ -60,9 +63,9 @@ mod tests {
     #[test]
     fn reference_split() {
         let d = digits().unwrap();
-        assert_eq!(d.x_train.dim(), (1437, 64));
-        assert_eq!(d.x_val.dim(), (360, 64));
-        assert_eq!(d.y_val.len(), 360);
+        assert_eq!(d.x_train.dim(), (DIGITS_TRAIN_ROWS, 64));
+        assert_eq!(d.x_val.dim(), (DIGITS_VAL_ROWS, 64));
+        assert_eq!((d.y_val.len(), DIGITS_VAL_ROWS), (360, 360));
         assert!(d.x_train.iter().all(|&p| (0.0..=1.0).contains(&p)));
         // Every class appears in both splits, and the first row is a 0 (as in the UCI file).
         for c in 0..10 {

@@ -8,7 +8,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use digits::{digits, DIGITS_ATTRIBUTION, DIGITS_TRAIN_ROWS};
+pub use digits::{digits, DIGITS_ATTRIBUTION, DIGITS_ROWS, DIGITS_TRAIN_ROWS, DIGITS_VAL_ROWS};
 
 crate::named_enum! {
     /// Which data set a run trains on.
@@ -51,14 +51,18 @@ impl DatasetKind {
     }
 
     /// One sentence for people about the set.
-    pub fn about(self) -> &'static str {
+    pub fn about(self) -> String {
         match self {
-            DatasetKind::Digits => "8×8 handwritten digits, 10 classes: 1437 to train, 360 to validate.",
-            DatasetKind::Moons => "Two interleaved half-circles, 2 classes.",
-            DatasetKind::Circles => "A ring around a disc, 2 classes.",
-            DatasetKind::Spiral => "Three spiral arms, 3 classes.",
-            DatasetKind::Xor => "Points labelled by the signs of x and y, 2 classes.",
-            DatasetKind::Blobs => "Three Gaussian blobs, 3 classes.",
+            DatasetKind::Digits => {
+                format!(
+                    "8×8 handwritten digits, 10 classes: {DIGITS_TRAIN_ROWS} to train, {DIGITS_VAL_ROWS} to validate."
+                )
+            }
+            DatasetKind::Moons => "Two interleaved half-circles, 2 classes.".to_owned(),
+            DatasetKind::Circles => "A ring around a disc, 2 classes.".to_owned(),
+            DatasetKind::Spiral => "Three spiral arms, 3 classes.".to_owned(),
+            DatasetKind::Xor => "Points labelled by the signs of x and y, 2 classes.".to_owned(),
+            DatasetKind::Blobs => "Three Gaussian blobs, 3 classes.".to_owned(),
         }
     }
 
