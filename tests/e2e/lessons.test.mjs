@@ -48,16 +48,35 @@ test("the three-pairs lesson plays by itself and its point shows", { timeout: LO
   await page.close();
 });
 
-test("a lesson step by step: predict, play, and the prediction beside what happened", { timeout: LONG }, async () => {
-  const page = await ctx.open("?lesson=too-hot");
+/** Presses Tab until the focused element matches `selector` (at most 80 times); a keyboard user's way there. */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+test("a lesson played by keyboard alone: open it, predict, play, and the prediction beside what happened", { timeout: LONG }, async () => {
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  await page.goto(ctx.base + "?lessons");
+  await page.getByTestId("lesson-link").first().waitFor();
+  await tabTo(page, "[data-testid=lesson-link][data-lesson=too-hot]");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("lesson-play").waitFor();
   assert.ok(await page.getByTestId("lesson-play").isDisabled(), "no playing before a prediction");
   for (const k of [0, 1]) {
-    await page.getByTestId("lesson-step").nth(k).click();
-    // By keyboard: focus the first choice, move to the third (η 2), then press Play.
-    await page.getByTestId("lesson-choice").first().focus();
+    if (k > 0) {
+      await tabTo(page, `[data-testid=lesson-step]:nth-of-type(${k + 1})`);
+      await page.keyboard.press("Enter");
+    }
+    // The first choice, then down to the third (η 2), then Play.
+    await tabTo(page, "[data-testid=lesson-choice]");
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowDown");
-    await page.getByTestId("lesson-play").focus();
+    await tabTo(page, "[data-testid=lesson-play]");
     await page.keyboard.press("Enter");
     await page.getByTestId("lesson-result").waitFor({ timeout: LONG });
     assert.match(await page.getByTestId("lesson-result").innerText(), /You predicted: 2 \((right|not what happened)\)/);
