@@ -1,10 +1,26 @@
 //! Deep links: the URL query picks the page's view and sets the initial state
-//! (`?dataset=moons&bs=64&lr=0.3&autostart=1`). A refused value is ignored with a notice; the rest of
-//! the link still applies, and a link with a refused value never starts a run by itself.
+//! (`?dataset=moons&bs=64&lr=0.3&autostart=1`), and carries a whole session's runs and chart view
+//! ([`crate::share`]). A refused value is ignored with a notice; the rest of the link still applies,
+//! and a link with a refused value never starts a run by itself.
 
 use batchlab_trainer::RunConfig;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::lessons::{self, Lesson};
+use crate::pool::MAX_WORKERS;
+use crate::share::{self, ChartOptions, RunSpec};
+
+/// Characters a link's values keep as they are (legal in a query, and readable): the rest is
+/// percent-encoded.
+const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b';')
+    .remove(b',')
+    .remove(b'@');
 
 /// The page's views.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,14 +82,70 @@ pub struct DeepLink {
     pub config: RunConfig,
     /// Start at once: asked for with `autostart=1`, and only when every setting was accepted.
     pub autostart: bool,
-    /// `workers=N`: the pool's size (1 to 8) instead of one worker per core.
+    /// `workers=N`: the pool's size (1 to [`MAX_WORKERS`]) instead of one worker per core.
     pub workers: Option<usize>,
     /// `embed=1`: the charts, the run list and a play button only, for an iframe on a slide or a
     /// course page.
     pub embed: bool,
     pub class: ClassView,
+    /// The session's runs (`run=`), replayed in order when the page opens.
+    pub runs: Vec<RunSpec>,
+    pub charts: ChartOptions,
     /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
+}
+
+impl DeepLink {
+    /// The query (with `?`, and `?` alone for the default lab) that reproduces this link: the form's
+    /// settings, the page, the class view, every run and the chart view. Values keep `:;,@` as they
+    /// are, so a run stays readable.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = self.config.to_params();
+        match self.page {
+            Page::Lab => {}
+            Page::Bench { min_secs } => pairs.push(("bench", min_secs.to_string())),
+            Page::Lessons => pairs.push(("lessons", String::new())),
+            Page::Answer => pairs.push(("answer", String::new())),
+            Page::Lesson { lesson, .. } => pairs.push(("lesson", lesson.name.to_owned())),
+        }
+        if let Some(n) = self.workers {
+            pairs.push(("workers", n.to_string()));
+        }
+        if self.embed {
+            pairs.push(("embed", "1".to_owned()));
+        }
+        pairs.extend(self.class.to_pairs());
+        pairs.extend(self.runs.iter().map(|r| ("run", r.to_item(&self.config))));
+        pairs.extend(share::chart_pairs(self.charts));
+        let each: Vec<String> = pairs
+            .iter()
+            .map(
+                |(k, v)| {
+                    if v.is_empty() {
+                        (*k).to_owned()
+                    } else {
+                        format!("{k}={}", utf8_percent_encode(v, ENCODED))
+                    }
+                },
+            )
+            .collect();
+        format!("?{}", each.join("&"))
+    }
+
+    /// The lab of `config` alone, as a link.
+    pub fn of_config(config: &RunConfig) -> Self {
+        Self {
+            page: Page::Lab,
+            config: config.clone(),
+            autostart: false,
+            workers: None,
+            embed: false,
+            class: ClassView::default(),
+            runs: Vec::new(),
+            charts: ChartOptions::default(),
+            notices: Vec::new(),
+        }
+    }
 }
 
 /// Reads a query string (with or without the leading `?`).
@@ -89,6 +161,8 @@ pub fn parse(query: &str) -> DeepLink {
     let mut page = Page::Lab;
     let mut notices = Vec::new();
     let mut settings = Vec::new();
+    let mut runs = Vec::new();
+    let mut charts = ChartOptions::default();
     for (k, v) in &pairs {
         match k.as_str() {
             "bench" => {
@@ -145,16 +219,22 @@ pub fn parse(query: &str) -> DeepLink {
                 ),
             },
             "workers" => match v.parse::<usize>() {
-                Ok(n) if (1..=8).contains(&n) => workers = Some(n),
+                Ok(n) if (1..=MAX_WORKERS).contains(&n) => workers = Some(n),
                 _ => notices.push(
                     batchlab_trainer::ConfigError::BadValue {
                         key: "workers".to_owned(),
                         value: v.clone(),
-                        problem: "expected a whole number from 1 to 8".to_owned(),
+                        problem: format!("expected a whole number from 1 to {MAX_WORKERS}"),
                     }
                     .to_string(),
                 ),
             },
+            "run" => runs.push(v.as_str()),
+            "x" | "logy" | "smooth" => {
+                if let Err(e) = share::set_chart(&mut charts, k, v) {
+                    notices.push(e);
+                }
+            }
             _ => settings.push((k.as_str(), v.as_str())),
         }
     }
@@ -163,24 +243,39 @@ pub fn parse(query: &str) -> DeepLink {
     }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
-    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, class, notices }
+    let runs = session_runs(&runs, &config, &mut notices);
+    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, class, runs, charts, notices }
+}
+
+/// A link's runs, each read against the form's `config`; like `autostart`, they replay only from a
+/// link whose every value was accepted (a notice for each one refused).
+fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -> Vec<RunSpec> {
+    if texts.len() > share::MAX_RUNS {
+        notices.push(format!("a link holds at most {} runs (this one has {})", share::MAX_RUNS, texts.len()));
+    }
+    let runs: Vec<RunSpec> = texts
+        .iter()
+        .take(share::MAX_RUNS)
+        .enumerate()
+        .filter_map(|(i, text)| {
+            RunSpec::parse(text, i, config).map_err(|e| notices.push(format!("run {}: {e}", i + 1))).ok()
+        })
+        .collect();
+    if notices.is_empty() {
+        runs
+    } else {
+        Vec::new()
+    }
 }
 
 /// The query string (with `?`) that reproduces `config`: `?` alone for the defaults, never `?&`.
 pub fn to_query(config: &RunConfig) -> String {
-    class_query(config, &ClassView::default())
+    DeepLink::of_config(config).to_query()
 }
 
 /// The class link's query: `config`, and what `class` hides and notes.
 pub fn class_query(config: &RunConfig, class: &ClassView) -> String {
-    let mut s = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
-    for (k, v) in config.to_params() {
-        s.append_pair(k, &v);
-    }
-    for (k, v) in class.to_pairs() {
-        s.append_pair(k, &v);
-    }
-    s.finish()
+    DeepLink { class: class.clone(), ..DeepLink::of_config(config) }.to_query()
 }
 
 #[cfg(test)]
@@ -231,5 +326,29 @@ mod tests {
         assert_eq!((unknown.page, unknown.notices.len()), (Page::Lab, 1));
         assert_eq!(parse("?workers=1").workers, Some(1));
         assert_eq!(parse("?workers=99").notices.len(), 1);
+    }
+
+    #[test]
+    fn a_whole_session_round_trips_readably() {
+        let query = "?bs=128&lr=0.01&run=bs:32;lr:0.001&run=&run=seed:2;seed-of:2&run=lr:0.05;fork:1@300;hidden\
+                     &run=schedule:ramp;steps:300;range&x=steps&logy=0&smooth=0.6&lesson=three-pairs&hide=lr&note=Hi%20there";
+        let link = parse(query);
+        assert!(link.notices.is_empty(), "{:?}", link.notices);
+        assert_eq!(link.runs.len(), 5);
+        assert_eq!(link.runs[2].origin, share::Origin::SeedOf(1));
+        assert_eq!(link.runs[3].origin, share::Origin::Fork { of: 0, at_step: 300 });
+        assert_eq!(link.charts.x_axis, batchlab_chart::XAxis::Steps);
+        let again = parse(&link.to_query());
+        assert_eq!(again.to_query(), link.to_query());
+        assert!(link.to_query().contains("&run=lr:0.001;bs:32&"), "readable: {}", link.to_query());
+        assert_eq!(
+            (again.runs, again.charts, again.page, again.class),
+            (link.runs, link.charts, link.page, link.class)
+        );
+        // A link with a refused value replays nothing.
+        let bad = parse("?lr=banana&run=bs:32&run=bs:64");
+        assert!(bad.runs.is_empty() && !bad.notices.is_empty());
+        let bad_run = parse("?run=bs:32&run=fork:5@1");
+        assert!(bad_run.runs.is_empty() && bad_run.notices[0].starts_with("run 2:"), "{:?}", bad_run.notices);
     }
 }

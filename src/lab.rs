@@ -14,19 +14,12 @@ use batchlab_trainer::{ConfigError, RunConfig};
 pub use crate::pool::{Command, RunId};
 use crate::pool::{Job, Pool, Target};
 use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
+pub use crate::share::RunKind;
+use crate::share::{Origin, RunSpec};
 use crate::view_state::{fmt_lr, RunView, Status};
 
 /// Colours a run can take: the chart's palette.
 const COLOURS: usize = batchlab_chart::PALETTE.len();
-
-/// What a run is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunKind {
-    /// A run whose curves are drawn.
-    Curve,
-    /// An LR range test: drawn as loss against η.
-    RangeTest,
-}
 
 /// One run on the page.
 #[derive(Clone, Debug)]
@@ -332,6 +325,49 @@ impl Lab {
         Ok(self.add(config, RunKind::Curve, Some((id, at_step)), group, now_ms))
     }
 
+    /// The runs as a link carries them: each one's settings, where it came from and whether it is
+    /// shown. A fork whose parent was removed is written as a new run from the parent's start.
+    pub fn specs(&self) -> Vec<RunSpec> {
+        let index = |id: RunId| self.runs.iter().position(|r| r.id == id);
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let fork = r.fork.and_then(|(parent, at_step)| Some(Origin::Fork { of: index(parent)?, at_step }));
+                let seed_of = self.runs[..i].iter().position(|e| e.group == r.group).map(Origin::SeedOf);
+                RunSpec {
+                    config: r.config.clone(),
+                    kind: r.kind,
+                    origin: fork.or(seed_of).unwrap_or(Origin::New),
+                    visible: r.visible,
+                }
+            })
+            .collect()
+    }
+
+    /// Adds a link's runs in order, each forked from or grouped with the earlier run it names.
+    pub fn replay(&mut self, specs: &[RunSpec], now_ms: f64) -> Vec<Command> {
+        let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
+        let mut out = Vec::new();
+        for spec in specs {
+            let earlier = |of: usize| ids.get(of).copied();
+            let (group, fork) = match spec.origin {
+                Origin::SeedOf(of) => (earlier(of).and_then(|id| self.run(id)).map(|r| r.group), None),
+                Origin::Fork { of, at_step } => (None, earlier(of).map(|id| (id, at_step))),
+                Origin::New => (None, None),
+            };
+            let group = group.unwrap_or_else(|| {
+                self.next_group += 1;
+                self.next_group - 1
+            });
+            let (id, commands) = self.add(spec.config.clone(), spec.kind, fork, group, now_ms);
+            self.set_visible(id, spec.visible);
+            ids.push(id);
+            out.extend(commands);
+        }
+        out
+    }
+
     /// What tells run `id` apart from the first run on the page ("B 512, η 0.1"), or from its parent
     /// for a fork.
     pub fn label(&self, id: RunId) -> String {
@@ -492,6 +528,36 @@ mod tests {
         let labels: Vec<String> = lab.runs.iter().map(|r| lab.label(r.id)).collect();
         assert_eq!(labels, ["B 32, η 0.001", "B 128, η 0.01", "B 512, η 0.1"]);
         assert_eq!(lab.runs.iter().map(|r| r.colour).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    /// A session's link, opened in a fresh lab, replays the same runs to the same results bit for
+    /// bit: forks, ensembles and hidden runs included.
+    #[test]
+    fn a_session_link_replays_the_same_runs() {
+        let mut lab = Lab::new(2);
+        let mut commands = Vec::new();
+        for link in [&[("bs", "8"), ("epochs", "1")][..], &[("bs", "64"), ("lr", "0.4"), ("epochs", "1")]] {
+            commands.extend(lab.add_run(config(link), RunKind::Curve, 0.0).1);
+        }
+        let first = lab.runs[0].id;
+        commands.extend(lab.add_seed(first, 0.0).unwrap().1);
+        commands.extend(lab.fork(first, 90, &config(&[("lr", "0.5"), ("epochs", "2")]), 0.0).unwrap().1);
+        lab.set_visible(lab.runs[1].id, false);
+        drive(&mut lab, commands);
+        let form = config(&[("bs", "64")]);
+        let link = crate::deep_link::DeepLink { runs: lab.specs(), ..crate::deep_link::DeepLink::of_config(&form) };
+        let query = link.to_query();
+        let opened = crate::deep_link::parse(&query);
+        assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+        let mut fresh = Lab::new(1);
+        let commands = fresh.replay(&opened.runs, 0.0);
+        drive(&mut fresh, commands);
+        let digest = |l: &Lab| -> Vec<String> {
+            l.runs.iter().map(|r| r.view.summary.as_ref().unwrap().digest.clone()).collect()
+        };
+        assert_eq!(digest(&fresh), digest(&lab), "{query}");
+        assert_eq!(fresh.runs[0].group, fresh.runs[2].group, "the seed joins its ensemble");
+        assert_eq!(fresh.specs(), lab.specs());
     }
 
     #[test]

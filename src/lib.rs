@@ -2,7 +2,7 @@
 //! them. The training itself lives in `batchlab-trainer`, the drawing in `batchlab-chart`.
 //!
 //! The modules that need a browser are compiled for wasm32 only; the rest ([`protocol`], [`explain`],
-//! [`session`], [`pool`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`]) is plain Rust and tested natively
+//! [`session`], [`share`], [`pool`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`]) is plain Rust and tested natively
 //! with `cargo test`.
 
 pub mod deep_link;
@@ -13,6 +13,7 @@ pub mod lessons;
 pub mod pool;
 pub mod protocol;
 pub mod session;
+pub mod share;
 pub mod view_state;
 
 #[cfg(target_arch = "wasm32")]

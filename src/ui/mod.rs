@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use batchlab_chart::XAxis;
 use batchlab_trainer::scaling::ScalingRule;
 use batchlab_trainer::RunConfig;
 
 use crate::deep_link::{self, Page};
 use crate::lab::{Command, Lab, RunId, RunKind};
+use crate::share;
 use client::{WorkerClient, SILENCE_LIMIT_MS};
 
 /// A message for the person (a refused input, an ignored link setting).
@@ -32,14 +32,7 @@ pub struct Notice {
     pub text: String,
 }
 
-/// How the charts show the runs.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ChartOptions {
-    pub x_axis: XAxis,
-    pub log_y: bool,
-    /// Weight of the debiased moving average of the training loss; 0 draws it raw.
-    pub smoothing: f64,
-}
+pub use crate::share::ChartOptions;
 
 /// The page's state, shared by context. Every field is a cheap `Copy` handle.
 #[derive(Clone, Copy)]
@@ -156,7 +149,6 @@ impl AppState {
     /// Starts a run of the form's settings (beside the ones on screen).
     pub fn start(&self) {
         let config = self.config.get_untracked();
-        show_in_address_bar(&config);
         self.act(|l| l.add_run(config, RunKind::Curve, now_ms()).1);
     }
 
@@ -181,14 +173,69 @@ impl AppState {
     }
 }
 
-/// Puts `config` in the address bar: it always reproduces the newest run.
-pub fn show_in_address_bar(config: &batchlab_trainer::RunConfig) {
-    if let Ok(history) = window().history() {
-        let query = deep_link::to_query(config);
-        // `?` alone would leave the old query; the page's own path clears it.
-        let url = if query == "?" { window().location().pathname().unwrap_or_default() } else { query };
+/// Keeps the whole session in the address bar from the first change on (`replaceState`, so Back still
+/// leaves the page): the form, every run, the chart view, and the page and class view it was opened
+/// with. A query past [`share::MAX_QUERY_CHARS`] goes after `#` instead, which the page reads alike.
+fn keep_session_in_address_bar(state: AppState, opened: &deep_link::DeepLink) {
+    let opened = opened.clone();
+    let query = Memo::new(move |_| {
+        let link = deep_link::DeepLink {
+            config: state.config.get(),
+            runs: state.lab.with(Lab::specs),
+            charts: state.charts.get(),
+            notices: Vec::new(),
+            autostart: false,
+            ..opened.clone()
+        };
+        link.to_query()
+    });
+    let warned = StoredValue::new(false);
+    Effect::new(move |first: Option<()>| {
+        let query = query.get();
+        if first.is_none() {
+            return; // the page as opened: its link is already in the address bar
+        }
+        let Ok(history) = window().history() else { return };
+        let path = window().location().pathname().unwrap_or_default();
+        let url = if query == "?" {
+            path // `?` alone would leave the old query
+        } else if query.len() > share::MAX_QUERY_CHARS {
+            if !warned.get_value() {
+                warned.set_value(true);
+                state.notify(format!(
+                    "This session's link is {} characters, more than some servers accept in a query ({}): it is kept \
+                     after # in the address bar, which the page reads the same way and which never leaves your browser.",
+                    query.len(),
+                    share::MAX_QUERY_CHARS
+                ));
+            }
+            format!("{path}#{}", &query[1..])
+        } else {
+            query
+        };
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-    }
+    });
+}
+
+/// The link the page was opened with: its query, or its fragment for a session too long for one.
+fn opened_link() -> deep_link::DeepLink {
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    deep_link::parse(if search.is_empty() && hash.len() > 1 { &hash[1..] } else { &search })
+}
+
+/// Copies the address bar's link; where the clipboard is refused, shows the link to copy by hand.
+pub fn copy_link(state: AppState) {
+    let href = window().location().href().unwrap_or_default();
+    let promise = window().navigator().clipboard().write_text(&href);
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => format!("Copied the link to this session ({} characters).", href.len()),
+            Err(_) => format!("The browser refused the clipboard; copy the link by hand: {href}"),
+        };
+        state.notify(text);
+    });
 }
 
 /// Brings the run list's entry of run `id` into view, after the page has drawn it: an action that
@@ -213,7 +260,7 @@ pub fn mount() {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let link = deep_link::parse(&window().location().search().unwrap_or_default());
+    let link = opened_link();
     match link.page {
         Page::Bench { min_secs } => view! { <bench::BenchPage min_secs /> }.into_any(),
         Page::Lessons => view! { <lessons::LessonsPage /> }.into_any(),
@@ -229,10 +276,10 @@ pub fn App() -> impl IntoView {
 #[component]
 fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     let state = AppState {
-        config: RwSignal::new(link.config),
+        config: RwSignal::new(link.config.clone()),
         lab: RwSignal::new(Lab::new(link.workers.unwrap_or_else(pool_size))),
         notices: RwSignal::new(Vec::new()),
-        charts: RwSignal::new(ChartOptions { x_axis: XAxis::Epochs, log_y: true, smoothing: 0.0 }),
+        charts: RwSignal::new(link.charts),
         lock: RwSignal::new(ScalingRule::None),
         resized: RwSignal::new(0),
         clients: StoredValue::new_local(Vec::new()),
@@ -266,6 +313,10 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     if link.autostart {
         state.start();
     }
+    if !link.runs.is_empty() {
+        state.act(|l| l.replay(&link.runs, now_ms()));
+    }
+    keep_session_in_address_bar(state, &link);
     if link.embed {
         return view! {
             <main class="embed" data-testid="embed">

@@ -32,6 +32,9 @@ pub fn RunList() -> impl IntoView {
             <div class="runs-head">
                 <h2>"Runs"</h2>
                 <span class="hint" data-testid="pool">{pool}</span>
+                <button type="button" class="small" data-testid="copy-link" hidden=move || ids().is_empty()
+                    title="The address bar holds every run, its seed and the chart view: opening it replays them."
+                    on:click=move |_| super::copy_link(state)>"Copy link"</button>
             </div>
             <p class="hint" hidden=move || !ids().is_empty()>
                 "Every Start adds a run: set another batch size or learning rate and press Start again to compare."
@@ -95,6 +98,7 @@ fn RunItem(id: RunId) -> impl IntoView {
         <li class="run-item" class:selected=selected data-testid="run-item" data-id=id
             data-bs=move || get(|r| r.config.batch_size.to_string())
             data-lr=move || get(|r| r.config.lr.to_string())
+            data-digest=move || state.lab.with(|l| l.run(id).and_then(|r| r.view.summary.as_ref().map(|s| s.digest.clone())))
             data-status=status>
             <div class="run-row">
                 <input type="checkbox" aria-label="show on the charts" prop:checked=visible

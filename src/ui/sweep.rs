@@ -338,7 +338,6 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
             return;
         };
         if let Some(config) = config {
-            super::show_in_address_bar(&config);
             state.config.set(config);
         }
         state.execute(commands);

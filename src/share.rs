@@ -1,0 +1,229 @@
+//! A whole session in a link: every run on the page (its settings as differences from the form's,
+//! its seed, whether it is a fork or another seed of an earlier run, whether it is shown), and the
+//! charts' view. Opening the link replays the runs, which reproduce their curves bit for bit.
+//!
+//! A run is one `run=` pair, its items separated by `;`: `bs:32;lr:0.001` (settings that differ from
+//! the form's), `seed-of:1` (another seed of run 1, drawn with it as an ensemble), `fork:1@300`
+//! (continues run 1 from step 300), `hidden`, `range` (an LR range test). Runs count from 1.
+
+use batchlab_chart::XAxis;
+use batchlab_trainer::settings::SETTINGS;
+use batchlab_trainer::RunConfig;
+
+/// A query longer than this goes into the address bar's fragment instead: some servers refuse
+/// longer request lines, while the fragment never leaves the browser.
+pub const MAX_QUERY_CHARS: usize = 8000;
+/// At most this many runs are read from a link.
+pub const MAX_RUNS: usize = 64;
+
+/// How the charts show the runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartOptions {
+    pub x_axis: XAxis,
+    pub log_y: bool,
+    /// Weight of the debiased moving average of the training loss; 0 draws it raw.
+    pub smoothing: f64,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        Self { x_axis: XAxis::Epochs, log_y: true, smoothing: 0.0 }
+    }
+}
+
+/// What a run is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// A run whose curves are drawn.
+    Curve,
+    /// An LR range test: drawn as loss against η.
+    RangeTest,
+}
+
+/// Where a run came from, by the index of an earlier run in the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    New,
+    /// Another seed of run `of`: one ensemble with it.
+    SeedOf(usize),
+    /// Continues run `of` from step `at_step`.
+    Fork {
+        of: usize,
+        at_step: usize,
+    },
+}
+
+/// One run of a session, as a link carries it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSpec {
+    pub config: RunConfig,
+    pub kind: RunKind,
+    pub origin: Origin,
+    pub visible: bool,
+}
+
+/// The settings of `run` that differ from `base`'s, as `key:value` items (a setting with no effect
+/// in `run` is left out: it cannot matter).
+fn differences(run: &RunConfig, base: &RunConfig) -> Vec<String> {
+    SETTINGS
+        .iter()
+        .filter_map(|s| {
+            let v = s.read(run).ok()?;
+            (s.read(base).ok().as_ref() != Some(&v)).then(|| format!("{}:{v}", s.key))
+        })
+        .collect()
+}
+
+impl RunSpec {
+    /// Its `run=` value, against the form's settings `base`.
+    pub fn to_item(&self, base: &RunConfig) -> String {
+        let mut items = differences(&self.config, base);
+        match self.origin {
+            Origin::New => {}
+            Origin::SeedOf(of) => items.push(format!("seed-of:{}", of + 1)),
+            Origin::Fork { of, at_step } => items.push(format!("fork:{}@{at_step}", of + 1)),
+        }
+        if !self.visible {
+            items.push("hidden".to_owned());
+        }
+        if self.kind == RunKind::RangeTest {
+            items.push("range".to_owned());
+        }
+        items.join(";")
+    }
+
+    /// Reads a `run=` value as the `index`-th run (from 0), against `base`. Every problem is named.
+    pub fn parse(text: &str, index: usize, base: &RunConfig) -> Result<Self, String> {
+        let mut spec = RunSpec { config: base.clone(), kind: RunKind::Curve, origin: Origin::New, visible: true };
+        let earlier = |word: &str| -> Result<usize, String> {
+            match word.parse::<usize>() {
+                Ok(n) if (1..=index).contains(&n) => Ok(n - 1),
+                _ => Err(format!("“{word}” is not an earlier run (1 to {index})")),
+            }
+        };
+        let mut settings = Vec::new();
+        for item in text.split(';').filter(|i| !i.is_empty()) {
+            match item.split_once(':') {
+                None if item == "hidden" => spec.visible = false,
+                None if item == "range" => spec.kind = RunKind::RangeTest,
+                Some(("seed-of", n)) => spec.origin = Origin::SeedOf(earlier(n)?),
+                Some(("fork", at)) => {
+                    let (n, step) = at.split_once('@').ok_or_else(|| format!("fork:{at} is not RUN@STEP"))?;
+                    let at_step = step.parse().map_err(|_| format!("fork:{at}: “{step}” is not a step"))?;
+                    spec.origin = Origin::Fork { of: earlier(n)?, at_step };
+                }
+                Some((key, value)) => settings.push((key, value)),
+                None => return Err(format!("“{item}” is not key:value, hidden or range")),
+            }
+        }
+        let refused = spec.config.set_all(settings);
+        if let Some(e) = refused.first() {
+            return Err(e.to_string());
+        }
+        Ok(spec)
+    }
+}
+
+/// The chart view's pairs: only what differs from the default view.
+pub fn chart_pairs(c: ChartOptions) -> Vec<(&'static str, String)> {
+    let d = ChartOptions::default();
+    let mut pairs = Vec::new();
+    if c.x_axis != d.x_axis {
+        pairs.push(("x", c.x_axis.name().to_owned()));
+    }
+    if c.log_y != d.log_y {
+        pairs.push(("logy", if c.log_y { "1" } else { "0" }.to_owned()));
+    }
+    if c.smoothing != d.smoothing {
+        pairs.push(("smooth", c.smoothing.to_string()));
+    }
+    pairs
+}
+
+/// Applies a chart-view pair; `Err` names the problem.
+pub fn set_chart(c: &mut ChartOptions, key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "x" => {
+            c.x_axis = XAxis::from_name(value)
+                .ok_or_else(|| format!("x: “{value}” is not one of {}", XAxis::NAMES.join(", ")))?;
+        }
+        "logy" => c.log_y = matches!(value, "1" | "true"),
+        "smooth" => {
+            c.smoothing = value
+                .parse()
+                .ok()
+                .filter(|s: &f64| (0.0..1.0).contains(s))
+                .ok_or_else(|| format!("smooth: “{value}” is not a number from 0 to below 1"))?;
+        }
+        _ => return Err(format!("{key} is not a chart setting")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(link: &[(&str, &str)]) -> RunConfig {
+        let mut c = RunConfig::default();
+        assert_eq!(c.set_all(link.iter().copied()), []);
+        c
+    }
+
+    /// A run's item read back against the same form gives the same run, whatever the two differ in
+    /// (settings with no effect in the run included).
+    #[test]
+    fn a_run_round_trips_against_any_form() {
+        let links: &[&[(&str, &str)]] = &[
+            &[],
+            &[("bs", "512"), ("lr", "1.5"), ("seed", "7")],
+            &[("dataset", "moons"), ("noise", "0.3"), ("n", "300"), ("hidden", "16,8")],
+            &[("optimizer", "adam"), ("lr", "0.001"), ("beta2", "0.99")],
+            &[("schedule", "step"), ("step_every", "2"), ("gamma", "0.5"), ("bs", "full")],
+            &[("schedule", "ramp"), ("end_lr", "3"), ("steps", "300")],
+        ];
+        for run in links {
+            for base in links {
+                let (run, base) = (config(run), config(base));
+                for origin in [Origin::New, Origin::SeedOf(0), Origin::Fork { of: 1, at_step: 40 }] {
+                    let spec = RunSpec { config: run.clone(), kind: RunKind::RangeTest, origin, visible: false };
+                    let item = spec.to_item(&base);
+                    let back = RunSpec::parse(&item, 2, &base).unwrap_or_else(|e| panic!("{item}: {e}"));
+                    assert_eq!(back.config.to_params(), run.to_params(), "{item}");
+                    assert_eq!((back.origin, back.kind, back.visible), (origin, RunKind::RangeTest, false));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_run_is_refused_with_its_reason() {
+        let base = RunConfig::default();
+        for (text, index, says) in [
+            ("bs:0", 1, "bs"),
+            ("lr:banana", 1, "lr"),
+            ("seed-of:1", 0, "earlier run"),
+            ("fork:2@10", 1, "earlier run"),
+            ("fork:1", 1, "RUN@STEP"),
+            ("fork:1@x", 1, "not a step"),
+            ("zzz", 1, "key:value"),
+            ("nope:1", 1, "nope"),
+        ] {
+            let e = RunSpec::parse(text, index, &base).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_chart_view_round_trips_and_bad_values_are_named() {
+        let view = ChartOptions { x_axis: XAxis::Steps, log_y: false, smoothing: 0.6 };
+        let mut back = ChartOptions::default();
+        for (k, v) in chart_pairs(view) {
+            set_chart(&mut back, k, &v).unwrap();
+        }
+        assert_eq!(back, view);
+        assert!(chart_pairs(ChartOptions::default()).is_empty());
+        assert!(set_chart(&mut back, "smooth", "1").unwrap_err().contains("smooth"));
+        assert!(set_chart(&mut back, "x", "furlongs").unwrap_err().contains("steps"));
+    }
+}
