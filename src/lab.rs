@@ -345,6 +345,21 @@ impl Lab {
             .collect()
     }
 
+    /// Shows a run read from its file, as it ended: no worker trains it.
+    pub fn import_run(&mut self, run: crate::export::Imported, now_ms: f64) -> RunId {
+        let id = self.next_run;
+        self.next_run += 1;
+        let group = self.next_group;
+        self.next_group += 1;
+        let colour = self.free_colour();
+        let view = RunView { started_at_ms: now_ms, ..RunView::imported(run.summary, run.points) };
+        self.runs.push(Run { id, kind: run.kind, config: run.config, fork: None, view, colour, visible: true, group });
+        if run.kind == RunKind::Curve {
+            self.selected = Some(id);
+        }
+        id
+    }
+
     /// Adds a link's runs in order, each forked from or grouped with the earlier run it names.
     pub fn replay(&mut self, specs: &[RunSpec], now_ms: f64) -> Vec<Command> {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());

@@ -68,6 +68,20 @@ pub struct RunView {
 }
 
 impl RunView {
+    /// A run read from a file: ended, with its points and summary as they were.
+    pub fn imported(summary: Summary, points: Vec<(Point, f64)>) -> Self {
+        let mut trace = Trace::default();
+        trace.extend(points);
+        Self {
+            status: Status::Ended(summary.outcome.verdict()),
+            step: summary.steps,
+            total_steps: summary.steps,
+            trace,
+            summary: Some(summary),
+            ..Self::default()
+        }
+    }
+
     /// A run that was just requested: queued until a worker takes it.
     pub fn queued(now_ms: f64) -> Self {
         Self { status: Status::Queued, started_at_ms: now_ms, ..Self::default() }

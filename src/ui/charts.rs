@@ -292,11 +292,92 @@ pub fn Charts() -> impl IntoView {
             <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" />
             <span hidden data-testid="diverged-step" data-value=diverged></span>
             <ChartTable />
+            <ChartExport name="loss" node_ref=loss_ref chart=|c: &Curves| c.loss_chart() />
         </figure>
         <figure class="chart">
             <figcaption>"Validation accuracy"</figcaption>
             <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" />
+            <ChartExport name="accuracy" node_ref=acc_ref chart=|c: &Curves| c.accuracy_chart() />
         </figure>
+    }
+}
+
+/// An image format for a chart.
+#[derive(Clone, Copy)]
+enum Image {
+    /// At twice the chart's size, for slides.
+    Png,
+    Svg,
+}
+
+/// Draws a chart of the lab's visible runs (`build` picks which) at the size of `canvas` on screen,
+/// by the same code as the canvas, and offers it as a file carrying the session's provenance.
+fn export_chart(
+    state: AppState,
+    name: &str,
+    canvas: &HtmlCanvasElement,
+    build: fn(&Curves) -> LineChart,
+    format: Image,
+) {
+    use wasm_bindgen::JsCast;
+    let (w, h) = (canvas.client_width().max(1).unsigned_abs(), canvas.client_height().max(1).unsigned_abs());
+    let (options, form) = (state.charts.get_untracked(), state.config.get_untracked());
+    let link = window().location().href().unwrap_or_default();
+    let saved = state.lab.with_untracked(|lab| {
+        let schedules: Vec<(u32, Schedule)> = lab.curves().map(|r| (r.id, r.config.schedule())).collect();
+        let runs: Vec<&Run> = lab.curves().filter(|r| r.visible).collect();
+        let provenance = crate::export::chart_provenance(&link, &runs);
+        match format {
+            Image::Svg => {
+                let chart = build(&curves(lab, &schedules, &form, options, 1.0));
+                let mut svg = String::new();
+                {
+                    let area = plotters::prelude::SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                    draw(&area, &chart).ok()?;
+                    area.present().ok()?;
+                }
+                let svg = crate::export::svg_with_provenance(&svg, &provenance);
+                Some(super::download::save(&super::download::file_name(name, "svg"), "image/svg+xml", svg.as_bytes()))
+            }
+            Image::Png => {
+                let chart = build(&curves(lab, &schedules, &form, options, 2.0));
+                let offscreen = document().create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
+                offscreen.set_width(2 * w);
+                offscreen.set_height(2 * h);
+                let area = CanvasBackend::with_canvas_object(offscreen.clone())?.into_drawing_area();
+                draw(&area, &chart).ok()?;
+                area.present().ok()?;
+                let url = offscreen.to_data_url().ok()?;
+                let binary = window().atob(url.strip_prefix("data:image/png;base64,")?).ok()?;
+                let bytes: Vec<u8> = binary.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(0)).collect();
+                let png = crate::export::png_with_text(&bytes, "Comment", &provenance)?;
+                Some(super::download::save(&super::download::file_name(name, "png"), "image/png", &png))
+            }
+        }
+    });
+    if saved != Some(true) {
+        state.notify(format!("The {name} chart could not be exported."));
+    }
+}
+
+/// PNG and SVG buttons for a chart.
+#[component]
+fn ChartExport(name: &'static str, node_ref: NodeRef<Canvas>, chart: fn(&Curves) -> LineChart) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let export = move |format: Image| {
+        if let Some(canvas) = node_ref.get_untracked() {
+            export_chart(state, name, &canvas, chart, format);
+        }
+    };
+    view! {
+        <div class="chart-export">
+            <button type="button" class="small" data-testid="export-png" data-chart=name
+                title="The chart at twice its size, for slides; its settings, link and fingerprints are in the file"
+                on:click=move |_| export(Image::Png)>"PNG"</button>
+            <button type="button" class="small" data-testid="export-svg" data-chart=name
+                title="The chart as a vector drawing; its settings, link and fingerprints are in the file"
+                on:click=move |_| export(Image::Svg)>"SVG"</button>
+        </div>
     }
 }
 

@@ -7,6 +7,7 @@ mod class_link;
 mod client;
 mod controls;
 mod diagnostics;
+mod download;
 mod lessons;
 mod range_test;
 mod readout;

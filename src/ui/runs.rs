@@ -15,6 +15,54 @@ pub fn css_colour(i: usize) -> String {
     format!("rgb({}, {}, {})", c.0, c.1, c.2)
 }
 
+/// Downloads run `id` as CSV or JSON.
+fn export(state: AppState, id: crate::lab::RunId, ext: &'static str) {
+    let text = state.lab.with_untracked(|l| {
+        let run = l.run(id)?;
+        match ext {
+            "csv" => crate::export::run_csv(run),
+            _ => crate::export::run_file(run).and_then(|f| serde_json::to_string_pretty(&f).ok()),
+        }
+    });
+    let mime = if ext == "csv" { "text/csv" } else { "application/json" };
+    if !text.is_some_and(|t| {
+        super::download::save(&super::download::file_name(&format!("run-{id}"), ext), mime, t.as_bytes())
+    }) {
+        state.notify(format!("Run #{id} could not be exported."));
+    }
+}
+
+/// Reads a run's JSON export back, checked before it touches the page.
+fn import(state: AppState, ev: &leptos::ev::Event) {
+    use wasm_bindgen::JsCast;
+    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+    let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+    input.set_value("");
+    if file.size() > crate::export::MAX_FILE_BYTES as f64 {
+        state.notify(format!(
+            "Not imported: {} is {:.0} bytes; a run file is at most {}.",
+            file.name(),
+            file.size(),
+            crate::export::MAX_FILE_BYTES
+        ));
+        return;
+    }
+    let (name, promise) = (file.name(), file.text());
+    leptos::task::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
+        match text.map(|t| crate::export::import(&t)) {
+            Some(Ok(run)) => {
+                let id = state.lab.try_update(|l| l.import_run(run, super::now_ms()));
+                if let Some(id) = id {
+                    super::scroll_to_run(id);
+                }
+            }
+            Some(Err(e)) => state.notify(format!("Not imported: {name}: {e}.")),
+            None => state.notify(format!("Not imported: {name} could not be read as text.")),
+        }
+    });
+}
+
 #[component]
 pub fn RunList() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -35,6 +83,9 @@ pub fn RunList() -> impl IntoView {
                 <button type="button" class="small" data-testid="copy-link" hidden=move || ids().is_empty()
                     title="The address bar holds every run, its seed and the chart view: opening it replays them."
                     on:click=move |_| super::copy_link(state)>"Copy link"</button>
+                <label class="file small">"Import run JSON "
+                    <input type="file" accept=".json,application/json" data-testid="import-json" on:change=move |ev| import(state, &ev) />
+                </label>
             </div>
             <p class="hint" hidden=move || !ids().is_empty()>
                 "Every Start adds a run: set another batch size or learning rate and press Start again to compare."
@@ -94,6 +145,7 @@ fn RunItem(id: RunId) -> impl IntoView {
             state.config.set(c);
         }
     };
+    let ended = move || state.lab.with(|l| l.run(id).is_some_and(|r| r.view.summary.is_some()));
     view! {
         <li class="run-item" class:selected=selected data-testid="run-item" data-id=id
             data-bs=move || get(|r| r.config.batch_size.to_string())
@@ -121,6 +173,12 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <button type="button" data-testid="run-stop" title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
                     on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
+                <button type="button" data-testid="export-csv" hidden=move || !ended()
+                    title="Its points as CSV, a row each, under its settings, seed and fingerprint"
+                    on:click=move |_| export(state, id, "csv")>"CSV"</button>
+                <button type="button" data-testid="export-json" hidden=move || !ended()
+                    title="Settings, seed, fingerprint, outcome and points as JSON: Import puts it back as it is"
+                    on:click=move |_| export(state, id, "json")>"JSON"</button>
                 <button type="button" data-testid="run-delete" aria-label="delete the run"
                     on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
             </div>

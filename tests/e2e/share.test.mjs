@@ -2,7 +2,9 @@
 // it replays them to the same results, bit for bit. Link lengths go to target/e2e/metrics-share.json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LONG, session, setForm, waitRuns } from "./helpers.mjs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ARTIFACTS, LONG, session, setForm, waitRuns } from "./helpers.mjs";
 
 const ctx = session("metrics-share.json");
 
@@ -60,6 +62,52 @@ test("the seed page's three runs make a short link", { timeout: LONG }, async ()
   const search = new URL(page.url()).search;
   assert.equal(search, "?bs=512&run=lr:0.001;bs:32&run=lr:0.01;bs:128&run");
   ctx.metrics.three_run_link_chars = search.length;
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/** Clicks `locator` and saves the download it starts into the artifacts; returns the file's path. */
+async function download(page, locator) {
+  const [file] = await Promise.all([page.waitForEvent("download"), locator.click()]);
+  const path = join(ARTIFACTS, file.suggestedFilename());
+  await file.saveAs(path);
+  return path;
+}
+
+test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the charts as PNG and SVG", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=2&bs=64&lr=0.3&seed=4&autostart=1");
+  await waitRuns(page, 1);
+  const item = page.getByTestId("run-item").first();
+  const digest = await item.getAttribute("data-digest");
+  const json = await download(page, item.getByTestId("export-json"));
+  const file = JSON.parse(await readFile(json, "utf8"));
+  assert.equal(file.fingerprint, digest);
+  assert.equal(file.seed, 4);
+  assert.match(file.link, /\?lr=0\.3&bs=64&epochs=2&seed=4&run/);
+  const csv = (await readFile(await download(page, item.getByTestId("export-csv")), "utf8")).split("\n");
+  assert.match(csv[0], /^# BatchLab \S+ run export$/);
+  assert.ok(csv.some((l) => l.includes(`fingerprint: ${digest}`)));
+  assert.equal(csv.filter((l) => l && !l.startsWith("#")).length, 1 + file.points.length);
+  // Import: the same run, bit for bit, and its export is the same file.
+  await page.getByTestId("import-json").setInputFiles(json);
+  await waitRuns(page, 2);
+  const imported = page.getByTestId("run-item").nth(1);
+  assert.equal(await imported.getAttribute("data-digest"), digest);
+  const again = await download(page, imported.getByTestId("export-json"));
+  assert.equal(await readFile(again, "utf8"), await readFile(json, "utf8"));
+  // A bad file is refused by name, and nothing changes.
+  await page.getByTestId("import-json").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"batchlab": 1}') });
+  await page.getByText(/Not imported: bad\.json: not a BatchLab run file/).waitFor();
+  assert.equal(await page.getByTestId("run-item").count(), 2);
+  // Charts: a PNG at twice the canvas's size, with its provenance; an SVG of the canvas's size.
+  const canvas = await page.getByTestId("loss-chart").evaluate((c) => [c.clientWidth, c.clientHeight]);
+  const png = await readFile(await download(page, page.locator("[data-testid=export-png][data-chart=loss]")));
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 * canvas[0], 2 * canvas[1]]);
+  assert.ok(png.length > 10000 && png.includes(Buffer.from(digest)), "a drawn chart, with the runs' fingerprints");
+  const svg = await readFile(await download(page, page.locator("[data-testid=export-svg][data-chart=accuracy]")), "utf8");
+  assert.match(svg, new RegExp(`^<!-- BatchLab .*${digest}`));
+  assert.match(svg, new RegExp(`<svg[^>]*width="${canvas[0]}"`));
+  assert.ok(svg.length > 5000 && svg.includes("<polyline"), "curves drawn");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -1,6 +1,5 @@
 //! `batchlab run`.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -69,33 +68,6 @@ fn summary_json(s: &Summary, stability_limit: Option<StabilityLimit>, wall_secs:
     serde_json::to_string_pretty(&json).map_err(|e| format!("encoding summary.json: {e}"))
 }
 
-fn cell(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-fn metrics_csv(rec: &Recorder) -> String {
-    let mut csv =
-        String::from("step,epoch,examples,lr,batch_size,train_loss,val_loss,val_acc,sharpness,noise_scale,grad_norm\n");
-    for p in &rec.points {
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            p.step,
-            p.epoch,
-            p.examples,
-            p.lr,
-            p.batch_size,
-            p.train_loss,
-            p.val_loss,
-            p.val_acc,
-            cell(p.sharpness),
-            cell(p.noise_scale),
-            cell(p.grad_norm)
-        );
-    }
-    csv
-}
-
 fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), String> {
     let schedule = config.schedule();
     let mut trace = Trace::default();
@@ -123,7 +95,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let limit = if summary.outcome.reason().is_some() { trainer.stability_limit() } else { None };
     let json = summary_json(summary, limit, wall_secs)?;
     if let Some(dir) = &args.out {
-        crate::write(dir, "metrics.csv", &metrics_csv(&rec))?;
+        crate::write(dir, "metrics.csv", &batchlab_trainer::train::points_csv(&rec.points))?;
         crate::write(dir, "summary.json", &json)?;
     }
     if let Some(path) = &args.svg {

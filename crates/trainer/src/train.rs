@@ -4,6 +4,8 @@
 //! the CLI's loop, a test — decides when to stop and when to yield. Everything the run reports goes
 //! through an [`Observer`].
 
+use std::fmt::Write as _;
+
 use ndarray::{s, Array2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -59,6 +61,35 @@ pub struct Point {
     pub noise_scale: Option<f64>,
     /// Norm of the last update's minibatch gradient (before clipping).
     pub grad_norm: Option<f64>,
+}
+
+/// The CSV header of [`points_csv`].
+pub const POINTS_CSV_HEADER: &str =
+    "step,epoch,examples,lr,batch_size,train_loss,val_loss,val_acc,sharpness,noise_scale,grad_norm";
+
+/// Points as CSV, a row each (an empty cell where a diagnostic was not read): the CLI's `metrics.csv`
+/// and the page's export.
+pub fn points_csv<'a>(points: impl IntoIterator<Item = &'a Point>) -> String {
+    let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut csv = format!("{POINTS_CSV_HEADER}\n");
+    for p in points {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            p.step,
+            p.epoch,
+            p.examples,
+            p.lr,
+            p.batch_size,
+            p.train_loss,
+            p.val_loss,
+            p.val_acc,
+            cell(p.sharpness),
+            cell(p.noise_scale),
+            cell(p.grad_norm)
+        );
+    }
+    csv
 }
 
 /// How a run ended and where it got to.

@@ -1,0 +1,278 @@
+//! A run as a file. JSON carries everything needed to check or show it again: the app's version, the
+//! link that reproduces it, its settings and seed, its fingerprint, how it ended and every point on
+//! its curves; importing it back shows the same run, bit for bit. CSV is a row per point (the CLI's
+//! `metrics.csv` columns) under comment lines with the same provenance.
+//!
+//! An imported file is read with its size, its number of points and every setting bounded; a file
+//! that fails any check is refused with a message naming what is wrong, and changes nothing.
+
+use std::collections::BTreeMap;
+
+use batchlab_trainer::train::{points_csv, Point};
+use batchlab_trainer::{RunConfig, Summary};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::deep_link::DeepLink;
+use crate::lab::Run;
+use crate::share::{Origin, RunKind, RunSpec};
+
+/// The app's version, written into every export.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The largest run file the page reads.
+pub const MAX_FILE_BYTES: usize = 20 << 20;
+/// The most points a run file may hold.
+pub const MAX_POINTS: usize = 200_000;
+
+/// A run's JSON export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunFile {
+    /// The version of BatchLab that wrote it.
+    pub batchlab: String,
+    /// A link that trains the run again, to the same fingerprint.
+    pub link: String,
+    /// The settings that differ from the defaults (the seed among them).
+    pub settings: BTreeMap<String, String>,
+    pub seed: u32,
+    /// FNV-1a of every minibatch loss and the final weights: equal fingerprints, identical runs.
+    pub fingerprint: String,
+    pub status: String,
+    pub summary: Summary,
+    /// Every point of its curves, with the seconds of training when it was made.
+    pub points: Vec<(Point, f64)>,
+}
+
+/// Why a run file was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum ImportError {
+    #[error("the file is {0} bytes; a run file is at most {MAX_FILE_BYTES}")]
+    TooLarge(usize),
+    #[error("not a BatchLab run file: {0}")]
+    Json(String),
+    #[error("its settings are refused: {0}")]
+    Settings(String),
+    #[error("it holds {0} points; a run file holds at most {MAX_POINTS}")]
+    TooManyPoints(usize),
+    #[error("it does not hold together: {0}")]
+    Inconsistent(String),
+}
+
+/// The JSON export of a run that has ended; `None` while it trains.
+pub fn run_file(run: &Run) -> Option<RunFile> {
+    let summary = run.view.summary.clone()?;
+    let spec = RunSpec { config: run.config.clone(), kind: run.kind, origin: Origin::New, visible: true };
+    let link = DeepLink { runs: vec![spec], ..DeepLink::of_config(&run.config) }.to_query();
+    let points: Vec<(Point, f64)> = run.view.trace.buckets().iter().map(|b| (b.last.clone(), b.secs)).collect();
+    Some(RunFile {
+        batchlab: APP_VERSION.to_owned(),
+        link,
+        settings: run.config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        seed: run.config.seed,
+        fingerprint: summary.digest.clone(),
+        status: summary.outcome.status().to_owned(),
+        summary,
+        points,
+    })
+}
+
+/// The provenance lines that head a CSV export, each starting with `#`.
+fn provenance(file: &RunFile) -> String {
+    format!(
+        "# BatchLab {} run export\n# link: {}\n# seed: {}, fingerprint: {}, status: {}\n",
+        file.batchlab, file.link, file.seed, file.fingerprint, file.status
+    )
+}
+
+/// A run's points as CSV under its provenance; `None` while it trains.
+pub fn run_csv(run: &Run) -> Option<String> {
+    let file = run_file(run)?;
+    Some(provenance(&file) + &points_csv(file.points.iter().map(|(p, _)| p)))
+}
+
+/// A chart's provenance: the app's version, the session's link and the fingerprints of the runs drawn.
+pub fn chart_provenance(link: &str, runs: &[&Run]) -> String {
+    let each: Vec<String> = runs
+        .iter()
+        .map(|r| format!("#{} {}", r.id, r.view.summary.as_ref().map_or("(training)", |s| s.digest.as_str())))
+        .collect();
+    format!("BatchLab {APP_VERSION}; link: {link}; runs: {}", each.join(", "))
+}
+
+/// An SVG chart with its provenance as a comment before the root element.
+pub fn svg_with_provenance(svg: &str, provenance: &str) -> String {
+    format!("<!-- {} -->\n{svg}", provenance.replace("--", "- -"))
+}
+
+/// A PNG with a `tEXt` chunk (`key`, `text`) after its header, where image viewers show it; `None`
+/// for bytes that are not a PNG.
+pub fn png_with_text(png: &[u8], key: &str, text: &str) -> Option<Vec<u8>> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    // The signature, then IHDR: length (4), type (4), 13 bytes of data, CRC (4).
+    let header_end = SIGNATURE.len() + 4 + 4 + 13 + 4;
+    if png.len() < header_end || !png.starts_with(SIGNATURE) || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    // tEXt is Latin-1: anything else becomes '?'.
+    let latin1 = |s: &str| s.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect::<Vec<u8>>();
+    let mut data = latin1(key);
+    data.push(0);
+    data.extend(latin1(text));
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend(u32::try_from(data.len()).ok()?.to_be_bytes());
+    let typed: Vec<u8> = b"tEXt".iter().chain(&data).copied().collect();
+    chunk.extend(&typed);
+    chunk.extend(crc32fast::hash(&typed).to_be_bytes());
+    Some([&png[..header_end], &chunk, &png[header_end..]].concat())
+}
+
+/// A run read back from its JSON export: its settings, kind, summary and points, every one checked.
+#[derive(Debug)]
+pub struct Imported {
+    pub config: RunConfig,
+    pub kind: RunKind,
+    pub summary: Summary,
+    pub points: Vec<(Point, f64)>,
+}
+
+/// Reads a run file, checking its size, settings, points and fingerprint before anything is shown.
+pub fn import(text: &str) -> Result<Imported, ImportError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge(text.len()));
+    }
+    let file: RunFile = serde_json::from_str(text).map_err(|e| ImportError::Json(e.to_string()))?;
+    let mut config = RunConfig::default();
+    let refused = config.set_all(file.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some(e) = refused.first() {
+        return Err(ImportError::Settings(e.to_string()));
+    }
+    config.validate().map_err(|e| ImportError::Settings(e.to_string()))?;
+    if file.points.len() > MAX_POINTS {
+        return Err(ImportError::TooManyPoints(file.points.len()));
+    }
+    let bad = |what: String| Err(ImportError::Inconsistent(what));
+    if file.seed != config.seed {
+        return bad(format!("its seed {} is not its settings' {}", file.seed, config.seed));
+    }
+    if file.fingerprint != file.summary.digest {
+        return bad(format!("its fingerprint {} is not its summary's {}", file.fingerprint, file.summary.digest));
+    }
+    if file.status != file.summary.outcome.status() {
+        return bad(format!("its status “{}” is not its outcome's “{}”", file.status, file.summary.outcome.status()));
+    }
+    if !file.points.windows(2).all(|w| w[0].0.step <= w[1].0.step) {
+        return bad("its points are not in step order".to_owned());
+    }
+    match file.points.last() {
+        Some((p, _)) if p.step == file.summary.steps => {}
+        Some((p, _)) => {
+            return bad(format!("its last point is at step {}, its summary at {}", p.step, file.summary.steps))
+        }
+        None => return bad("it has no points".to_owned()),
+    }
+    let kind = if file.summary.range_test.is_some() { RunKind::RangeTest } else { RunKind::Curve };
+    Ok(Imported { config, kind, summary: file.summary, points: file.points })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Lab;
+    use crate::pool::Command;
+    use crate::session::Session;
+
+    /// A lab with one finished run of `link`, trained through a worker's session.
+    fn lab_with(link: &[(&str, &str)]) -> Lab {
+        let mut config = RunConfig::default();
+        assert_eq!(config.set_all(link.iter().copied()), []);
+        let mut lab = Lab::new(1);
+        let (_, commands) = lab.add_run(config, RunKind::Curve, 0.0);
+        let mut worker = Session::default();
+        let mut pending: Vec<Command> = commands;
+        let mut t = 0.0;
+        while !pending.is_empty() || worker.wants_slice() {
+            let mut replies = Vec::new();
+            for c in pending.drain(..) {
+                replies.extend(worker.handle(c.msg, t));
+            }
+            if worker.wants_slice() {
+                replies.extend(worker.slice(|| {
+                    t += 1.0;
+                    t
+                }));
+            }
+            for m in replies {
+                pending.extend(lab.on_message(0, m, t).0);
+            }
+        }
+        lab
+    }
+
+    #[test]
+    fn a_run_exports_and_imports_back_bit_for_bit() {
+        let lab = lab_with(&[("bs", "64"), ("lr", "0.3"), ("epochs", "2"), ("seed", "4")]);
+        let file = run_file(&lab.runs[0]).unwrap();
+        let json = serde_json::to_string_pretty(&file).unwrap();
+        let imported = import(&json).unwrap();
+        assert_eq!(imported.config, lab.runs[0].config);
+        let mut again = Lab::new(1);
+        let id = again.import_run(imported, 0.0);
+        let json_again = serde_json::to_string_pretty(&run_file(again.run(id).unwrap()).unwrap()).unwrap();
+        assert_eq!(json_again, json, "export → import → export is the same file");
+        // The link in it trains the same run: its settings and seed, read back.
+        let link = crate::deep_link::parse(&file.link);
+        assert_eq!(link.runs[0].config, lab.runs[0].config);
+        // The CSV: provenance, then a row per point.
+        let csv = run_csv(&lab.runs[0]).unwrap();
+        assert!(csv.starts_with(&format!("# BatchLab {APP_VERSION} run export\n# link: ?")), "{csv}");
+        assert!(csv.contains(&format!("fingerprint: {}", file.fingerprint)));
+        assert_eq!(csv.lines().filter(|l| !l.starts_with('#')).count(), 1 + file.points.len());
+    }
+
+    #[test]
+    fn a_png_gets_its_provenance_in_a_text_chunk() {
+        // A 1×1 PNG.
+        let png: Vec<u8> = [
+            &b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"[..],
+            b"\0\0\0\rIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb0\0\0\0\0IEND\xaeB`\x82",
+        ]
+        .concat();
+        let out = png_with_text(&png, "Comment", "BatchLab η").unwrap();
+        assert_eq!(out.len(), png.len() + 12 + "Comment".len() + 1 + "BatchLab ?".len());
+        let at = 33;
+        assert_eq!(&out[at + 4..at + 8], b"tEXt");
+        let chunk_len = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) as usize;
+        let crc = u32::from_be_bytes(out[at + 8 + chunk_len..at + 12 + chunk_len].try_into().unwrap());
+        assert_eq!(crc, crc32fast::hash(&out[at + 4..at + 8 + chunk_len]));
+        assert_eq!(&out[at + 12 + chunk_len..], &png[at..], "the rest is untouched");
+        assert_eq!(png_with_text(b"GIF89a", "k", "v"), None);
+        assert!(svg_with_provenance("<svg/>", "a -- b").starts_with("<!-- a - - b -->\n<svg"));
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_naming_what_is_wrong() {
+        let lab = lab_with(&[("epochs", "1")]);
+        let file = run_file(&lab.runs[0]).unwrap();
+        let with = |f: &dyn Fn(&mut RunFile)| {
+            let mut bad = file.clone();
+            f(&mut bad);
+            import(&serde_json::to_string(&bad).unwrap()).unwrap_err().to_string()
+        };
+        assert!(import("{").unwrap_err().to_string().starts_with("not a BatchLab run file"));
+        assert!(import(r#"{"hello": 1}"#).unwrap_err().to_string().contains("unknown field"));
+        assert!(import(&" ".repeat(MAX_FILE_BYTES + 1)).unwrap_err().to_string().contains("at most"));
+        let e = with(&|f| {
+            f.settings.insert("bs".into(), "0".into());
+        });
+        assert!(e.contains("bs"), "{e}");
+        assert!(with(&|f| f.seed += 1).contains("seed"));
+        assert!(with(&|f| f.fingerprint = "0".repeat(16)).contains("fingerprint"));
+        assert!(with(&|f| f.status = "finished!".into()).contains("status"));
+        assert!(with(&|f| f.points.reverse()).contains("step order"));
+        assert!(with(&|f| {
+            f.points.pop();
+        })
+        .contains("last point"));
+        assert!(with(&|f| f.points.clear()).contains("no points"));
+    }
+}
