@@ -8,7 +8,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::lessons::{self, Lesson};
 use crate::pool::MAX_WORKERS;
-use crate::share::{self, ChartOptions, RunSpec};
+use crate::share::{self, ChartOptions, RunSpec, SweepLink};
+use batchlab_trainer::sweep::Shard;
 
 /// Characters a link's values keep as they are (legal in a query, and readable): the rest is
 /// percent-encoded.
@@ -91,6 +92,8 @@ pub struct DeepLink {
     /// The session's runs (`run=`), replayed in order when the page opens.
     pub runs: Vec<RunSpec>,
     pub charts: ChartOptions,
+    /// The open sweep (`sweep=`), and the shard of it this page runs (`shard=i/n`).
+    pub sweep: Option<SweepLink>,
     /// One line per refused setting (the page shows them together, as one notice).
     pub notices: Vec<String>,
 }
@@ -117,6 +120,12 @@ impl DeepLink {
         pairs.extend(self.class.to_pairs());
         pairs.extend(self.runs.iter().map(|r| ("run", r.to_item(&self.config))));
         pairs.extend(share::chart_pairs(self.charts));
+        if let Some(s) = &self.sweep {
+            pairs.push(("sweep", share::sweep_item(&s.grid, &self.config)));
+            if s.shard != Shard::WHOLE {
+                pairs.push(("shard", s.shard.to_string()));
+            }
+        }
         let each: Vec<String> = pairs
             .iter()
             .map(
@@ -143,6 +152,7 @@ impl DeepLink {
             class: ClassView::default(),
             runs: Vec::new(),
             charts: ChartOptions::default(),
+            sweep: None,
             notices: Vec::new(),
         }
     }
@@ -163,6 +173,7 @@ pub fn parse(query: &str) -> DeepLink {
     let mut settings = Vec::new();
     let mut runs = Vec::new();
     let mut charts = ChartOptions::default();
+    let (mut sweep, mut shard) = (None, Shard::WHOLE);
     for (k, v) in &pairs {
         match k.as_str() {
             "bench" => {
@@ -177,14 +188,7 @@ pub fn parse(query: &str) -> DeepLink {
                     lesson = Some(l);
                 } else {
                     let names: Vec<&str> = lessons::LESSONS.iter().map(|l| l.name).collect();
-                    notices.push(
-                        batchlab_trainer::ConfigError::BadValue {
-                            key: "lesson".to_owned(),
-                            value: v.clone(),
-                            problem: format!("expected one of {}", names.join(", ")),
-                        }
-                        .to_string(),
-                    );
+                    notices.push(refused("lesson", v, format!("expected one of {}", names.join(", "))));
                 }
             }
             "autoplay" => autoplay = matches!(v.as_str(), "1" | "true"),
@@ -209,27 +213,18 @@ pub fn parse(query: &str) -> DeepLink {
             "autostart" => match v.as_str() {
                 "1" | "true" => autostart = true,
                 "0" | "false" => autostart = false,
-                _ => notices.push(
-                    batchlab_trainer::ConfigError::BadValue {
-                        key: "autostart".to_owned(),
-                        value: v.clone(),
-                        problem: "expected 1 or 0".to_owned(),
-                    }
-                    .to_string(),
-                ),
+                _ => notices.push(refused("autostart", v, "expected 1 or 0")),
             },
             "workers" => match v.parse::<usize>() {
                 Ok(n) if (1..=MAX_WORKERS).contains(&n) => workers = Some(n),
-                _ => notices.push(
-                    batchlab_trainer::ConfigError::BadValue {
-                        key: "workers".to_owned(),
-                        value: v.clone(),
-                        problem: format!("expected a whole number from 1 to {MAX_WORKERS}"),
-                    }
-                    .to_string(),
-                ),
+                _ => notices.push(refused("workers", v, format!("expected a whole number from 1 to {MAX_WORKERS}"))),
             },
             "run" => runs.push(v.as_str()),
+            "sweep" => sweep = Some(v.as_str()),
+            "shard" => match v.parse::<Shard>() {
+                Ok(s) => shard = s,
+                Err(e) => notices.push(format!("shard: {e}")),
+            },
             "x" | "logy" | "smooth" => {
                 if let Err(e) = share::set_chart(&mut charts, k, v) {
                     notices.push(e);
@@ -244,7 +239,43 @@ pub fn parse(query: &str) -> DeepLink {
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
     let runs = session_runs(&runs, &config, &mut notices);
-    DeepLink { page, config, autostart: autostart && notices.is_empty(), workers, embed, class, runs, charts, notices }
+    let sweep = link_sweep(sweep, shard, &config, &mut notices);
+    DeepLink {
+        page,
+        config,
+        autostart: autostart && notices.is_empty(),
+        workers,
+        embed,
+        class,
+        runs,
+        charts,
+        sweep,
+        notices,
+    }
+}
+
+/// A refused value's notice.
+fn refused(key: &str, value: &str, problem: impl Into<String>) -> String {
+    batchlab_trainer::ConfigError::BadValue { key: key.to_owned(), value: value.to_owned(), problem: problem.into() }
+        .to_string()
+}
+
+/// A link's sweep, read against the form's `config`; like `autostart`, it runs by itself only from a
+/// link whose every value was accepted.
+fn link_sweep(text: Option<&str>, shard: Shard, config: &RunConfig, notices: &mut Vec<String>) -> Option<SweepLink> {
+    let sweep = match text.map(|t| share::parse_sweep(t, config)) {
+        Some(Ok(grid)) => Some(SweepLink { grid, shard }),
+        Some(Err(e)) => {
+            notices.push(e);
+            None
+        }
+        None if shard != Shard::WHOLE => {
+            notices.push("shard: a shard of what? The link has no sweep=".to_owned());
+            None
+        }
+        None => None,
+    };
+    sweep.filter(|_| notices.is_empty())
 }
 
 /// A link's runs, each read against the form's `config`; like `autostart`, they replay only from a
@@ -348,6 +379,13 @@ mod tests {
         // A link with a refused value replays nothing.
         let bad = parse("?lr=banana&run=bs:32&run=bs:64");
         assert!(bad.runs.is_empty() && !bad.notices.is_empty());
+        let shard = parse("?bs=64&sweep=batches:8,32;rates:0.1..1x3;seeds:1;target:0.9&shard=2/3");
+        assert!(shard.notices.is_empty(), "{:?}", shard.notices);
+        let s = shard.sweep.as_ref().unwrap();
+        assert_eq!((s.grid.lrs.as_slice(), s.shard), (&[0.1, 0.32, 1.0][..], Shard::new(2, 3).unwrap()));
+        assert_eq!(parse(&shard.to_query()).sweep, shard.sweep);
+        assert_eq!(parse("?shard=2/3").notices.len(), 1);
+        assert_eq!(parse("?sweep=batches:8;rates:0.1;seeds:1&shard=4/3").notices.len(), 1);
         let bad_run = parse("?run=bs:32&run=fork:5@1");
         assert!(bad_run.runs.is_empty() && bad_run.notices[0].starts_with("run 2:"), "{:?}", bad_run.notices);
     }

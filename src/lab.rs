@@ -8,14 +8,16 @@
 //! dropped. A run's view changes only through [`RunView`]'s methods.
 
 use batchlab_trainer::settings::{setting, SETTINGS};
-use batchlab_trainer::sweep::{Cell, CellRow, Grid, Measure, SweepTable, DEFAULT_TARGET};
+use batchlab_trainer::sweep::{
+    to_csv, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepTable, DEFAULT_TARGET,
+};
 use batchlab_trainer::{ConfigError, RunConfig};
 
 pub use crate::pool::{Command, RunId};
 use crate::pool::{Job, Pool, Target};
 use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
 pub use crate::share::RunKind;
-use crate::share::{Origin, RunSpec};
+use crate::share::{Origin, RunSpec, SweepLink};
 use crate::view_state::{fmt_lr, RunView, Status};
 
 /// Colours a run can take: the chart's palette.
@@ -48,11 +50,36 @@ pub struct Sweep {
     pub cancelled: bool,
     /// Opened from a `sweep.csv`, which records no base settings: its cells cannot be reopened.
     pub imported: bool,
+    /// The part of the grid this page runs (a class splits one sweep among its students).
+    pub shard: Shard,
 }
 
 impl Sweep {
     pub fn done(&self) -> usize {
         self.rows.iter().filter(|r| r.is_some()).count()
+    }
+
+    /// The cells this page runs: its shard's.
+    pub fn expected(&self) -> usize {
+        self.grid.shard(self.shard).len()
+    }
+
+    /// The sweep as a link carries it; `None` for one opened from a file that records no grid.
+    pub fn link(&self) -> Option<SweepLink> {
+        (!self.imported).then(|| SweepLink { grid: self.grid.clone(), shard: self.shard })
+    }
+
+    /// Its `sweep.csv`: the done cells in grid order, under the grid and shard they belong to.
+    pub fn csv(&self) -> Option<String> {
+        let rows: Vec<CellRow> = self.rows.iter().flatten().cloned().collect();
+        if rows.is_empty() {
+            return None;
+        }
+        if self.imported {
+            to_csv(&rows).ok()
+        } else {
+            to_csv_with_grid(&self.grid, self.shard, &rows).ok()
+        }
     }
 
     pub fn is_running(&self) -> bool {
@@ -63,7 +90,7 @@ impl Sweep {
     pub fn ms_left(&self, now_ms: f64) -> Option<f64> {
         let done = self.done();
         (done > 0 && self.is_running())
-            .then(|| (now_ms - self.started_ms) / done as f64 * (self.rows.len() - done) as f64)
+            .then(|| (now_ms - self.started_ms) / done as f64 * self.expected().saturating_sub(done) as f64)
     }
 
     /// The results so far, coloured by `measure`.
@@ -214,7 +241,7 @@ impl Lab {
                 if let Some(sweep) = self.sweep.as_mut() {
                     let cell = sweep.grid.cells()[index];
                     sweep.rows[index] = Some(CellRow::new(cell, &summary, steps_to_target));
-                    if sweep.done() == sweep.rows.len() {
+                    if sweep.done() == sweep.expected() {
                         sweep.finished_ms = Some(now_ms);
                     }
                 }
@@ -418,16 +445,16 @@ impl Lab {
         format!("{prefix}{}", parts.join(", "))
     }
 
-    /// Starts a sweep over `base` × `batch_sizes` × `lrs` × `seeds`, replacing (and stopping) any
-    /// other; its cells wait behind the runs.
-    pub fn start_sweep(&mut self, grid: Grid, now_ms: f64) -> Result<Vec<Command>, ConfigError> {
+    /// Starts a sweep over `base` × `batch_sizes` × `lrs` × `seeds` (only `shard`'s cells of it),
+    /// replacing (and stopping) any other; its cells wait behind the runs.
+    pub fn start_sweep(&mut self, grid: Grid, shard: Shard, now_ms: f64) -> Result<Vec<Command>, ConfigError> {
         let base = grid.base_config()?;
         for cell in grid.cells() {
             cell.config(&base).validate()?;
         }
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
-        for (index, cell) in cells.iter().enumerate() {
+        for (index, cell) in cells.iter().enumerate().skip(shard.index - 1).step_by(shard.count) {
             self.pool.submit(Target::Cell(index), cell.sweep_config(&base), None, Mode::Cell { target: grid.target });
         }
         self.sweep = Some(Sweep {
@@ -437,9 +464,26 @@ impl Lab {
             finished_ms: None,
             cancelled: false,
             imported: false,
+            shard,
         });
         out.extend(self.dispatch());
         Ok(out)
+    }
+
+    /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.
+    pub fn show_merged(&mut self, grid: Grid, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
+        let out = self.cancel_sweep();
+        let slots = grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
+        self.sweep = Some(Sweep {
+            rows: slots,
+            grid,
+            started_ms: now_ms,
+            finished_ms: Some(now_ms),
+            cancelled: false,
+            imported: false,
+            shard: Shard::WHOLE,
+        });
+        out
     }
 
     /// Stops the sweep: queued cells are dropped, running ones stopped; its results so far stay.
@@ -469,6 +513,7 @@ impl Lab {
             finished_ms: Some(now_ms),
             cancelled: false,
             imported: true,
+            shard: Shard::WHOLE,
         });
         out
     }
@@ -604,7 +649,7 @@ mod tests {
         let base = config(&[("dataset", "moons"), ("epochs", "2")]);
         let bs = [BatchSize::Examples(8), BatchSize::Examples(32), BatchSize::Full];
         let grid = Grid::new(&base, &bs, &[0.03, 0.1, 0.3, 1.0], &[1], 0.8);
-        let mut commands = lab.start_sweep(grid.clone(), 0.0).unwrap();
+        let mut commands = lab.start_sweep(grid.clone(), Shard::WHOLE, 0.0).unwrap();
         let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0);
         commands.extend(more);
         assert_eq!(lab.pool.next_queued(), Some(Target::Run(run)), "the run goes first");
@@ -621,7 +666,7 @@ mod tests {
         let row = lab.sweep.as_ref().unwrap().rows.iter().flatten().find(|r| r.bs == bs[0] && r.lr == 0.1).unwrap();
         assert_eq!(digest, row.digest);
         // Cancel: queued cells go, running ones stop, results so far stay.
-        let commands = lab.start_sweep(grid, 0.0).unwrap();
+        let commands = lab.start_sweep(grid, Shard::WHOLE, 0.0).unwrap();
         assert_eq!(commands.iter().filter(|c| matches!(c.msg, ToWorker::Start { .. })).count(), 2);
         let stops = lab.cancel_sweep();
         assert_eq!(stops.iter().filter(|c| c.msg == ToWorker::Stop).count(), 2);

@@ -5,10 +5,15 @@
 //! A run is one `run=` pair, its items separated by `;`: `bs:32;lr:0.001` (settings that differ from
 //! the form's), `seed-of:1` (another seed of run 1, drawn with it as an ensemble), `fork:1@300`
 //! (continues run 1 from step 300), `hidden`, `range` (an LR range test). Runs count from 1.
+//!
+//! The open sweep is one `sweep=` pair: `batches:8,32;rates:0.02..4x12;seeds:1;target:0.9`, then its
+//! base settings as differences from the form's; `shard=3/30` runs only that shard of it (a class
+//! splits one sweep, and merges the students' files).
 
 use batchlab_chart::XAxis;
 use batchlab_trainer::settings::SETTINGS;
-use batchlab_trainer::RunConfig;
+use batchlab_trainer::sweep::{log_grid, Grid, Shard};
+use batchlab_trainer::{BatchSize, RunConfig};
 
 /// A query longer than this goes into the address bar's fragment instead: some servers refuse
 /// longer request lines, while the fragment never leaves the browser.
@@ -124,6 +129,91 @@ impl RunSpec {
     }
 }
 
+/// A sweep's `sweep=` value, against the form's settings `form`.
+pub fn sweep_item(grid: &Grid, form: &RunConfig) -> String {
+    let batches: Vec<String> = grid.batch_sizes.iter().map(ToString::to_string).collect();
+    let rates = match (grid.lrs.first(), grid.lrs.last()) {
+        (Some(&a), Some(&b)) if log_grid(a, b, grid.lrs.len()) == grid.lrs => format!("{a}..{b}x{}", grid.lrs.len()),
+        _ => grid.lrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+    };
+    let seeds: Vec<String> = grid.seeds.iter().map(ToString::to_string).collect();
+    let mut items = vec![
+        format!("batches:{}", batches.join(",")),
+        format!("rates:{rates}"),
+        format!("seeds:{}", seeds.join(",")),
+        format!("target:{}", grid.target),
+    ];
+    if let Ok(base) = grid.base_config() {
+        items.extend(differences(&base, form));
+    }
+    items.join(";")
+}
+
+/// Reads a `sweep=` value against `form`; every problem is named.
+pub fn parse_sweep(text: &str, form: &RunConfig) -> Result<Grid, String> {
+    let (mut batches, mut rates, mut seeds, mut target) = (None, None, None, None);
+    let mut settings = Vec::new();
+    for item in text.split(';').filter(|i| !i.is_empty()) {
+        let (key, value) = item.split_once(':').ok_or_else(|| format!("sweep: “{item}” is not key:value"))?;
+        match key {
+            "batches" => batches = Some(value),
+            "rates" => rates = Some(value),
+            "seeds" => seeds = Some(value),
+            "target" => target = Some(value),
+            _ => settings.push((key, value)),
+        }
+    }
+    let mut base = form.clone();
+    if let Some(e) = base.set_all(settings).first() {
+        return Err(format!("sweep: {e}"));
+    }
+    let missing = |what: &str| format!("sweep: no {what}");
+    let batch_sizes = batches
+        .ok_or_else(|| missing("batches"))?
+        .split(',')
+        .map(|b| {
+            let mut c = base.clone();
+            c.set("bs", b).map(|()| c.batch_size).map_err(|e| format!("sweep: {e}"))
+        })
+        .collect::<Result<Vec<BatchSize>, String>>()?;
+    let rate = |t: &str| {
+        let mut c = base.clone();
+        c.set("lr", t).map(|()| c.lr).map_err(|e| format!("sweep: {e}"))
+    };
+    let rates = rates.ok_or_else(|| missing("rates"))?;
+    let lrs = match rates.split_once("..") {
+        Some((from, rest)) => {
+            let (to, count) =
+                rest.split_once('x').ok_or_else(|| format!("sweep: rates:{rates} is not FROM..TOxCOUNT"))?;
+            let count: usize =
+                count.parse().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| format!("sweep: {count} rates"))?;
+            log_grid(rate(from)?, rate(to)?, count)
+        }
+        None => rates.split(',').map(rate).collect::<Result<Vec<f64>, String>>()?,
+    };
+    let seeds = seeds
+        .ok_or_else(|| missing("seeds"))?
+        .split(',')
+        .map(|s| s.parse::<u32>().map_err(|_| format!("sweep: seed “{s}” is not a whole number")))
+        .collect::<Result<Vec<u32>, String>>()?;
+    let target: f64 = target
+        .unwrap_or("0.9")
+        .parse()
+        .ok()
+        .filter(|t| (0.0..=1.0).contains(t))
+        .ok_or_else(|| "sweep: the target is an accuracy from 0 to 1".to_owned())?;
+    let grid = Grid::new(&base, &batch_sizes, &lrs, &seeds, target);
+    grid.check_page_size().map_err(|e| format!("sweep: {e}"))?;
+    Ok(grid)
+}
+
+/// A link's sweep: the grid, and the shard of it this page runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepLink {
+    pub grid: Grid,
+    pub shard: Shard,
+}
+
 /// The chart view's pairs: only what differs from the default view.
 pub fn chart_pairs(c: ChartOptions) -> Vec<(&'static str, String)> {
     let d = ChartOptions::default();
@@ -210,6 +300,35 @@ mod tests {
             ("nope:1", 1, "nope"),
         ] {
             let e = RunSpec::parse(text, index, &base).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_round_trips_against_any_form() {
+        let forms =
+            [config(&[]), config(&[("bs", "64"), ("lr", "0.3"), ("epochs", "3")]), config(&[("dataset", "moons")])];
+        for base in &forms {
+            for form in &forms {
+                for lrs in [log_grid(0.02, 4.0, 12), vec![0.1, 0.5, 3.0]] {
+                    let grid = Grid::new(base, &[BatchSize::Examples(8), BatchSize::Full], &lrs, &[1, 2], 0.8);
+                    let item = sweep_item(&grid, form);
+                    assert_eq!(parse_sweep(&item, form).unwrap_or_else(|e| panic!("{item}: {e}")), grid, "{item}");
+                }
+            }
+        }
+        let form = RunConfig::default();
+        assert!(sweep_item(&Grid::new(&form, &[BatchSize::Examples(8)], &log_grid(0.02, 4.0, 12), &[1], 0.9), &form)
+            .starts_with("batches:8;rates:0.02..4x12;seeds:1;target:0.9"));
+        for (text, says) in [
+            ("rates:0.1;seeds:1", "no batches"),
+            ("batches:0;rates:0.1;seeds:1", "bs"),
+            ("batches:8;rates:0.1..1;seeds:1", "FROM..TO"),
+            ("batches:8;rates:0.1;seeds:x", "seed"),
+            ("batches:8;rates:0.1;seeds:1;target:2", "target"),
+            ("batches:8;rates:0.1..4x20;seeds:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51", "at most"),
+        ] {
+            let e = parse_sweep(text, &form).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");
         }
     }

@@ -184,6 +184,7 @@ fn keep_session_in_address_bar(state: AppState, opened: &deep_link::DeepLink) {
             config: state.config.get(),
             runs: state.lab.with(Lab::specs),
             charts: state.charts.get(),
+            sweep: state.lab.with(|l| l.sweep.as_ref().and_then(crate::lab::Sweep::link)),
             notices: Vec::new(),
             autostart: false,
             ..opened.clone()
@@ -316,6 +317,14 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     }
     if !link.runs.is_empty() {
         state.act(|l| l.replay(&link.runs, now_ms()));
+    }
+    if let Some(s) = link.sweep.clone() {
+        let mut started = Ok(Vec::new());
+        state.lab.update(|l| started = l.start_sweep(s.grid, s.shard, now_ms()));
+        match started {
+            Ok(commands) => state.execute(commands),
+            Err(e) => state.notify(format!("The link's sweep did not start: {e}.")),
+        }
     }
     keep_session_in_address_bar(state, &link);
     if link.embed {

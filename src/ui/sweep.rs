@@ -11,7 +11,9 @@ use wasm_bindgen::JsCast;
 use batchlab_chart::{draw_heatmap, fmt_tick, Frame, Heatmap, LineChart, Series, PALETTE};
 use batchlab_trainer::data::DIGITS_TRAIN_ROWS;
 use batchlab_trainer::outcome::Verdict;
-use batchlab_trainer::sweep::{from_csv, log_grid, to_csv, CellSummary, Grid, Measure, SweepTable, DEFAULT_TARGET};
+use batchlab_trainer::sweep::{
+    log_grid, merge, read_sweep_csv, CellSummary, Grid, Measure, Shard, SweepCsv, SweepTable, DEFAULT_TARGET,
+};
 use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
@@ -155,8 +157,9 @@ impl Fields {
 fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
     state.lab.with(|l| {
         l.sweep.as_ref().map(|s| {
-            let (done, total) = (s.done(), s.rows.len());
-            let text = if s.cancelled {
+            let (done, total) = (s.done(), s.expected());
+            let part = if s.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", s.shard) };
+            let state_text = if s.cancelled {
                 format!("cancelled after {done} of {total} runs")
             } else if let Some(end) = s.finished_ms {
                 format!("{total} runs done in {:.1} s", (end - s.started_ms) / 1000.0)
@@ -165,9 +168,59 @@ fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
                     s.ms_left(now_ms()).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
                 format!("{done} / {total} runs{left}")
             };
-            (done, total, text, s.is_running())
+            (done, total, part + &state_text, s.is_running())
         })
     })
+}
+
+/// The largest sweep.csv the page reads.
+const MAX_SWEEP_FILE_BYTES: f64 = 8_000_000.0;
+
+/// Opens one `sweep.csv`, or a class's shards of one sweep together (joined by the CLI's merge);
+/// every file is read and checked before the page changes.
+fn open_files(state: AppState, ev: &leptos::ev::Event) {
+    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+    let Some(list) = input.files() else { return };
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    input.set_value("");
+    if let Some(big) = files.iter().find(|f| f.size() > MAX_SWEEP_FILE_BYTES) {
+        state.notify(format!(
+            "Not opened: {} is larger than a sweep.csv can be ({MAX_SWEEP_FILE_BYTES} bytes).",
+            big.name()
+        ));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let mut parts = Vec::new();
+        let mut plain = Vec::new();
+        for f in &files {
+            let text = wasm_bindgen_futures::JsFuture::from(f.text()).await.ok().and_then(|v| v.as_string());
+            match text.map(|t| read_sweep_csv(&t)) {
+                Some(Ok(SweepCsv { part: Some((grid, shard)), rows })) => parts.push((grid, shard, rows)),
+                Some(Ok(SweepCsv { part: None, rows })) => plain.push(rows),
+                Some(Err(e)) => return state.notify(format!("Not opened: {}: {e}.", f.name())),
+                None => return state.notify(format!("Not opened: {} could not be read.", f.name())),
+            }
+        }
+        match (parts.is_empty(), plain.len()) {
+            (true, 1) => {
+                let rows = plain.remove(0);
+                if rows.is_empty() {
+                    return state.notify("That sweep.csv has no rows.");
+                }
+                let base = state.config.get_untracked();
+                state.act(|l| l.import_sweep(rows, &base, now_ms()));
+            }
+            (false, 0) => match merge(&parts) {
+                Ok((grid, rows)) => state.act(|l| l.show_merged(grid, &rows, now_ms())),
+                Err(e) => state.notify(format!("Not opened: these files are not the shards of one sweep: {e}.")),
+            },
+            _ => state.notify(
+                "Not opened: only files the page wrote name their grid and shard, so only those can be joined; open a \
+                 plain sweep.csv on its own.",
+            ),
+        }
+    });
 }
 
 #[component]
@@ -202,7 +255,9 @@ fn SweepForm(fields: Fields) -> impl IntoView {
         armed.set(false);
         let mut result = Ok(Vec::new());
         match fields.grid(&state.config.get_untracked()) {
-            Ok(grid) => state.lab.update(|l| result = l.start_sweep(grid, now_ms()).map_err(|e| e.to_string())),
+            Ok(grid) => {
+                state.lab.update(|l| result = l.start_sweep(grid, Shard::WHOLE, now_ms()).map_err(|e| e.to_string()));
+            }
             Err(e) => result = Err(e),
         }
         match result {
@@ -211,30 +266,19 @@ fn SweepForm(fields: Fields) -> impl IntoView {
         }
     };
     let running = move || progress(state).is_some_and(|p| p.3);
-    let on_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-        let promise = file.text();
-        leptos::task::spawn_local(async move {
-            let text = wasm_bindgen_futures::JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
-            match text.map(|t| from_csv(&t)) {
-                Some(Ok(rows)) if !rows.is_empty() => {
-                    let base = state.config.get_untracked();
-                    state.act(|l| l.import_sweep(rows, &base, now_ms()));
-                }
-                Some(Ok(_)) => state.notify("That sweep.csv has no rows."),
-                Some(Err(e)) => state.notify(format!("That file is not a sweep.csv: {e}.")),
-                None => state.notify("That file could not be read."),
-            }
-        });
-    };
+    let on_file = move |ev: leptos::ev::Event| open_files(state, &ev);
     let csv_href = move || {
         state.lab.with(|l| {
-            let rows = s_rows(l);
-            (!rows.is_empty())
-                .then(|| to_csv(&rows).ok())
-                .flatten()
+            l.sweep
+                .as_ref()
+                .and_then(crate::lab::Sweep::csv)
                 .map(|csv| format!("data:text/csv;charset=utf-8,{}", js_sys::encode_uri_component(&csv)))
+        })
+    };
+    let csv_name = move || {
+        state.lab.with(|l| match l.sweep.as_ref().map(|s| s.shard) {
+            Some(s) if s != Shard::WHOLE => format!("sweep-shard-{}-of-{}.csv", s.index, s.count),
+            _ => "sweep.csv".to_owned(),
         })
     };
     let field = |label: &'static str, sig: RwSignal<String>, testid: &'static str, hint: &'static str| {
@@ -269,10 +313,10 @@ fn SweepForm(fields: Fields) -> impl IntoView {
             </button>
             <button type="button" data-testid="sweep-cancel" prop:disabled=move || !running()
                 on:click=move |_| state.act(crate::lab::Lab::cancel_sweep)>"Cancel"</button>
-            <label class="file">"Open sweep.csv "
-                <input type="file" accept=".csv,text/csv" data-testid="sweep-open" on:change=on_file />
+            <label class="file" title="Several at once: a class's shards of one sweep are joined into it">"Open sweep.csv "
+                <input type="file" multiple accept=".csv,text/csv" data-testid="sweep-open" on:change=on_file />
             </label>
-            <a data-testid="sweep-download" download="sweep.csv" href=csv_href hidden=move || csv_href().is_none()>"Download sweep.csv"</a>
+            <a data-testid="sweep-download" download=csv_name href=csv_href hidden=move || csv_href().is_none()>"Download sweep.csv"</a>
         </div>
     }
 }
@@ -382,11 +426,6 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
             <SweepTableView table=Signal::derive(table) open />
         </div>
     }
-}
-
-/// The sweep's rows so far.
-fn s_rows(l: &crate::lab::Lab) -> Vec<batchlab_trainer::sweep::CellRow> {
-    l.sweep.as_ref().map(|s| s.rows.iter().flatten().cloned().collect()).unwrap_or_default()
 }
 
 /// The heatmap as a table (its text alternative), each cell a button that opens its run.

@@ -112,6 +112,38 @@ test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the 
   await page.close();
 });
 
+test("a class sweep: three shards from one link, opened together, are the whole sweep", { timeout: LONG }, async () => {
+  const sweep = "?epochs=1&sweep=batches:64,full;rates:0.1,1,3;seeds:1;target:0.5";
+  const finished = (page) =>
+    page.waitForFunction(() => /runs done in/.test(document.querySelector("[data-testid=sweep-status]")?.textContent ?? ""), null, { timeout: LONG });
+  const files = [];
+  for (const i of [1, 2, 3]) {
+    const page = await ctx.open(`${sweep}&shard=${i}/3`);
+    await finished(page);
+    assert.match(await page.getByTestId("sweep-status").innerText(), new RegExp(`^shard ${i}/3 of the grid: 2 runs done`));
+    const path = await download(page, page.getByTestId("sweep-download"));
+    assert.match(path, new RegExp(`sweep-shard-${i}-of-3\\.csv$`));
+    files.push(path);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+  const whole = await ctx.open(sweep);
+  await finished(whole);
+  const table = (page) => page.getByTestId("sweep-table").innerText();
+  const teacher = await ctx.open("?epochs=1");
+  await teacher.getByTestId("sweep-open").setInputFiles(files);
+  await teacher.getByTestId("sweep-table").waitFor();
+  assert.equal(await table(teacher), await table(whole), "the merged shards are the whole sweep");
+  // Two copies of one shard are refused by name, and the page keeps what it showed.
+  await teacher.getByTestId("sweep-open").setInputFiles([files[0], files[0], files[2]]);
+  await teacher.getByText(/Not opened: these files are not the shards of one sweep: shard 1\/3 is given twice/).waitFor();
+  assert.equal(await table(teacher), await table(whole));
+  assert.deepEqual(whole.errors, []);
+  assert.deepEqual(teacher.errors, []);
+  await whole.close();
+  await teacher.close();
+});
+
 test("a link with a refused run replays nothing and says which run", async () => {
   const page = await ctx.open("?run=bs:32&run=fork:9@1");
   await page.getByTestId("notice").first().waitFor();

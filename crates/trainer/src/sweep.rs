@@ -257,6 +257,8 @@ pub enum SweepFileError {
     Row { line: usize, problem: String },
     #[error("sweep.csv: {0}")]
     TooBig(String),
+    #[error("sweep.csv, its grid: {0}")]
+    Grid(String),
 }
 
 /// An opened `sweep.csv` holds at most this many rows, and this many batch sizes and learning rates:
@@ -298,7 +300,52 @@ pub fn to_csv(rows: &[CellRow]) -> Result<String, SweepFileError> {
     Ok(String::from_utf8(bytes)?)
 }
 
-/// Reads `sweep.csv`.
+/// A `sweep.csv` that says which grid and shard its rows belong to, in `#` lines before the header
+/// (the page writes it, so a class's shards can be joined by [`merge`]).
+pub fn to_csv_with_grid(grid: &Grid, shard: Shard, rows: &[CellRow]) -> Result<String, SweepFileError> {
+    let grid_json = serde_json::to_string(grid).map_err(|e| SweepFileError::Grid(e.to_string()))?;
+    Ok(format!("# grid: {grid_json}\n# shard: {shard}\n{}", to_csv(rows)?))
+}
+
+/// A `sweep.csv` as read: its rows, and the grid and shard it names when it names them.
+#[derive(Debug)]
+pub struct SweepCsv {
+    pub part: Option<(Grid, Shard)>,
+    pub rows: Vec<CellRow>,
+}
+
+/// Reads a `sweep.csv`, with or without its grid's `#` lines; the grid is checked like a page's.
+pub fn read_sweep_csv(text: &str) -> Result<SweepCsv, SweepFileError> {
+    let (mut grid, mut shard) = (None, None);
+    let mut body = text;
+    let mut skipped = 0;
+    while let Some(rest) = body.strip_prefix('#') {
+        skipped += 1;
+        let (line, next) = rest.split_once('\n').unwrap_or((rest, ""));
+        if let Some(json) = line.trim().strip_prefix("grid:") {
+            let g: Grid = serde_json::from_str(json.trim()).map_err(|e| SweepFileError::Grid(e.to_string()))?;
+            g.base_config().map_err(|e| SweepFileError::Grid(e.to_string()))?;
+            g.check_page_size().map_err(SweepFileError::Grid)?;
+            grid = Some(g);
+        } else if let Some(s) = line.trim().strip_prefix("shard:") {
+            shard = Some(s.trim().parse::<Shard>().map_err(SweepFileError::Grid)?);
+        }
+        body = next;
+    }
+    let part = match (grid, shard) {
+        (Some(g), Some(s)) => Some((g, s)),
+        (None, None) => None,
+        _ => {
+            return Err(SweepFileError::Grid("a grid line needs its shard line, and a shard line its grid".to_owned()))
+        }
+    };
+    let rows = from_csv(body).map_err(|e| match e {
+        SweepFileError::Row { line, problem } => SweepFileError::Row { line: line + skipped, problem },
+        e => e,
+    })?;
+    Ok(SweepCsv { part, rows })
+}
+
 /// Reads a `sweep.csv`, validated and bounded: every row a cell a run could have made, and a table
 /// small enough to draw ([`MAX_FILE_ROWS`], [`MAX_FILE_AXIS`]).
 pub fn from_csv(text: &str) -> Result<Vec<CellRow>, SweepFileError> {
@@ -804,5 +851,32 @@ mod tests {
         assert!(matches!(merge(&twice), Err(MergeError::Repeated { .. })));
         assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
         assert!("0/3".parse::<Shard>().is_err() && "4/3".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn a_class_sweep_of_three_shards_read_from_their_files_is_the_whole_sweep() {
+        let base = RunConfig { epochs: 1, ..RunConfig::default() };
+        let grid = Grid::new(&base, &[BatchSize::Examples(64), BatchSize::Full], &[0.1, 1.0], &[1], 0.5);
+        let run = |cells: Vec<Cell>| -> Vec<CellRow> {
+            cells.into_iter().map(|c| run_cell(&base, c, Some(0.5)).unwrap()).collect()
+        };
+        let whole = run(grid.cells());
+        let parts: Vec<(Grid, Shard, Vec<CellRow>)> = (1..=3)
+            .map(|i| {
+                let shard = Shard::new(i, 3).unwrap();
+                let text = to_csv_with_grid(&grid, shard, &run(grid.shard(shard))).unwrap();
+                let read = read_sweep_csv(&text).unwrap();
+                let (g, s) = read.part.unwrap();
+                (g, s, read.rows)
+            })
+            .collect();
+        let (merged_grid, merged) = merge(&parts).unwrap();
+        assert_eq!((merged_grid, merged), (grid.clone(), whole));
+        // A plain sweep.csv reads as before; a bad row's line counts the grid's lines.
+        assert!(read_sweep_csv(&to_csv(&parts[0].2).unwrap()).unwrap().part.is_none());
+        let text = to_csv_with_grid(&grid, Shard::WHOLE, &parts[0].2).unwrap().replace(",0.1,", ",-0.1,");
+        let e = read_sweep_csv(&text).unwrap_err().to_string();
+        assert!(e.contains("line 4"), "{e}");
+        assert!(read_sweep_csv("# grid: {\"nope\": 1}\n# shard: 1/1\n").unwrap_err().to_string().contains("its grid"));
     }
 }
