@@ -222,6 +222,9 @@ mod tests {
         // The link in it trains the same run: its settings and seed, read back.
         let link = crate::deep_link::parse(&file.link);
         assert_eq!(link.runs[0].config, lab.runs[0].config);
+        // Its weights came with its result, from the run they name.
+        let weights = lab.runs[0].view.weights.as_ref().unwrap();
+        assert_eq!((weights.fingerprint.as_str(), weights.seed), (file.fingerprint.as_str(), 4));
         // The CSV: provenance, then a row per point.
         let csv = run_csv(&lab.runs[0]).unwrap();
         assert!(csv.starts_with(&format!("# BatchLab {APP_VERSION} run export\n# link: ?")), "{csv}");

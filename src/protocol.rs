@@ -3,6 +3,7 @@
 //! late message of a job the page has moved on from is recognised and dropped.
 
 use batchlab_trainer::bench::BenchReport;
+use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,10 @@ pub struct Stamped {
     pub secs: f64,
 }
 
+/// A run on screen sends its final weights with its result when it has at most this many (4 MB);
+/// a larger model's are written by the CLI's `--save-weights`.
+pub const MAX_SENT_WEIGHTS: usize = 1_000_000;
+
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -88,6 +93,8 @@ pub enum FromWorker {
         summary: Box<Summary>,
         stability: Option<StabilityLimit>,
         steps_to_target: Option<usize>,
+        /// The final weights of a run on screen, for export, when at most [`MAX_SENT_WEIGHTS`].
+        weights: Option<Box<WeightsFile>>,
     },
     /// The benchmark's result, in the reference workload's JSON shape.
     BenchReport {

@@ -3,7 +3,7 @@
 
 use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
-use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker};
+use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_SENT_WEIGHTS};
 
 /// Length of one training slice of a run on screen: short enough that Pause and Stop are answered
 /// promptly.
@@ -226,7 +226,19 @@ impl Job {
                 _ => self.trainer.stability_limit(),
             };
             let steps_to_target = self.outbox.reached_target;
-            out.push(FromWorker::Finished { job: self.id, summary: Box::new(summary), stability, steps_to_target });
+            let weights = match self.mode {
+                Mode::Curves if self.trainer.model().param_count() <= MAX_SENT_WEIGHTS => {
+                    self.trainer.weights_file().map(Box::new)
+                }
+                _ => None,
+            };
+            out.push(FromWorker::Finished {
+                job: self.id,
+                summary: Box::new(summary),
+                stability,
+                steps_to_target,
+                weights,
+            });
         }
         out
     }

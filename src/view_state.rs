@@ -4,6 +4,7 @@
 
 pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Verdict};
+use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
 use batchlab_chart::trace::Measured;
@@ -62,6 +63,8 @@ pub struct RunView {
     pub stability: Option<StabilityLimit>,
     /// Why the worker stopped, for a failed run.
     pub failure: Option<String>,
+    /// The final weights, when the worker sent them (see `protocol::MAX_SENT_WEIGHTS`).
+    pub weights: Option<Box<WeightsFile>>,
     /// Milliseconds from Start to the first curve point, for the speed read-out.
     pub first_point_ms: Option<f64>,
     pub started_at_ms: f64,
@@ -107,7 +110,8 @@ impl RunView {
                 self.status = Status::Paused;
                 self.step = step;
             }
-            FromWorker::Finished { summary, stability, .. } => {
+            FromWorker::Finished { summary, stability, weights, .. } => {
+                self.weights = weights;
                 self.status = Status::Ended(summary.outcome.verdict());
                 self.step = summary.steps;
                 self.summary = Some(*summary);

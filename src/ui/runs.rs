@@ -179,6 +179,10 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <button type="button" data-testid="export-json" hidden=move || !ended()
                     title="Settings, seed, fingerprint, outcome and points as JSON: Import puts it back as it is"
                     on:click=move |_| export(state, id, "json")>"JSON"</button>
+                <button type="button" data-testid="export-weights"
+                    hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.weights.is_some()))
+                    title="The final weights, each layer's shape, weights and biases, with the settings and fingerprint"
+                    on:click=move |_| export(state, id, "weights")>"weights"</button>
                 <button type="button" data-testid="run-delete" aria-label="delete the run"
                     on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
             </div>

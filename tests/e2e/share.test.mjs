@@ -88,6 +88,10 @@ test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the 
   assert.match(csv[0], /^# BatchLab \S+ run export$/);
   assert.ok(csv.some((l) => l.includes(`fingerprint: ${digest}`)));
   assert.equal(csv.filter((l) => l && !l.startsWith("#")).length, 1 + file.points.length);
+  const weights = JSON.parse(await readFile(await download(page, item.getByTestId("export-weights")), "utf8"));
+  assert.equal(weights.fingerprint, digest);
+  assert.deepEqual(weights.model.layers.map((l) => l.shape), [[64, 128], [128, 10]]);
+  assert.equal(weights.model.layers[0].weights.length, 64 * 128);
   // Import: the same run, bit for bit, and its export is the same file.
   await page.getByTestId("import-json").setInputFiles(json);
   await waitRuns(page, 2);

@@ -21,6 +21,10 @@ pub struct RunArgs {
     /// Draw the loss chart to this SVG file
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// Write the final weights (each layer's shape, weights and biases) with the run's settings, seed
+    /// and fingerprint to this JSON file
+    #[arg(long)]
+    save_weights: Option<PathBuf>,
 }
 
 /// `summary.json`: the outcome in words and figures.
@@ -100,6 +104,11 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     }
     if let Some(path) = &args.svg {
         write_svg(path, &rec, &config)?;
+    }
+    if let Some(path) = &args.save_weights {
+        let file = trainer.weights_file().ok_or("the run did not finish")?;
+        let text = serde_json::to_string(&file).map_err(|e| format!("encoding the weights: {e}"))?;
+        std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     crate::outln!("{json}")?;
     Ok(())

@@ -84,11 +84,25 @@ fn run_writes_metrics_summary_and_svg() {
         dir.to_str().unwrap(),
         "--svg",
         svg.to_str().unwrap(),
+        "--save-weights",
+        dir.join("weights.json").to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["status"], "finished");
     assert_eq!(summary["steps"], 3);
+    // The weights: each layer's shape, weights and biases, with the run they came from.
+    let weights: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("weights.json")).unwrap()).unwrap();
+    assert_eq!(weights["fingerprint"], summary["digest"]);
+    assert_eq!((&weights["settings"]["dataset"], &weights["model"]["activation"]), (&"moons".into(), &"relu".into()));
+    let layers = weights["model"]["layers"].as_array().unwrap();
+    let shapes: Vec<&serde_json::Value> = layers.iter().map(|l| &l["shape"]).collect();
+    assert_eq!(shapes, [&serde_json::json!([2, 128]), &serde_json::json!([128, 2])]);
+    assert_eq!(
+        (layers[0]["weights"].as_array().unwrap().len(), layers[0]["bias"].as_array().unwrap().len()),
+        (256, 128)
+    );
     let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(

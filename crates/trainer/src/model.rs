@@ -150,6 +150,38 @@ pub struct Mlp<F> {
     pub params: Vec<F>,
 }
 
+/// A trained network's weights, layer by layer, to check a result elsewhere: each layer computes
+/// `activation(x · weights + bias)` with `weights` row-major of `shape` [inputs, outputs] (the last
+/// layer gives the logits, without activation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelWeights {
+    pub activation: Activation,
+    pub layers: Vec<LayerWeights>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerWeights {
+    pub shape: [usize; 2],
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Mlp<f32> {
+    /// The weights and biases, layer by layer.
+    pub fn to_weights(&self) -> ModelWeights {
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| LayerWeights {
+                shape: [l.fan_in, l.fan_out],
+                weights: self.params[l.w_offset..l.b_offset].to_vec(),
+                bias: self.params[l.b_offset..l.b_offset + l.fan_out].to_vec(),
+            })
+            .collect();
+        ModelWeights { activation: self.activation, layers }
+    }
+}
+
 /// Buffers for one forward and backward pass of up to `capacity` rows.
 #[derive(Clone, Debug)]
 pub struct Workspace<F> {

@@ -17,7 +17,7 @@ use crate::config::{RunConfig, EVAL_CHUNK};
 use crate::data::{DataError, Dataset};
 use crate::diagnostics::{LiveDiagnostics, Sharpness};
 use crate::lr_find::{RangeTest, RangeTestResult};
-use crate::model::{Mlp, Pass, Workspace};
+use crate::model::{Mlp, ModelWeights, Pass, Workspace};
 use crate::optim::{norm, Optimizer, OptimizerConfig};
 use crate::outcome::{fmt_loss, Breach, Divergence, DivergenceMonitor, Outcome};
 use crate::schedule::{Schedule, ScheduleKind};
@@ -61,6 +61,18 @@ pub struct Point {
     pub noise_scale: Option<f64>,
     /// Norm of the last update's minibatch gradient (before clipping).
     pub grad_norm: Option<f64>,
+}
+
+/// A finished run's weights as a file, with the version, settings, seed and fingerprint they came
+/// from (the CLI's `--save-weights`, the page's export).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightsFile {
+    pub batchlab: String,
+    /// The settings that differ from the defaults.
+    pub settings: std::collections::BTreeMap<String, String>,
+    pub seed: u32,
+    pub fingerprint: String,
+    pub model: ModelWeights,
 }
 
 /// The CSV header of [`points_csv`].
@@ -424,6 +436,18 @@ impl Trainer {
     /// The run's result, once it has ended.
     pub fn summary(&self) -> Option<&Summary> {
         self.summary.as_ref()
+    }
+
+    /// The final weights as a file, once the run has ended.
+    pub fn weights_file(&self) -> Option<WeightsFile> {
+        let summary = self.summary.as_ref()?;
+        Some(WeightsFile {
+            batchlab: env!("CARGO_PKG_VERSION").to_owned(),
+            settings: self.config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            seed: self.config.seed,
+            fingerprint: summary.digest.clone(),
+            model: self.model.to_weights(),
+        })
     }
 
     pub fn is_done(&self) -> bool {
