@@ -172,19 +172,79 @@ impl Lab {
         group: u32,
         now_ms: f64,
     ) -> (RunId, Vec<Command>) {
+        let id = self.push_run(config, kind, fork, group, RunView::queued(now_ms));
+        (id, self.submit(id))
+    }
+
+    /// Puts a run on the page with `view`, training nothing yet.
+    fn push_run(
+        &mut self,
+        config: RunConfig,
+        kind: RunKind,
+        fork: Option<(RunId, usize)>,
+        group: u32,
+        view: RunView,
+    ) -> RunId {
         let id = self.next_run;
         self.next_run += 1;
         let colour = self.runs.iter().find(|r| r.group == group).map_or_else(|| self.free_colour(), |r| r.colour);
-        let fork_from = fork.and_then(|(parent, at_step)| {
-            self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
-        });
-        let view = RunView::queued(now_ms);
-        self.runs.push(Run { id, kind, config: config.clone(), fork, view, colour, visible: true, group });
+        self.runs.push(Run { id, kind, config, fork, view, colour, visible: true, group });
         if kind == RunKind::Curve {
             self.selected = Some(id);
         }
+        id
+    }
+
+    /// Queues run `id`'s job (from its start, or its parent's step for a fork).
+    fn submit(&mut self, id: RunId) -> Vec<Command> {
+        let Some(run) = self.run(id) else { return Vec::new() };
+        let fork_from = run.fork.and_then(|(parent, at_step)| {
+            self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
+        });
+        let config = run.config.clone();
         self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves);
-        (id, self.dispatch())
+        self.dispatch()
+    }
+
+    /// Puts a kept session's runs back: each finished one as it ended, each that was training stopped
+    /// at its last point ([`Lab::retrain`] trains it again).
+    pub fn restore(&mut self, specs: &[RunSpec], kept: Vec<crate::keep::SavedRun>, now_ms: f64) {
+        let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
+        for (spec, kept) in specs.iter().zip(kept) {
+            let (group, fork) = self.origin(spec.origin, &ids);
+            let view = match kept.summary {
+                Some(summary) => RunView::imported(summary, kept.points),
+                None => RunView::stopped_at(kept.points),
+            };
+            let id =
+                self.push_run(spec.config.clone(), spec.kind, fork, group, RunView { started_at_ms: now_ms, ..view });
+            self.set_visible(id, spec.visible);
+            ids.push(id);
+        }
+    }
+
+    /// Trains a stopped run again from its start: the same curves, bit for bit, and on to its end.
+    pub fn retrain(&mut self, id: RunId, now_ms: f64) -> Vec<Command> {
+        match self.run_mut(id) {
+            Some(r) if r.view.status == Status::Stopped => r.view = RunView::queued(now_ms),
+            _ => return Vec::new(),
+        }
+        self.submit(id)
+    }
+
+    /// The group and fork of a run from its origin in a link, by the ids of the runs before it.
+    fn origin(&mut self, origin: Origin, ids: &[RunId]) -> (u32, Option<(RunId, usize)>) {
+        let earlier = |of: usize| ids.get(of).copied();
+        let (group, fork) = match origin {
+            Origin::SeedOf(of) => (earlier(of).and_then(|id| self.run(id)).map(|r| r.group), None),
+            Origin::Fork { of, at_step } => (None, earlier(of).map(|id| (id, at_step))),
+            Origin::New => (None, None),
+        };
+        let group = group.unwrap_or_else(|| {
+            self.next_group += 1;
+            self.next_group - 1
+        });
+        (group, fork)
     }
 
     /// Starts queued jobs on free workers; a run a worker took is starting.
@@ -392,16 +452,7 @@ impl Lab {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         let mut out = Vec::new();
         for spec in specs {
-            let earlier = |of: usize| ids.get(of).copied();
-            let (group, fork) = match spec.origin {
-                Origin::SeedOf(of) => (earlier(of).and_then(|id| self.run(id)).map(|r| r.group), None),
-                Origin::Fork { of, at_step } => (None, earlier(of).map(|id| (id, at_step))),
-                Origin::New => (None, None),
-            };
-            let group = group.unwrap_or_else(|| {
-                self.next_group += 1;
-                self.next_group - 1
-            });
+            let (group, fork) = self.origin(spec.origin, &ids);
             let (id, commands) = self.add(spec.config.clone(), spec.kind, fork, group, now_ms);
             self.set_visible(id, spec.visible);
             ids.push(id);
@@ -468,6 +519,19 @@ impl Lab {
         });
         out.extend(self.dispatch());
         Ok(out)
+    }
+
+    /// Shows a kept sweep's results; one kept part way through shows as cancelled there.
+    pub fn show_kept(&mut self, grid: Grid, shard: Shard, rows: &[CellRow], now_ms: f64) {
+        let expected = grid.shard(shard).len();
+        let _ = self.show_merged(grid, rows, now_ms);
+        if let Some(s) = self.sweep.as_mut() {
+            s.shard = shard;
+            if s.done() < expected {
+                s.finished_ms = None;
+                s.cancelled = true;
+            }
+        }
     }
 
     /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.

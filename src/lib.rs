@@ -2,13 +2,14 @@
 //! them. The training itself lives in `batchlab-trainer`, the drawing in `batchlab-chart`.
 //!
 //! The modules that need a browser are compiled for wasm32 only; the rest ([`protocol`], [`explain`], [`export`],
-//! [`session`], [`share`], [`pool`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`]) is plain Rust and tested natively
+//! [`session`], [`share`], [`pool`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`], [`keep`]) is plain Rust and tested natively
 //! with `cargo test`.
 
 pub mod deep_link;
 pub mod explain;
 pub mod export;
 pub mod form;
+pub mod keep;
 pub mod lab;
 pub mod lessons;
 pub mod pool;

@@ -85,6 +85,14 @@ impl RunView {
         }
     }
 
+    /// A run that was training when its page closed: stopped at its last point.
+    pub fn stopped_at(points: Vec<(Point, f64)>) -> Self {
+        let mut trace = Trace::default();
+        let step = points.last().map_or(0, |(p, _)| p.step);
+        trace.extend(points);
+        Self { status: Status::Stopped, step, trace, ..Self::default() }
+    }
+
     /// A run that was just requested: queued until a worker takes it.
     pub fn queued(now_ms: f64) -> Self {
         Self { status: Status::Queued, started_at_ms: now_ms, ..Self::default() }

@@ -12,6 +12,7 @@ mod lessons;
 mod range_test;
 mod readout;
 mod runs;
+mod store;
 mod sweep;
 
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub lock: RwSignal<ScalingRule>,
     /// Counts the window's resizes: charts redraw at their new size.
     pub resized: RwSignal<u32>,
+    /// Why the session could not be kept in this browser, if it could not (leaving then asks first).
+    pub save_failed: RwSignal<Option<String>>,
     /// The pool's workers, one per slot; `None` before a slot's first job and after its worker died.
     clients: StoredValue<Vec<Option<WorkerClient>>, LocalStorage>,
 }
@@ -145,6 +148,38 @@ impl AppState {
     /// Runs `f` on the lab and carries out the commands it returns.
     pub fn act(&self, f: impl FnOnce(&mut Lab) -> Vec<Command>) {
         self.answer(|l| (f(l), None));
+    }
+
+    /// Trains a link's runs and its sweep.
+    pub fn replay(&self, link: &deep_link::DeepLink) {
+        if !link.runs.is_empty() {
+            self.act(|l| l.replay(&link.runs, now_ms()));
+        }
+        if let Some(s) = link.sweep.clone() {
+            let mut started = Ok(Vec::new());
+            self.lab.update(|l| started = l.start_sweep(s.grid, s.shard, now_ms()));
+            match started {
+                Ok(commands) => self.execute(commands),
+                Err(e) => self.notify(format!("The link's sweep did not start: {e}.")),
+            }
+        }
+    }
+
+    /// Puts a kept session back on the page: its runs and sweep, and its form and chart view unless
+    /// the link set its own.
+    pub fn restore(&self, (link, runs, sweep_csv): (deep_link::DeepLink, Vec<crate::keep::SavedRun>, Option<String>)) {
+        if self.config.with_untracked(|c| *c == RunConfig::default()) {
+            self.config.set(link.config);
+        }
+        self.charts.set(link.charts);
+        let now = now_ms();
+        self.lab.update(|l| {
+            l.restore(&link.runs, runs, now);
+            let read = sweep_csv.and_then(|csv| batchlab_trainer::sweep::read_sweep_csv(&csv).ok());
+            if let Some(batchlab_trainer::sweep::SweepCsv { part: Some((grid, shard)), rows }) = read {
+                l.show_kept(grid, shard, &rows, now);
+            }
+        });
     }
 
     /// Starts a run of the form's settings (beside the ones on screen).
@@ -284,6 +319,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         charts: RwSignal::new(link.charts),
         lock: RwSignal::new(ScalingRule::None),
         resized: RwSignal::new(0),
+        save_failed: RwSignal::new(None),
         clients: StoredValue::new_local(Vec::new()),
     };
     provide_context(state);
@@ -291,11 +327,13 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     let shows = |panel: &str| link.class.shows(panel);
     // One listener for the page's lifetime (the app is never unmounted).
     window_event_listener(leptos::ev::resize, move |_| state.resized.update(|n| *n += 1));
-    // Runs and sweeps live in this page only: leaving it asks first.
+    // Runs and sweeps are kept in the browser; where they cannot be, leaving asks first.
     window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if state.lab.with_untracked(|l| !l.runs.is_empty() || l.sweep.is_some()) {
+        if state.save_failed.with_untracked(Option::is_some)
+            && state.lab.with_untracked(|l| !l.runs.is_empty() || l.sweep.is_some())
+        {
             ev.prevent_default();
-            ev.set_return_value("Your runs are not saved: leave anyway?");
+            ev.set_return_value("Your runs could not be kept in this browser: leave anyway?");
         }
     });
     if !link.notices.is_empty() {
@@ -315,18 +353,8 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
     if link.autostart {
         state.start();
     }
-    if !link.runs.is_empty() {
-        state.act(|l| l.replay(&link.runs, now_ms()));
-    }
-    if let Some(s) = link.sweep.clone() {
-        let mut started = Ok(Vec::new());
-        state.lab.update(|l| started = l.start_sweep(s.grid, s.shard, now_ms()));
-        match started {
-            Ok(commands) => state.execute(commands),
-            Err(e) => state.notify(format!("The link's sweep did not start: {e}.")),
-        }
-    }
     keep_session_in_address_bar(state, &link);
+    store::open_session(state, link.clone());
     if link.embed {
         return view! {
             <main class="embed" data-testid="embed">

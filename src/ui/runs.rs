@@ -173,6 +173,10 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <button type="button" data-testid="run-stop" title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
                     on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
+                <button type="button" data-testid="run-retrain"
+                    hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status == crate::view_state::Status::Stopped))
+                    title="Train it again from its start: the same curves, bit for bit, and on to its end"
+                    on:click=move |_| state.act(|l| l.retrain(id, now_ms()))>"retrain"</button>
                 <button type="button" data-testid="export-csv" hidden=move || !ended()
                     title="Its points as CSV, a row each, under its settings, seed and fingerprint"
                     on:click=move |_| export(state, id, "csv")>"CSV"</button>

@@ -1,0 +1,171 @@
+//! What a page keeps between visits (in IndexedDB, `ui/store.rs`): the session's link, each run's
+//! curves as far as they got and how it ended, and the sweep's results. Restored, a finished run is
+//! as it was; a run that was training is stopped at its last point, and Retrain trains it again.
+
+use batchlab_trainer::sweep::read_sweep_csv;
+use batchlab_trainer::train::Point;
+use batchlab_trainer::{RunConfig, Summary};
+use serde::{Deserialize, Serialize};
+
+use crate::deep_link::{self, DeepLink};
+use crate::lab::Lab;
+use crate::share::ChartOptions;
+
+/// A run as kept: its points so far, and its summary once it ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    pub points: Vec<(Point, f64)>,
+    pub summary: Option<Summary>,
+}
+
+/// A page's session as kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The version of BatchLab that kept it.
+    pub batchlab: String,
+    /// The session's link: the form, every run, the chart view and the sweep's grid.
+    pub link: String,
+    /// The runs, in the link's order.
+    pub runs: Vec<SavedRun>,
+    /// The sweep's `sweep.csv`, with its grid.
+    pub sweep_csv: Option<String>,
+}
+
+impl Saved {
+    pub fn of(lab: &Lab, config: &RunConfig, charts: ChartOptions) -> Self {
+        let link = DeepLink {
+            runs: lab.specs(),
+            charts,
+            sweep: lab.sweep.as_ref().and_then(crate::lab::Sweep::link),
+            ..DeepLink::of_config(config)
+        };
+        let runs = lab
+            .runs
+            .iter()
+            .map(|r| SavedRun {
+                points: r.view.trace.buckets().iter().map(|b| (b.last.clone(), b.secs)).collect(),
+                summary: r.view.summary.clone(),
+            })
+            .collect();
+        Saved {
+            batchlab: crate::export::APP_VERSION.to_owned(),
+            link: link.to_query(),
+            runs,
+            sweep_csv: lab.sweep.as_ref().and_then(crate::lab::Sweep::csv),
+        }
+    }
+
+    pub fn write(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a kept session; its link is read like any link, and must name as many runs as it keeps.
+    pub fn read(text: &str) -> Result<(DeepLink, Vec<SavedRun>, Option<String>), String> {
+        let saved: Saved = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let link = deep_link::parse(&saved.link);
+        if let Some(n) = link.notices.first() {
+            return Err(n.clone());
+        }
+        if link.runs.len() != saved.runs.len() {
+            return Err(format!("its link names {} runs, it keeps {}", link.runs.len(), saved.runs.len()));
+        }
+        if let Some(csv) = &saved.sweep_csv {
+            read_sweep_csv(csv).map_err(|e| e.to_string())?;
+        }
+        Ok((link, saved.runs, saved.sweep_csv))
+    }
+
+    /// What changes the kept session when it changes: the runs, their status and visibility, the
+    /// sweep's progress (not every training point: those are kept every few seconds).
+    pub fn signature(lab: &Lab) -> String {
+        let runs: Vec<String> =
+            lab.runs.iter().map(|r| format!("{}{}{}", r.id, r.view.status.word(), u8::from(r.visible))).collect();
+        let sweep = lab.sweep.as_ref().map(|s| (s.done(), s.cancelled, s.grid.lrs.len()));
+        format!("{} {sweep:?}", runs.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::RunKind;
+    use crate::pool::Command;
+    use crate::session::Session;
+    use crate::view_state::Status;
+
+    /// Carries `commands` out with one worker's session until every job has ended.
+    fn drive(lab: &mut Lab, mut pending: Vec<Command>) {
+        let mut worker = Session::default();
+        let mut t = 0.0;
+        while !pending.is_empty() || worker.wants_slice() {
+            let mut replies = Vec::new();
+            for c in pending.drain(..) {
+                replies.extend(worker.handle(c.msg, t));
+            }
+            if worker.wants_slice() {
+                replies.extend(worker.slice(|| {
+                    t += 1.0;
+                    t
+                }));
+            }
+            for m in replies {
+                pending.extend(lab.on_message(0, m, t).0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_kept_session_restores_finished_runs_as_they_were_and_a_training_one_stopped() {
+        let mut lab = Lab::new(1);
+        let config = |bs: &str| {
+            let mut c = RunConfig::default();
+            assert_eq!(c.set_all([("bs", bs), ("epochs", "1")]), []);
+            c
+        };
+        let mut commands = lab.add_run(config("64"), RunKind::Curve, 0.0).1;
+        commands.extend(lab.add_seed(lab.runs[0].id, 0.0).unwrap().1);
+        drive(&mut lab, commands);
+        // A third run, stopped part way as a closed page would leave it.
+        let (third, commands) = lab.add_run(config("8"), RunKind::Curve, 0.0);
+        let mut worker = Session::default();
+        let mut t = 0.0;
+        for c in commands {
+            for m in worker.handle(c.msg, t) {
+                lab.on_message(0, m, t);
+            }
+        }
+        for _ in 0..3 {
+            for m in worker.slice(|| {
+                t += 1.0;
+                t
+            }) {
+                lab.on_message(0, m, t);
+            }
+        }
+        let form = config("32");
+        let text = Saved::of(&lab, &form, ChartOptions::default()).write();
+        let (link, runs, sweep) = Saved::read(&text).unwrap();
+        assert_eq!((link.config, sweep), (form, None));
+        let mut restored = Lab::new(1);
+        restored.restore(&link.runs, runs, 0.0);
+        assert_eq!(restored.specs(), lab.specs());
+        for (a, b) in restored.runs.iter().zip(&lab.runs).take(2) {
+            assert_eq!(a.view.summary, b.view.summary);
+            assert_eq!(a.view.status, b.view.status);
+            assert_eq!(a.view.trace.buckets().len(), b.view.trace.buckets().len());
+        }
+        let stopped = &restored.runs[2];
+        assert_eq!(stopped.view.status, Status::Stopped);
+        let last = lab.run(third).unwrap().view.trace.last().unwrap().step;
+        assert!(last > 0 && stopped.view.step == last, "stopped at its last point");
+        // Resume trains it again, to the same end as a run never interrupted.
+        let id = stopped.id;
+        let commands = restored.retrain(id, 0.0);
+        drive(&mut restored, commands);
+        let mut fresh = Lab::new(1);
+        let commands = fresh.add_run(config("8"), RunKind::Curve, 0.0).1;
+        drive(&mut fresh, commands);
+        assert_eq!(restored.run(id).unwrap().view.summary, fresh.runs[0].view.summary);
+        assert!(Saved::read("{}").is_err() && Saved::read("not json").is_err());
+    }
+}
