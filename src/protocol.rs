@@ -3,6 +3,7 @@
 //! late message of a job the page has moved on from is recognised and dropped.
 
 use batchlab_trainer::bench::BenchReport;
+use batchlab_trainer::model::ModelWeights;
 use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,10 @@ pub struct Stamped {
 /// a larger model's are written by the CLI's `--save-weights`.
 pub const MAX_SENT_WEIGHTS: usize = 1_000_000;
 
+/// A run on screen on 2-D data sends its weights with each progress message when it has at most
+/// this many (80 kB), so its decision boundary moves as it trains.
+pub const MAX_LIVE_WEIGHTS: usize = 20_000;
+
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -81,6 +86,9 @@ pub enum FromWorker {
         points: Vec<Stamped>,
         step: usize,
         steps_per_sec: f64,
+        /// The model as it is now, for a run on screen on 2-D data with at most
+        /// [`MAX_LIVE_WEIGHTS`] parameters: the decision boundary is drawn from it.
+        model: Option<Box<ModelWeights>>,
     },
     Paused {
         job: JobId,

@@ -3,7 +3,7 @@
 
 use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
-use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_SENT_WEIGHTS};
+use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_LIVE_WEIGHTS, MAX_SENT_WEIGHTS};
 
 /// Length of one training slice of a run on screen: short enough that Pause and Stop are answered
 /// promptly.
@@ -209,7 +209,11 @@ impl Session {
 impl Job {
     fn progress(&self, points: Vec<Stamped>) -> FromWorker {
         let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
-        FromWorker::Progress { job: self.id, points, step: self.trainer.steps_done(), steps_per_sec }
+        let live = self.mode == Mode::Curves
+            && self.trainer.data().features() == 2
+            && self.trainer.model().param_count() <= MAX_LIVE_WEIGHTS;
+        let model = live.then(|| Box::new(self.trainer.model().to_weights()));
+        FromWorker::Progress { job: self.id, points, step: self.trainer.steps_done(), steps_per_sec, model }
     }
 
     fn flush(&mut self, now_ms: f64) -> Vec<FromWorker> {

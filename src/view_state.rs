@@ -2,6 +2,7 @@
 //! worker's death). The UI renders it and never computes training state of its own; the sentences
 //! about a run are written from it in [`crate::explain`].
 
+use batchlab_trainer::model::ModelWeights;
 pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Verdict};
 use batchlab_trainer::train::WeightsFile;
@@ -63,6 +64,8 @@ pub struct RunView {
     pub stability: Option<StabilityLimit>,
     /// Why the worker stopped, for a failed run.
     pub failure: Option<String>,
+    /// The model as of the last message, for a run on 2-D data (see `protocol::MAX_LIVE_WEIGHTS`).
+    pub model: Option<Box<ModelWeights>>,
     /// The final weights, when the worker sent them (see `protocol::MAX_SENT_WEIGHTS`).
     pub weights: Option<Box<WeightsFile>>,
     /// Milliseconds from Start to the first curve point, for the speed read-out.
@@ -106,7 +109,10 @@ impl RunView {
                 self.status = Status::Training;
                 self.total_steps = total_steps;
             }
-            FromWorker::Progress { points, step, steps_per_sec, .. } => {
+            FromWorker::Progress { points, step, steps_per_sec, model, .. } => {
+                if model.is_some() {
+                    self.model = model;
+                }
                 if self.first_point_ms.is_none() && !points.is_empty() {
                     self.first_point_ms = Some(now_ms - self.started_at_ms);
                 }
@@ -119,6 +125,9 @@ impl RunView {
                 self.step = step;
             }
             FromWorker::Finished { summary, stability, weights, .. } => {
+                if let Some(w) = weights.as_ref().filter(|_| self.model.is_some()) {
+                    self.model = Some(Box::new(w.model.clone()));
+                }
                 self.weights = weights;
                 self.status = Status::Ended(summary.outcome.verdict());
                 self.step = summary.steps;

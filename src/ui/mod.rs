@@ -2,6 +2,7 @@
 //! never trains and keeps no training state of its own.
 
 mod bench;
+mod boundary;
 mod charts;
 mod class_link;
 mod client;
@@ -286,12 +287,26 @@ pub fn scroll_to_run(id: u32) {
     });
 }
 
+/// Registers the service worker (`sw.js`) that keeps the site's own files, so that after one visit
+/// the page loads and trains offline. Where the browser has none (or refuses it), nothing changes.
+fn keep_offline() {
+    let navigator = window().navigator();
+    if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        let registering = navigator.service_worker().register("sw.js");
+        // A refusal (an insecure origin, storage off) leaves the page as it is, online only.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(registering).await;
+        });
+    }
+}
+
 /// Mounts the app on `<body>`, replacing the loading message.
 pub fn mount() {
     console_error_panic_hook::set_once();
     if let Some(boot) = document().get_element_by_id("boot") {
         boot.remove();
     }
+    keep_offline();
     leptos::mount::mount_to_body(App);
 }
 
@@ -390,6 +405,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
                 <readout::Readout />
                 <runs::RunList />
                 <charts::Charts />
+                <boundary::DecisionBoundary />
                 {shows("diagnostics").then(|| view! { <diagnostics::Diagnostics /> })}
                 {shows("range_test").then(|| view! { <range_test::RangeTest /> })}
                 {shows("sweep").then(|| view! { <sweep::SweepPanel /> })}

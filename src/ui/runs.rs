@@ -15,19 +15,32 @@ pub fn css_colour(i: usize) -> String {
     format!("rgb({}, {}, {})", c.0, c.1, c.2)
 }
 
-/// Downloads run `id` as CSV or JSON.
-fn export(state: AppState, id: crate::lab::RunId, ext: &'static str) {
+/// What of a run can be downloaded.
+#[derive(Clone, Copy)]
+enum Export {
+    Csv,
+    Json,
+    Weights,
+}
+
+/// Downloads run `id` as CSV, JSON or its weights.
+fn export(state: AppState, id: crate::lab::RunId, what: Export) {
     let text = state.lab.with_untracked(|l| {
         let run = l.run(id)?;
-        match ext {
-            "csv" => crate::export::run_csv(run),
-            _ => crate::export::run_file(run).and_then(|f| serde_json::to_string_pretty(&f).ok()),
+        match what {
+            Export::Csv => crate::export::run_csv(run),
+            Export::Json => crate::export::run_file(run).and_then(|f| serde_json::to_string_pretty(&f).ok()),
+            Export::Weights => run.view.weights.as_ref().and_then(|w| serde_json::to_string(w).ok()),
         }
     });
-    let mime = if ext == "csv" { "text/csv" } else { "application/json" };
-    if !text.is_some_and(|t| {
-        super::download::save(&super::download::file_name(&format!("run-{id}"), ext), mime, t.as_bytes())
-    }) {
+    let (name, ext, mime) = match what {
+        Export::Csv => (format!("run-{id}"), "csv", "text/csv"),
+        Export::Json => (format!("run-{id}"), "json", "application/json"),
+        Export::Weights => (format!("run-{id}-weights"), "json", "application/json"),
+    };
+    let saved =
+        text.is_some_and(|t| super::download::save(&super::download::file_name(&name, ext), mime, t.as_bytes()));
+    if !saved {
         state.notify(format!("Run #{id} could not be exported."));
     }
 }
@@ -179,14 +192,14 @@ fn RunItem(id: RunId) -> impl IntoView {
                     on:click=move |_| state.act(|l| l.retrain(id, now_ms()))>"retrain"</button>
                 <button type="button" data-testid="export-csv" hidden=move || !ended()
                     title="Its points as CSV, a row each, under its settings, seed and fingerprint"
-                    on:click=move |_| export(state, id, "csv")>"CSV"</button>
+                    on:click=move |_| export(state, id, Export::Csv)>"CSV"</button>
                 <button type="button" data-testid="export-json" hidden=move || !ended()
                     title="Settings, seed, fingerprint, outcome and points as JSON: Import puts it back as it is"
-                    on:click=move |_| export(state, id, "json")>"JSON"</button>
+                    on:click=move |_| export(state, id, Export::Json)>"JSON"</button>
                 <button type="button" data-testid="export-weights"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.weights.is_some()))
                     title="The final weights, each layer's shape, weights and biases, with the settings and fingerprint"
-                    on:click=move |_| export(state, id, "weights")>"weights"</button>
+                    on:click=move |_| export(state, id, Export::Weights)>"weights"</button>
                 <button type="button" data-testid="run-delete" aria-label="delete the run"
                     on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
             </div>

@@ -148,19 +148,25 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   // Its sweep.csv, downloaded and opened in another page, gives the same heatmap.
   const href = await page.getByTestId("sweep-download").getAttribute("href");
   const csv = decodeURIComponent(href.slice(href.indexOf(",") + 1));
-  assert.match(csv, /^bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n/);
+  // It names its grid and shard, then the rows.
+  assert.match(csv, /^# grid: \{.*\}\n# shard: 1\/1\nbs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n/);
   await page.close();
   const other = await ctx.open("?epochs=5");
   await other.getByTestId("sweep-open").setInputFiles({ name: "sweep.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await other.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: 30_000 });
   assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);
-  // A sweep.csv records no base settings: its cells say they cannot open, instead of opening a run
-  // of the form's settings under the cell's name.
+  // Its grid is known, so a cell opens as its run.
+  await other.getByTestId("sweep-cell").first().click();
+  await waitRuns(other, 1);
+  // A plain sweep.csv (the CLI's, without the grid) records no base settings: its cells say they
+  // cannot open, instead of opening a run of the form's settings under the cell's name.
+  const plain = csv.replace(/^(#[^\n]*\n)+/, "");
+  await other.getByTestId("sweep-open").setInputFiles({ name: "plain.csv", mimeType: "text/csv", buffer: Buffer.from(plain) });
   await other.getByTestId("sweep-cell").first().click();
   assert.match((await other.getByTestId("notice").allInnerTexts()).join("\n"), /cannot be opened as runs/);
-  assert.equal(await other.getByTestId("run-item").count(), 0);
+  assert.equal(await other.getByTestId("run-item").count(), 1);
   // A file no run could have made is refused, naming the line, and changes nothing.
-  const bad = csv.replace(/\n([^,\n]+),([^,\n]+),/, "\n$1,-1,");
+  const bad = plain.replace(/\n([^,\n]+),([^,\n]+),/, "\n$1,-1,");
   await other.getByTestId("sweep-open").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
   await other.waitForFunction(() => /line 2: lr is -1/.test(document.body.innerText), null, { timeout: 10_000 });
   assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACTS, LONG, session, setForm, waitRuns } from "./helpers.mjs";
+import { ARTIFACTS, LONG, PALETTE, countColour, session, setForm, waitRuns } from "./helpers.mjs";
 
 const ctx = session("metrics-share.json");
 
@@ -153,6 +153,51 @@ test("a link with a refused run replays nothing and says which run", async () =>
   await page.getByTestId("notice").first().waitFor();
   assert.match(await page.getByTestId("notice").first().innerText(), /run 2: “9” is not an earlier run/);
   assert.equal(await page.getByTestId("run-item").count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("after one visit the site loads and trains offline", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1");
+  // The service worker has installed, kept the site's files, and controls the page.
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, { timeout: LONG });
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.getByTestId("start").click();
+  await waitRuns(page, 1);
+  assert.equal(await page.getByTestId("run-item").first().getAttribute("data-status"), "finished");
+  // A link not visited before opens offline too.
+  await page.goto(ctx.base + "?bs=64&epochs=1&autostart=1");
+  await waitRuns(page, 1);
+  await page.context().setOffline(false);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("on a 2-D set the decision boundary is drawn from the model as it trains, for the run picked", { timeout: LONG }, async () => {
+  const page = await ctx.open("?dataset=moons&bs=4&epochs=100&autostart=1");
+  const boundary = page.getByTestId("boundary");
+  await boundary.waitFor();
+  const image = () => boundary.evaluate((c) => c.toDataURL());
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=step]")?.textContent) > 100);
+  const early = await image();
+  await waitRuns(page, 1);
+  await page.waitForTimeout(300);
+  const late = await image();
+  assert.notEqual(late, early, "the boundary moves as the run trains");
+  // Both moons' tints cover the plane (classes 0 and 1 of the palette, tinted towards white).
+  const tint = ([r, g, b]) => [r, g, b].map((c) => Math.round(c + (255 - c) * 0.7));
+  for (const colour of PALETTE.slice(0, 2)) {
+    assert.ok((await countColour(page, "boundary", tint(colour), 12)) > 2000, `a region of rgb(${tint(colour)})`);
+  }
+  await page.screenshot({ path: join(ARTIFACTS, "boundary.png"), fullPage: true });
+  // A run on the digits has no plane to draw: the view hides while it is the current run.
+  await page.getByTestId("dataset").selectOption("digits");
+  await page.getByTestId("start").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=boundary]")?.closest("section")?.hidden === true);
+  await page.getByTestId("run-item").first().locator(".run-label").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=boundary]")?.closest("section")?.hidden === false);
+  assert.equal(await boundary.getAttribute("data-run"), "1");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

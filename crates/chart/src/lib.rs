@@ -4,11 +4,13 @@
 //! in number) into the loss, accuracy and learning-rate charts. The browser draws them on a canvas, the CLI and the tests to
 //! SVG — the same code, so what the tests check is what a person sees.
 
+pub mod boundary;
 pub mod heatmap;
 pub mod line;
 pub mod run;
 pub mod trace;
 
+pub use boundary::{draw_boundary, Boundary};
 pub use heatmap::{draw_heatmap, Heatmap};
 pub use line::{draw, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Series};
 pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis, PALETTE};

@@ -166,6 +166,45 @@ pub struct LayerWeights {
     pub bias: Vec<f32>,
 }
 
+impl ModelWeights {
+    /// The logits for one example, computed from this description alone (what a reader of an
+    /// exported file would write).
+    pub fn logits(&self, x: &[f32]) -> Vec<f32> {
+        let mut a = x.to_vec();
+        let last = self.layers.len().saturating_sub(1);
+        for (k, layer) in self.layers.iter().enumerate() {
+            let [inputs, outputs] = layer.shape;
+            a = (0..outputs)
+                .map(|j| {
+                    let z = layer.bias[j]
+                        + (0..inputs.min(a.len())).map(|i| a[i] * layer.weights[i * outputs + j]).sum::<f32>();
+                    match (k == last, self.activation) {
+                        (true, _) => z,
+                        (false, Activation::Relu) => z.max(0.0),
+                        (false, Activation::Tanh) => z.tanh(),
+                    }
+                })
+                .collect();
+        }
+        a
+    }
+
+    /// The class the model gives `x`: its largest logit (the first on a tie).
+    pub fn classify(&self, x: &[f32]) -> usize {
+        let logits = self.logits(x);
+        (0..logits.len()).fold(0, |best, j| if logits[j] > logits[best] { j } else { best })
+    }
+
+    /// Parameters in all.
+    pub fn len(&self) -> usize {
+        self.layers.iter().map(|l| l.weights.len() + l.bias.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+}
+
 impl Mlp<f32> {
     /// The weights and biases, layer by layer.
     pub fn to_weights(&self) -> ModelWeights {
