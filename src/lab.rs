@@ -747,7 +747,7 @@ mod tests {
         assert!(matches!(&commands[..], [Command { slot: 0, msg: ToWorker::Start { .. } }]));
         assert_eq!(lab.run(b).unwrap().view.status, Status::Starting);
         // A late message of the failed job is dropped.
-        let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9 }, 1.0);
+        let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9, plane: None }, 1.0);
         assert!(c.is_empty());
         assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
     }

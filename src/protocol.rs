@@ -66,6 +66,9 @@ pub struct Stamped {
 /// a larger model's are written by the CLI's `--save-weights`.
 pub const MAX_SENT_WEIGHTS: usize = 1_000_000;
 
+/// At most this many training points are sent for a decision boundary (every k-th beyond it).
+pub const MAX_PLANE_POINTS: usize = 4000;
+
 /// A run on screen on 2-D data sends its weights with each progress message when it has at most
 /// this many (80 kB), so its decision boundary moves as it trains.
 pub const MAX_LIVE_WEIGHTS: usize = 20_000;
@@ -79,6 +82,9 @@ pub enum FromWorker {
     Started {
         job: JobId,
         total_steps: usize,
+        /// A run on screen on 2-D data: its training points (x, y, class), at most
+        /// [`MAX_PLANE_POINTS`], for the decision boundary.
+        plane: Option<Vec<(f32, f32, u8)>>,
     },
     /// New curve points since the last message, and how fast training goes.
     Progress {

@@ -3,7 +3,9 @@
 
 use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
-use crate::protocol::{ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_LIVE_WEIGHTS, MAX_SENT_WEIGHTS};
+use crate::protocol::{
+    ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_LIVE_WEIGHTS, MAX_PLANE_POINTS, MAX_SENT_WEIGHTS,
+};
 
 /// Length of one training slice of a run on screen: short enough that Pause and Stop are answered
 /// promptly.
@@ -101,7 +103,11 @@ impl Session {
                 self.job = None;
                 match trainer_for(&config, fork.as_deref()) {
                     Ok(trainer) => {
-                        let started = FromWorker::Started { job, total_steps: trainer.total_steps() };
+                        let started = FromWorker::Started {
+                            job,
+                            total_steps: trainer.total_steps(),
+                            plane: plane(&trainer, mode),
+                        };
                         let target = match mode {
                             Mode::Cell { target } => Some(target),
                             Mode::Curves => None,
@@ -248,6 +254,18 @@ impl Job {
     }
 }
 
+/// The training points of a run on screen on 2-D data, for its decision boundary (every k-th past
+/// [`MAX_PLANE_POINTS`]); `None` otherwise.
+fn plane(trainer: &Trainer, mode: Mode) -> Option<Vec<(f32, f32, u8)>> {
+    let d = trainer.data();
+    if mode != Mode::Curves || d.features() != 2 {
+        return None;
+    }
+    let every = d.y_train.len().div_ceil(MAX_PLANE_POINTS).max(1);
+    let rows = d.x_train.rows().into_iter().zip(&d.y_train).step_by(every);
+    Some(rows.map(|(r, &k)| (r[0], r[1], u8::try_from(k).unwrap_or(u8::MAX))).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,7 +297,7 @@ mod tests {
         let mut config = RunConfig { epochs: 2, ..RunConfig::default() };
         config.set("sharpness_every", "off").unwrap();
         let started = s.handle(start(config, Mode::Curves), 0.0);
-        assert!(matches!(started[..], [FromWorker::Started { job: 7, total_steps: 90 }]));
+        assert!(matches!(started[..], [FromWorker::Started { job: 7, total_steps: 90, plane: None }]));
         let msgs = run_all(&mut s);
         let progress: Vec<&Vec<Stamped>> = msgs
             .iter()

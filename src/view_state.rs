@@ -64,6 +64,8 @@ pub struct RunView {
     pub stability: Option<StabilityLimit>,
     /// Why the worker stopped, for a failed run.
     pub failure: Option<String>,
+    /// The training points of a run on 2-D data (x, y, class), for its decision boundary.
+    pub plane: Option<Vec<(f32, f32, u8)>>,
     /// The model as of the last message, for a run on 2-D data (see `protocol::MAX_LIVE_WEIGHTS`).
     pub model: Option<Box<ModelWeights>>,
     /// The final weights, when the worker sent them (see `protocol::MAX_SENT_WEIGHTS`).
@@ -105,7 +107,8 @@ impl RunView {
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
             FromWorker::Ready | FromWorker::BenchReport { .. } => {}
-            FromWorker::Started { total_steps, .. } => {
+            FromWorker::Started { total_steps, plane, .. } => {
+                self.plane = plane;
                 self.status = Status::Training;
                 self.total_steps = total_steps;
             }

@@ -8,7 +8,6 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
 use batchlab_chart::{draw_boundary, Boundary};
-use batchlab_trainer::data::{Dataset, DatasetConfig};
 
 use super::charts::redraw_on_change;
 use super::AppState;
@@ -17,21 +16,10 @@ use crate::protocol::MAX_LIVE_WEIGHTS;
 /// Cells per side of the grid the model classifies.
 const CELLS: usize = 48;
 
-/// A data set's training points as (x, y, class), kept for the set they came from.
-type Points = (DatasetConfig, u32, Vec<(f64, f64, usize)>);
-
-fn points_of(config: &DatasetConfig, seed: u32) -> Vec<(f64, f64, usize)> {
-    Dataset::load(config, seed).map_or_else(
-        |_| Vec::new(),
-        |d| d.x_train.rows().into_iter().zip(&d.y_train).map(|(r, &k)| (f64::from(r[0]), f64::from(r[1]), k)).collect(),
-    )
-}
-
 #[component]
 pub fn DecisionBoundary() -> impl IntoView {
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<Canvas>::new();
-    let cached = StoredValue::new(None::<Points>);
     // The run shown: the current one, when it trains on 2-D data.
     let shown = move || {
         state.lab.with(|l| {
@@ -46,16 +34,16 @@ pub fn DecisionBoundary() -> impl IntoView {
         state.lab.with_untracked(|l| {
             let Some(run) = l.current() else { return };
             let Some(model) = run.view.model.as_deref() else { return };
-            let (config, seed) = (run.config.dataset, run.config.seed);
-            if !cached.with_value(|p| p.as_ref().is_some_and(|(c, s, _)| *c == config && *s == seed)) {
-                cached.set_value(Some((config, seed, points_of(&config, seed))));
-            }
+            let points: Vec<(f64, f64, usize)> = run
+                .view
+                .plane
+                .iter()
+                .flatten()
+                .map(|&(x, y, k)| (f64::from(x), f64::from(y), usize::from(k)))
+                .collect();
             let ratio = window().device_pixel_ratio().max(1.0);
             let title = format!("#{} at step {}", run.id, run.view.step);
-            let boundary = cached.with_value(|p| {
-                let points = p.as_ref().map_or(&[][..], |(_, _, pts)| pts.as_slice());
-                Boundary { scale: ratio, ..Boundary::of(model, points, CELLS, &title) }
-            });
+            let boundary = Boundary { scale: ratio, ..Boundary::of(model, &points, CELLS, &title) };
             let (w, h) = (c.client_width().max(1), c.client_height().max(1));
             c.set_width((f64::from(w) * ratio).round() as u32);
             c.set_height((f64::from(h) * ratio).round() as u32);
