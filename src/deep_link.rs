@@ -292,6 +292,21 @@ fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -
             RunSpec::parse(text, i, config).map_err(|e| notices.push(format!("run {}: {e}", i + 1))).ok()
         })
         .collect();
+    // An ensemble is one setting's seeds: a run drawn with another differs from it in its seed alone.
+    for (i, run) in runs.iter().enumerate() {
+        if let share::Origin::SeedOf(of) = run.origin {
+            let same =
+                runs.get(of).is_some_and(|e| RunConfig { seed: e.config.seed, ..run.config.clone() } == e.config);
+            if !same {
+                notices.push(format!(
+                    "run {}: seed-of:{} but it differs from run {} in more than its seed",
+                    i + 1,
+                    of + 1,
+                    of + 1
+                ));
+            }
+        }
+    }
     if notices.is_empty() {
         runs
     } else {
@@ -386,6 +401,8 @@ mod tests {
         assert_eq!(parse(&shard.to_query()).sweep, shard.sweep);
         assert_eq!(parse("?shard=2/3").notices.len(), 1);
         assert_eq!(parse("?sweep=batches:8;rates:0.1;seeds:1&shard=4/3").notices.len(), 1);
+        let mixed = parse("?run=bs:8&run=bs:32;seed:2;seed-of:1");
+        assert!(mixed.runs.is_empty() && mixed.notices[0].contains("more than its seed"), "{:?}", mixed.notices);
         let bad_run = parse("?run=bs:32&run=fork:5@1");
         assert!(bad_run.runs.is_empty() && bad_run.notices[0].starts_with("run 2:"), "{:?}", bad_run.notices);
     }
