@@ -177,9 +177,8 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::tests::drive;
     use crate::lab::Lab;
-    use crate::pool::Command;
-    use crate::session::Session;
 
     /// A lab with one finished run of `link`, trained through a worker's session.
     fn lab_with(link: &[(&str, &str)]) -> Lab {
@@ -187,24 +186,7 @@ mod tests {
         assert_eq!(config.set_all(link.iter().copied()), []);
         let mut lab = Lab::new(1);
         let (_, commands) = lab.add_run(config, RunKind::Curve, 0.0);
-        let mut worker = Session::default();
-        let mut pending: Vec<Command> = commands;
-        let mut t = 0.0;
-        while !pending.is_empty() || worker.wants_slice() {
-            let mut replies = Vec::new();
-            for c in pending.drain(..) {
-                replies.extend(worker.handle(c.msg, t));
-            }
-            if worker.wants_slice() {
-                replies.extend(worker.slice(|| {
-                    t += 1.0;
-                    t
-                }));
-            }
-            for m in replies {
-                pending.extend(lab.on_message(0, m, t).0);
-            }
-        }
+        drive(&mut lab, commands);
         lab
     }
 

@@ -88,31 +88,10 @@ impl Saved {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::tests::drive;
     use crate::lab::RunKind;
-    use crate::pool::Command;
     use crate::session::Session;
     use crate::view_state::Status;
-
-    /// Carries `commands` out with one worker's session until every job has ended.
-    fn drive(lab: &mut Lab, mut pending: Vec<Command>) {
-        let mut worker = Session::default();
-        let mut t = 0.0;
-        while !pending.is_empty() || worker.wants_slice() {
-            let mut replies = Vec::new();
-            for c in pending.drain(..) {
-                replies.extend(worker.handle(c.msg, t));
-            }
-            if worker.wants_slice() {
-                replies.extend(worker.slice(|| {
-                    t += 1.0;
-                    t
-                }));
-            }
-            for m in replies {
-                pending.extend(lab.on_message(0, m, t).0);
-            }
-        }
-    }
 
     #[test]
     fn a_kept_session_restores_finished_runs_as_they_were_and_a_training_one_stopped() {

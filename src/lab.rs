@@ -536,6 +536,12 @@ impl Lab {
 
     /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.
     pub fn show_merged(&mut self, grid: Grid, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
+        self.show_rows(grid, rows, false, now_ms)
+    }
+
+    /// Shows finished rows as the sweep over `grid`, in place of any other; `imported` for a grid read
+    /// off rows that record no base settings.
+    fn show_rows(&mut self, grid: Grid, rows: &[CellRow], imported: bool, now_ms: f64) -> Vec<Command> {
         let out = self.cancel_sweep();
         let slots = grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
         self.sweep = Some(Sweep {
@@ -544,7 +550,7 @@ impl Lab {
             started_ms: now_ms,
             finished_ms: Some(now_ms),
             cancelled: false,
-            imported: false,
+            imported,
             shard: Shard::WHOLE,
         });
         out
@@ -562,24 +568,12 @@ impl Lab {
 
     /// Shows the rows of a `sweep.csv` as the sweep (its grid read off the rows, on `base`).
     pub fn import_sweep(&mut self, rows: Vec<CellRow>, base: &RunConfig, now_ms: f64) -> Vec<Command> {
-        let out = self.cancel_sweep();
         let table = SweepTable::of_rows(&rows, Measure::FinalTrainLoss);
         let mut seeds: Vec<u32> = rows.iter().map(|r| r.seed).collect();
         seeds.sort_unstable();
         seeds.dedup();
         let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, DEFAULT_TARGET);
-        let slots: Vec<Option<CellRow>> =
-            grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
-        self.sweep = Some(Sweep {
-            rows: slots,
-            grid,
-            started_ms: now_ms,
-            finished_ms: Some(now_ms),
-            cancelled: false,
-            imported: true,
-            shard: Shard::WHOLE,
-        });
-        out
+        self.show_rows(grid, &rows, true, now_ms)
     }
 
     /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
@@ -599,14 +593,14 @@ impl Lab {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::session::Session;
     use batchlab_trainer::BatchSize;
 
     /// Carries the lab's commands out with one `Session` per slot, as the page would with workers,
     /// until every job has ended.
-    fn drive(lab: &mut Lab, mut commands: Vec<Command>) {
+    pub(crate) fn drive(lab: &mut Lab, mut commands: Vec<Command>) {
         let mut workers: Vec<Session> = (0..lab.workers()).map(|_| Session::default()).collect();
         let mut t = 0.0;
         loop {
