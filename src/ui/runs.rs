@@ -186,17 +186,17 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <button type="button" data-testid="run-stop" title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
                     on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
-                <button type="button" data-testid="run-retrain"
+                <button type="button" data-testid="run-retrain" aria-label=format!("retrain run {id}")
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status == crate::view_state::Status::Stopped))
                     title="Train it again from its start: the same curves, bit for bit, and on to its end"
                     on:click=move |_| state.act(|l| l.retrain(id, now_ms()))>"retrain"</button>
-                <button type="button" data-testid="export-csv" hidden=move || !ended()
+                <button type="button" data-testid="export-csv" hidden=move || !ended() aria-label=format!("run {id} as CSV")
                     title="Its points as CSV, a row each, under its settings, seed and fingerprint"
                     on:click=move |_| export(state, id, Export::Csv)>"CSV"</button>
-                <button type="button" data-testid="export-json" hidden=move || !ended()
+                <button type="button" data-testid="export-json" hidden=move || !ended() aria-label=format!("run {id} as JSON")
                     title="Settings, seed, fingerprint, outcome and points as JSON: Import puts it back as it is"
                     on:click=move |_| export(state, id, Export::Json)>"JSON"</button>
-                <button type="button" data-testid="export-weights"
+                <button type="button" data-testid="export-weights" aria-label=format!("run {id}'s weights as JSON")
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.weights.is_some()))
                     title="The final weights, each layer's shape, weights and biases, with the settings and fingerprint"
                     on:click=move |_| export(state, id, Export::Weights)>"weights"</button>

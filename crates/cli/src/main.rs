@@ -62,8 +62,17 @@ pub(crate) use outln;
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let path = dir.join(name);
-    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+    write_file(&dir.join(name), text)
+}
+
+/// Writes `text` to `path` whole or not at all: into `path.part` beside it, then renamed over it, so
+/// that an interrupted run (Ctrl-C, a full disk) never leaves a truncated file under the real name.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
+    std::fs::write(&part, text).map_err(|e| format!("writing {}: {e}", part.display()))?;
+    std::fs::rename(&part, path).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// Writes a sweep's (or shard's) `sweep.csv` and `sweep.json`, draws its heatmap, and prints the best
@@ -115,9 +124,13 @@ fn write_svg(
     ) -> Result<batchlab_chart::Frame, batchlab_chart::ChartError>,
 ) -> Result<(), String> {
     use plotters::prelude::IntoDrawingArea;
-    let area = plotters::prelude::SVGBackend::new(path, size).into_drawing_area();
-    draw(&area).map_err(|e| e.to_string())?;
-    area.present().map_err(|e| format!("writing {}: {e:?}", path.display()))
+    let mut svg = String::new();
+    {
+        let area = plotters::prelude::SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&area).map_err(|e| e.to_string())?;
+        area.present().map_err(|e| format!("drawing {}: {e:?}", path.display()))?;
+    }
+    write_file(path, &svg)
 }
 
 fn main() -> ExitCode {

@@ -31,6 +31,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), String> {
     for dir in &args.dirs {
         let file: SweepFile = serde_json::from_str(&read(dir, "sweep.json")?)
             .map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
+        file.grid.check().map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
         let rows = from_csv(&read(dir, "sweep.csv")?).map_err(|e| format!("{}: {e}", dir.display()))?;
         parts.push((file.grid, file.shard, rows));
     }

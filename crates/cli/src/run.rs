@@ -108,7 +108,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     if let Some(path) = &args.save_weights {
         let file = trainer.weights_file().ok_or("the run did not finish")?;
         let text = serde_json::to_string(&file).map_err(|e| format!("encoding the weights: {e}"))?;
-        std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        crate::write_file(path, &text)?;
     }
     crate::outln!("{json}")?;
     Ok(())

@@ -64,6 +64,13 @@ fn merge_refuses_a_shard_out_of_range() {
             "{index}/{count}: {stderr}"
         );
     }
+    // A grid no run could have: named, and nothing merged.
+    let no_rate = json.replace("\"lrs\": [\n      0.1\n    ]", "\"lrs\": [\n      -0.1\n    ]");
+    assert_ne!(no_rate, json);
+    std::fs::write(dir.join("sweep.json"), no_rate).unwrap();
+    let out = batchlab(&["merge", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && stderr.contains("-0.1 is no rate"), "{stderr}");
 }
 
 #[test]
@@ -111,6 +118,11 @@ fn run_writes_metrics_summary_and_svg() {
     );
     assert_eq!(lines.count(), 4, "initial point + one per full-batch step");
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    // Every file was written whole, then renamed: no part file is left behind.
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["loss.svg", "metrics.csv", "summary.json", "weights.json"]);
     assert_eq!(
         std::fs::read_to_string(dir.join("summary.json")).unwrap(),
         String::from_utf8(out.stdout).unwrap().trim_end()

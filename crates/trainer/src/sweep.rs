@@ -156,6 +156,32 @@ impl Grid {
         }
     }
 
+    /// Checks a grid read from a file: its base settings are accepted, every axis has values a run
+    /// could take, and the target is an accuracy.
+    pub fn check(&self) -> Result<(), String> {
+        let base = self.base_config().map_err(|e| e.to_string())?;
+        if self.batch_sizes.is_empty() || self.lrs.is_empty() || self.seeds.is_empty() {
+            return Err("a grid needs at least one batch size, learning rate and seed".to_owned());
+        }
+        if let Some(lr) = self.lrs.iter().find(|lr| !(lr.is_finite() && **lr > 0.0)) {
+            return Err(format!("the learning rate {lr} is no rate"));
+        }
+        if !(0.0..=1.0).contains(&self.target) {
+            return Err(format!("the target {} is not an accuracy from 0 to 1", self.target));
+        }
+        // Each batch size and each rate, on the base run, is a run the trainer accepts.
+        let lr = self.lrs[0];
+        for (&batch_size, lr) in self
+            .batch_sizes
+            .iter()
+            .zip(std::iter::repeat(lr))
+            .chain(self.lrs.iter().map(|&lr| (&self.batch_sizes[0], lr)))
+        {
+            Cell { batch_size, lr, seed: self.seeds[0] }.config(&base).validate().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     /// The base run, read back from its settings.
     pub fn base_config(&self) -> Result<RunConfig, ConfigError> {
         let mut c = RunConfig::default();
@@ -324,8 +350,8 @@ pub fn read_sweep_csv(text: &str) -> Result<SweepCsv, SweepFileError> {
         let (line, next) = rest.split_once('\n').unwrap_or((rest, ""));
         if let Some(json) = line.trim().strip_prefix("grid:") {
             let g: Grid = serde_json::from_str(json.trim()).map_err(|e| SweepFileError::Grid(e.to_string()))?;
-            g.base_config().map_err(|e| SweepFileError::Grid(e.to_string()))?;
             g.check_page_size().map_err(SweepFileError::Grid)?;
+            g.check().map_err(SweepFileError::Grid)?;
             grid = Some(g);
         } else if let Some(s) = line.trim().strip_prefix("shard:") {
             shard = Some(s.trim().parse::<Shard>().map_err(SweepFileError::Grid)?);
@@ -878,5 +904,11 @@ mod tests {
         let e = read_sweep_csv(&text).unwrap_err().to_string();
         assert!(e.contains("line 4"), "{e}");
         assert!(read_sweep_csv("# grid: {\"nope\": 1}\n# shard: 1/1\n").unwrap_err().to_string().contains("its grid"));
+        let no_rate = Grid { lrs: vec![0.1, f64::NAN], ..grid.clone() };
+        assert!(no_rate.check().unwrap_err().contains("no rate"));
+        let zero = Grid { batch_sizes: vec![BatchSize::Examples(0)], ..grid.clone() };
+        assert!(zero.check().is_err());
+        assert!(Grid { seeds: vec![], ..grid.clone() }.check().is_err());
+        assert!(Grid { target: 2.0, ..grid }.check().unwrap_err().contains("accuracy"));
     }
 }
