@@ -63,7 +63,7 @@ pub fn run_file(run: &Run) -> Option<RunFile> {
     let summary = run.view.summary.clone()?;
     let spec = RunSpec { config: run.config.clone(), kind: run.kind, origin: Origin::New, visible: true };
     let link = DeepLink { runs: vec![spec], ..DeepLink::of_config(&run.config) }.to_query();
-    let points: Vec<(Point, f64)> = run.view.trace.buckets().iter().map(|b| (b.last.clone(), b.secs)).collect();
+    let points = run.view.points();
     Some(RunFile {
         batchlab: APP_VERSION.to_owned(),
         link,

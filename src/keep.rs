@@ -33,20 +33,9 @@ pub struct Saved {
 
 impl Saved {
     pub fn of(lab: &Lab, config: &RunConfig, charts: ChartOptions) -> Self {
-        let link = DeepLink {
-            runs: lab.specs(),
-            charts,
-            sweep: lab.sweep.as_ref().and_then(crate::lab::Sweep::link),
-            ..DeepLink::of_config(config)
-        };
-        let runs = lab
-            .runs
-            .iter()
-            .map(|r| SavedRun {
-                points: r.view.trace.buckets().iter().map(|b| (b.last.clone(), b.secs)).collect(),
-                summary: r.view.summary.clone(),
-            })
-            .collect();
+        let link = lab.link(config, charts);
+        let runs =
+            lab.runs.iter().map(|r| SavedRun { points: r.view.points(), summary: r.view.summary.clone() }).collect();
         Saved {
             batchlab: crate::export::APP_VERSION.to_owned(),
             link: link.to_query(),
@@ -137,7 +126,7 @@ mod tests {
         assert_eq!(stopped.view.status, Status::Stopped);
         let last = lab.run(third).unwrap().view.trace.last().unwrap().step;
         assert!(last > 0 && stopped.view.step == last, "stopped at its last point");
-        // Resume trains it again, to the same end as a run never interrupted.
+        // Retrain trains it again, to the same end as a run never interrupted.
         let id = stopped.id;
         let commands = restored.retrain(id, 0.0);
         drive(&mut restored, commands);

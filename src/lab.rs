@@ -447,6 +447,16 @@ impl Lab {
         id
     }
 
+    /// The session as a link: the form's `config`, every run, the chart view and the sweep.
+    pub fn link(&self, config: &RunConfig, charts: crate::share::ChartOptions) -> crate::deep_link::DeepLink {
+        crate::deep_link::DeepLink {
+            runs: self.specs(),
+            charts,
+            sweep: self.sweep.as_ref().and_then(Sweep::link),
+            ..crate::deep_link::DeepLink::of_config(config)
+        }
+    }
+
     /// Adds a link's runs in order, each forked from or grouped with the earlier run it names.
     pub fn replay(&mut self, specs: &[RunSpec], now_ms: f64) -> Vec<Command> {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());

@@ -98,6 +98,12 @@ impl RunView {
         Self { status: Status::Stopped, step, trace, ..Self::default() }
     }
 
+    /// Its curves' points with their training seconds, one per bucket (every point, below the
+    /// trace's capacity): what a file or a kept session holds.
+    pub fn points(&self) -> Vec<(Point, f64)> {
+        self.trace.buckets().iter().map(|b| (b.last.clone(), b.secs)).collect()
+    }
+
     /// A run that was just requested: queued until a worker takes it.
     pub fn queued(now_ms: f64) -> Self {
         Self { status: Status::Queued, started_at_ms: now_ms, ..Self::default() }

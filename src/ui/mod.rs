@@ -216,14 +216,14 @@ impl AppState {
 fn keep_session_in_address_bar(state: AppState, opened: &deep_link::DeepLink) {
     let opened = opened.clone();
     let query = Memo::new(move |_| {
+        let session = state.lab.with(|l| l.link(&state.config.get(), state.charts.get()));
+        // The page and class view it was opened with stay; the session is the page's now.
         let link = deep_link::DeepLink {
-            config: state.config.get(),
-            runs: state.lab.with(Lab::specs),
-            charts: state.charts.get(),
-            sweep: state.lab.with(|l| l.sweep.as_ref().and_then(crate::lab::Sweep::link)),
-            notices: Vec::new(),
-            autostart: false,
-            ..opened.clone()
+            page: opened.page.clone(),
+            workers: opened.workers,
+            embed: opened.embed,
+            class: opened.class.clone(),
+            ..session
         };
         link.to_query()
     });
