@@ -301,3 +301,21 @@ test("phone-sized screens get a usable layout, and charts are drawn at the scree
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("the page runs under a content security policy: no inline script but Trunk's hashed loader", async () => {
+  const page = await ctx.browser.newPage();
+  await page.goto(ctx.base);
+  await page.getByTestId("start").waitFor();
+  const csp = await page.locator("meta[http-equiv=Content-Security-Policy]").getAttribute("content");
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+';/);
+  assert.match(csp, /object-src 'none'/);
+  // A script injected into the page does not run.
+  const ran = await page.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.injected = true";
+    document.body.append(s);
+    return window.injected === true;
+  });
+  assert.equal(ran, false);
+  await page.close();
+});

@@ -3,6 +3,7 @@
 //! Installs what is missing (wasm32 target, pinned Trunk, wasm-bindgen-cli and wasm-opt, and for
 //! tests Chromium + chromedriver from the system packages) so a fresh machine needs nothing by hand.
 
+mod csp;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ fn dist() -> Result {
     let path = tools::ensure_build_tools()?;
     run(cargo().args(["fetch"]))?;
     run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
+    csp::add(&root().join("dist/index.html"))?;
     eprintln!("xtask: the site is in {}", root().join("dist").display());
     Ok(())
 }
@@ -121,6 +123,7 @@ fn test() -> Result {
     check_core_purity()?;
     let fingerprint = native_fingerprint()?;
     run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
+    csp::add(&root().join("dist/index.html"))?;
     tools::ensure_browser()?;
     let e2e = root().join("tests/e2e");
     tools::npm_install(&e2e)?;
