@@ -52,6 +52,8 @@ pub struct Sweep {
     pub imported: bool,
     /// The part of the grid this page runs (a class splits one sweep among its students).
     pub shard: Shard,
+    /// Read back (from files, or kept from an earlier visit), not trained on this page.
+    pub read_back: bool,
 }
 
 impl Sweep {
@@ -526,15 +528,16 @@ impl Lab {
             cancelled: false,
             imported: false,
             shard,
+            read_back: false,
         });
         out.extend(self.dispatch());
         Ok(out)
     }
 
     /// Shows a kept sweep's results; one kept part way through shows as cancelled there.
-    pub fn show_kept(&mut self, grid: Grid, shard: Shard, rows: &[CellRow], now_ms: f64) {
+    pub fn show_kept(&mut self, grid: Grid, shard: Shard, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
         let expected = grid.shard(shard).len();
-        let _ = self.show_merged(grid, rows, now_ms);
+        let out = self.show_merged(grid, rows, now_ms);
         if let Some(s) = self.sweep.as_mut() {
             s.shard = shard;
             if s.done() < expected {
@@ -542,6 +545,7 @@ impl Lab {
                 s.cancelled = true;
             }
         }
+        out
     }
 
     /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.
@@ -562,6 +566,7 @@ impl Lab {
             cancelled: false,
             imported,
             shard: Shard::WHOLE,
+            read_back: true,
         });
         out
     }

@@ -174,11 +174,14 @@ impl AppState {
         }
         self.charts.set(link.charts);
         let now = now_ms();
-        self.lab.update(|l| {
+        self.act(|l| {
             l.restore(&link.runs, runs, now);
             let read = sweep_csv.and_then(|csv| batchlab_trainer::sweep::read_sweep_csv(&csv).ok());
-            if let Some(batchlab_trainer::sweep::SweepCsv { part: Some((grid, shard)), rows }) = read {
-                l.show_kept(grid, shard, &rows, now);
+            match read {
+                Some(batchlab_trainer::sweep::SweepCsv { part: Some((grid, shard)), rows }) => {
+                    l.show_kept(grid, shard, &rows, now)
+                }
+                _ => Vec::new(),
             }
         });
     }

@@ -161,6 +161,8 @@ fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
             let part = if s.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", s.shard) };
             let state_text = if s.cancelled {
                 format!("cancelled after {done} of {total} runs")
+            } else if s.read_back {
+                format!("{total} runs done (read back, not trained on this page)")
             } else if let Some(end) = s.finished_ms {
                 format!("{total} runs done in {:.1} s", (end - s.started_ms) / 1000.0)
             } else {
@@ -210,6 +212,11 @@ fn open_files(state: AppState, ev: &leptos::ev::Event) {
                 }
                 let base = state.config.get_untracked();
                 state.act(|l| l.import_sweep(rows, &base, now_ms()));
+            }
+            // One shard's file alone: its part of the grid, as the page that ran it showed it.
+            (false, 0) if parts.len() == 1 => {
+                let (grid, shard, rows) = parts.remove(0);
+                state.act(|l| l.show_kept(grid, shard, &rows, now_ms()));
             }
             (false, 0) => match merge(&parts) {
                 Ok((grid, rows)) => state.act(|l| l.show_merged(grid, &rows, now_ms())),

@@ -138,6 +138,12 @@ test("a class sweep: three shards from one link, opened together, are the whole 
   await teacher.getByTestId("sweep-open").setInputFiles(files);
   await teacher.getByTestId("sweep-table").waitFor();
   assert.equal(await table(teacher), await table(whole), "the merged shards are the whole sweep");
+  // One shard's file alone shows its part of the grid.
+  const student = await ctx.open("?epochs=1");
+  await student.getByTestId("sweep-open").setInputFiles([files[1]]);
+  await student.getByTestId("sweep-table").waitFor();
+  assert.match(await student.getByTestId("sweep-status").innerText(), /^shard 2\/3 of the grid: 2 runs done/);
+  await student.close();
   // Two copies of one shard are refused by name, and the page keeps what it showed.
   await teacher.getByTestId("sweep-open").setInputFiles([files[0], files[0], files[2]]);
   await teacher.getByText(/Not opened: these files are not the shards of one sweep: shard 1\/3 is given twice/).waitFor();
