@@ -116,10 +116,12 @@ impl Pool {
     }
 
     /// The next job to start.
+    #[cfg(test)]
     pub fn next_queued(&self) -> Option<Target> {
         self.queue.front().map(|j| j.target)
     }
 
+    #[cfg(test)]
     pub fn queued(&self) -> usize {
         self.queue.len()
     }

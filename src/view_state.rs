@@ -67,7 +67,7 @@ pub struct RunView {
     /// The training points of a run on 2-D data (x, y, class), for its decision boundary.
     pub plane: Option<Vec<(f32, f32, u8)>>,
     /// The model as of the last message, for a run on 2-D data (see `protocol::MAX_LIVE_WEIGHTS`).
-    pub model: Option<Box<ModelWeights>>,
+    pub live_model: Option<Box<ModelWeights>>,
     /// The final weights, when the worker sent them (see `protocol::MAX_SENT_WEIGHTS`).
     pub weights: Option<Box<WeightsFile>>,
     /// Milliseconds from Start to the first curve point, for the speed read-out.
@@ -78,13 +78,11 @@ pub struct RunView {
 impl RunView {
     /// A run read from a file: ended, with its points and summary as they were.
     pub fn imported(summary: Summary, points: Vec<(Point, f64)>) -> Self {
-        let mut trace = Trace::default();
-        trace.extend(points);
         Self {
             status: Status::Ended(summary.outcome.verdict()),
             step: summary.steps,
             total_steps: summary.steps,
-            trace,
+            trace: trace_of(points),
             summary: Some(summary),
             ..Self::default()
         }
@@ -92,10 +90,15 @@ impl RunView {
 
     /// A run that was training when its page closed: stopped at its last point.
     pub fn stopped_at(points: Vec<(Point, f64)>) -> Self {
-        let mut trace = Trace::default();
         let step = points.last().map_or(0, |(p, _)| p.step);
-        trace.extend(points);
-        Self { status: Status::Stopped, step, trace, ..Self::default() }
+        Self { status: Status::Stopped, step, trace: trace_of(points), ..Self::default() }
+    }
+
+    /// The model its decision boundary is drawn from: the live one while it trains, its final weights
+    /// once it has ended (for a run that had a live model).
+    pub fn model(&self) -> Option<&ModelWeights> {
+        let live = self.live_model.as_deref()?;
+        Some(self.weights.as_ref().map_or(live, |w| &w.model))
     }
 
     /// Its curves' points with their training seconds, one per bucket (every point, below the
@@ -120,7 +123,7 @@ impl RunView {
             }
             FromWorker::Progress { points, step, steps_per_sec, model, .. } => {
                 if model.is_some() {
-                    self.model = model;
+                    self.live_model = model;
                 }
                 if self.first_point_ms.is_none() && !points.is_empty() {
                     self.first_point_ms = Some(now_ms - self.started_at_ms);
@@ -134,9 +137,6 @@ impl RunView {
                 self.step = step;
             }
             FromWorker::Finished { summary, stability, weights, .. } => {
-                if let Some(w) = weights.as_ref().filter(|_| self.model.is_some()) {
-                    self.model = Some(Box::new(w.model.clone()));
-                }
                 self.weights = weights;
                 self.status = Status::Ended(summary.outcome.verdict());
                 self.step = summary.steps;
@@ -218,6 +218,13 @@ impl RunView {
             None => self.latest().map(|p| (p.train_loss, "Training loss")),
         }
     }
+}
+
+/// A trace of kept points.
+fn trace_of(points: Vec<(Point, f64)>) -> Trace {
+    let mut trace = Trace::default();
+    trace.extend(points);
+    trace
 }
 
 /// Batch sizes the slider offers: powers of two below the training-set size, then the full set.

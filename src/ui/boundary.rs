@@ -33,7 +33,7 @@ pub fn DecisionBoundary() -> impl IntoView {
         let Some(c) = canvas.get_untracked() else { return };
         state.lab.with_untracked(|l| {
             let Some(run) = l.current() else { return };
-            let Some(model) = run.view.model.as_deref() else { return };
+            let Some(model) = run.view.model() else { return };
             let points: Vec<(f64, f64, usize)> = run
                 .view
                 .plane

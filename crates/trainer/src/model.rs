@@ -194,15 +194,6 @@ impl ModelWeights {
         let logits = self.logits(x);
         (0..logits.len()).fold(0, |best, j| if logits[j] > logits[best] { j } else { best })
     }
-
-    /// Parameters in all.
-    pub fn len(&self) -> usize {
-        self.layers.iter().map(|l| l.weights.len() + l.bias.len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.layers.is_empty()
-    }
 }
 
 impl Mlp<f32> {
