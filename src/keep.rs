@@ -2,6 +2,7 @@
 //! curves as far as they got and how it ended, and the sweep's results. Restored, a finished run is
 //! as it was; a run that was training is stopped at its last point, and Retrain trains it again.
 
+use batchlab_trainer::data::Table;
 use batchlab_trainer::sweep::read_sweep_csv;
 use batchlab_trainer::train::Point;
 use batchlab_trainer::{RunConfig, Summary};
@@ -29,6 +30,18 @@ pub struct Saved {
     pub runs: Vec<SavedRun>,
     /// The sweep's `sweep.csv`, with its grid.
     pub sweep_csv: Option<String>,
+    /// The CSV files' tables the runs and the sweep train on.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+}
+
+/// A kept session, read and checked.
+#[derive(Debug)]
+pub struct Kept {
+    pub link: DeepLink,
+    pub runs: Vec<SavedRun>,
+    pub sweep_csv: Option<String>,
+    pub tables: Vec<Table>,
 }
 
 impl Saved {
@@ -41,6 +54,7 @@ impl Saved {
             link: link.to_query(),
             runs,
             sweep_csv: lab.sweep.as_ref().and_then(crate::lab::Sweep::csv),
+            tables: lab.tables_in_use(config).iter().map(|t| Table::clone(t)).collect(),
         }
     }
 
@@ -48,8 +62,9 @@ impl Saved {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Reads a kept session; its link is read like any link, and must name as many runs as it keeps.
-    pub fn read(text: &str) -> Result<(DeepLink, Vec<SavedRun>, Option<String>), String> {
+    /// Reads a kept session; its link is read like any link, and must name as many runs as it keeps;
+    /// its tables are checked as any table from outside.
+    pub fn read(text: &str) -> Result<Kept, String> {
         let saved: Saved = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let link = deep_link::parse(&saved.link);
         if let Some(n) = link.notices.first() {
@@ -61,7 +76,10 @@ impl Saved {
         if let Some(csv) = &saved.sweep_csv {
             read_sweep_csv(csv).map_err(|e| e.to_string())?;
         }
-        Ok((link, saved.runs, saved.sweep_csv))
+        for t in &saved.tables {
+            t.check().map_err(|e| format!("{}: {e}", t.name))?;
+        }
+        Ok(Kept { link, runs: saved.runs, sweep_csv: saved.sweep_csv, tables: saved.tables })
     }
 
     /// What changes the kept session when it changes: the runs, their status and visibility, the
@@ -112,8 +130,8 @@ mod tests {
         }
         let form = config("32");
         let text = Saved::of(&lab, &form, ChartOptions::default()).write();
-        let (link, runs, sweep) = Saved::read(&text).unwrap();
-        assert_eq!((link.config, sweep), (form, None));
+        let Kept { link, runs, sweep_csv, tables } = Saved::read(&text).unwrap();
+        assert_eq!((link.config, sweep_csv, tables), (form, None, vec![]));
         let mut restored = Lab::new(1);
         restored.restore(&link.runs, runs, 0.0);
         assert_eq!(restored.specs(), lab.specs());
@@ -135,5 +153,21 @@ mod tests {
         drive(&mut fresh, commands);
         assert_eq!(restored.run(id).unwrap().view.summary, fresh.runs[0].view.summary);
         assert!(Saved::read("{}").is_err() && Saved::read("not json").is_err());
+    }
+
+    #[test]
+    fn a_kept_session_keeps_the_csv_files_its_runs_train_on_and_refuses_a_damaged_one() {
+        let table = crate::lab::tests::csv_table();
+        let mut c = RunConfig::default();
+        assert_eq!(c.set_all([("dataset", format!("csv:{}", table.shape).as_str()), ("epochs", "1")]), []);
+        let mut lab = Lab::new(1);
+        lab.add_table(table.clone());
+        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).1;
+        drive(&mut lab, commands);
+        let text = Saved::of(&lab, &RunConfig::default(), ChartOptions::default()).write();
+        let kept = Saved::read(&text).unwrap();
+        assert_eq!((kept.tables, kept.link.runs[0].config.clone()), (vec![table.clone()], c));
+        let damaged = text.replacen("\"y\":[", "\"y\":[7,", 1);
+        assert!(Saved::read(&damaged).unwrap_err().contains("mine.csv"));
     }
 }

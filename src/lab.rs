@@ -7,6 +7,9 @@
 //! them). Every message about a job carries its id, so a late message of a job that was stopped is
 //! dropped. A run's view changes only through [`RunView`]'s methods.
 
+use std::sync::Arc;
+
+use batchlab_trainer::data::{Table, TableShape};
 use batchlab_trainer::settings::{setting, SETTINGS};
 use batchlab_trainer::sweep::{
     to_csv, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepTable, DEFAULT_TARGET,
@@ -109,6 +112,8 @@ pub struct Lab {
     pub sweep: Option<Sweep>,
     /// The run the Pause, Step and diagnostics read-outs act on.
     pub selected: Option<RunId>,
+    /// The CSV files' tables this page has read, which jobs on them carry to their worker.
+    tables: Vec<Arc<Table>>,
     pool: Pool,
     next_run: RunId,
     next_group: u32,
@@ -126,7 +131,66 @@ fn short_name(key: &str) -> &str {
 impl Lab {
     /// A lab with a pool of `workers` workers (at least one).
     pub fn new(workers: usize) -> Self {
-        Self { runs: Vec::new(), sweep: None, selected: None, pool: Pool::new(workers), next_run: 1, next_group: 1 }
+        Self {
+            runs: Vec::new(),
+            sweep: None,
+            selected: None,
+            tables: Vec::new(),
+            pool: Pool::new(workers),
+            next_run: 1,
+            next_group: 1,
+        }
+    }
+
+    /// Keeps a CSV file's table for the runs that name it (once, however often it is read).
+    pub fn add_table(&mut self, table: Table) -> Arc<Table> {
+        if let Some(t) = self.table(table.shape) {
+            return t;
+        }
+        let t = Arc::new(table);
+        self.tables.push(Arc::clone(&t));
+        t
+    }
+
+    /// The table of that shape, if this page has read it.
+    pub fn table(&self, shape: TableShape) -> Option<Arc<Table>> {
+        self.tables.iter().find(|t| t.shape == shape).cloned()
+    }
+
+    /// Whether a run or the sweep trains on the table of that shape.
+    fn uses(&self, shape: TableShape) -> bool {
+        self.runs.iter().any(|r| r.config.dataset.table == Some(shape))
+            || self
+                .sweep
+                .as_ref()
+                .and_then(|s| s.grid.base_config().ok())
+                .is_some_and(|c| c.dataset.table == Some(shape))
+    }
+
+    /// Forgets a table that no run and no sweep trains on (an edit the person went past).
+    pub fn forget_table(&mut self, shape: TableShape) {
+        if !self.uses(shape) {
+            self.tables.retain(|t| t.shape != shape);
+        }
+    }
+
+    /// The tables this page has read, in the order it read them.
+    pub fn tables(&self) -> &[Arc<Table>] {
+        &self.tables
+    }
+
+    /// The tables the runs, the sweep and the `form` train on (what a kept session keeps).
+    pub fn tables_in_use(&self, form: &RunConfig) -> Vec<Arc<Table>> {
+        self.tables.iter().filter(|t| form.dataset.table == Some(t.shape) || self.uses(t.shape)).cloned().collect()
+    }
+
+    /// Why runs on these configs cannot train here: a CSV file's table this page has not read.
+    pub fn missing_table<'a>(&self, configs: impl IntoIterator<Item = &'a RunConfig>) -> Option<String> {
+        let missing = configs.into_iter().filter_map(|c| c.dataset.table).find(|t| self.table(*t).is_none())?;
+        Some(format!(
+            "it trains on a CSV file (dataset=csv:{missing}) that this page has not read: open that file with \
+             Load CSV, then this again"
+        ))
     }
 
     pub fn workers(&self) -> usize {
@@ -204,7 +268,8 @@ impl Lab {
             self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
         });
         let config = run.config.clone();
-        self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves);
+        let table = config.dataset.table.and_then(|t| self.table(t));
+        self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves, table);
         self.dispatch()
     }
 
@@ -501,7 +566,12 @@ impl Lab {
             let always = matches!(s.key, "bs" | "lr") && run.fork.is_none();
             if differs || always {
                 let value = a.cloned().or_else(|| setting(s.key).map(|s| s.default.to_owned())).unwrap_or_default();
-                let value = if s.key == "lr" { value.parse().map_or(value, fmt_lr) } else { value };
+                let value = match s.key {
+                    "lr" => value.parse().map_or(value, fmt_lr),
+                    // A CSV file goes by its name (its shape and digest are in the link).
+                    "dataset" => run.config.dataset.table.and_then(|t| self.table(t)).map_or(value, |t| t.name.clone()),
+                    _ => value,
+                };
                 parts.push(format!("{} {value}", short_name(s.key)));
             }
         }
@@ -510,15 +580,20 @@ impl Lab {
 
     /// Starts a sweep over `base` × `batch_sizes` × `lrs` × `seeds` (only `shard`'s cells of it),
     /// replacing (and stopping) any other; its cells wait behind the runs.
-    pub fn start_sweep(&mut self, grid: Grid, shard: Shard, now_ms: f64) -> Result<Vec<Command>, ConfigError> {
-        let base = grid.base_config()?;
+    pub fn start_sweep(&mut self, grid: Grid, shard: Shard, now_ms: f64) -> Result<Vec<Command>, String> {
+        let base = grid.base_config().map_err(|e| e.to_string())?;
         for cell in grid.cells() {
-            cell.config(&base).validate()?;
+            cell.config(&base).validate().map_err(|e| e.to_string())?;
         }
+        if let Some(why) = self.missing_table([&base]) {
+            return Err(why);
+        }
+        let table = base.dataset.table.and_then(|t| self.table(t));
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
         for (index, cell) in cells.iter().enumerate().skip(shard.index - 1).step_by(shard.count) {
-            self.pool.submit(Target::Cell(index), cell.sweep_config(&base), None, Mode::Cell { target: grid.target });
+            let (config, mode) = (cell.sweep_config(&base), Mode::Cell { target: grid.target });
+            self.pool.submit(Target::Cell(index), config, None, mode, table.clone());
         }
         self.sweep = Some(Sweep {
             rows: vec![None; cells.len()],
@@ -645,6 +720,45 @@ pub(crate) mod tests {
         let mut c = RunConfig::default();
         assert_eq!(c.set_all(link.iter().copied()), []);
         c
+    }
+
+    /// A small CSV file's table: 60 rows, 3 features, 3 classes.
+    pub(crate) fn csv_table() -> Table {
+        let text = (0..60)
+            .map(|i| format!("{},{},{},{}\n", i % 3, (i * 7) % 11, i % 5, ["a", "b", "c"][i % 3]))
+            .collect::<Vec<_>>()
+            .concat();
+        batchlab_trainer::data::CsvFile::parse("mine.csv", &text).unwrap().table(3).unwrap()
+    }
+
+    #[test]
+    fn a_run_on_a_csv_file_carries_its_table_to_the_worker_and_a_page_without_it_says_so() {
+        let table = csv_table();
+        let word = format!("csv:{}", table.shape);
+        let c = config(&[("dataset", word.as_str()), ("hidden", "8"), ("epochs", "3"), ("bs", "8")]);
+        let mut lab = Lab::new(1);
+        assert!(lab.missing_table([&c]).is_some_and(|why| why.contains(&word)));
+        lab.add_table(table.clone());
+        lab.add_table(table.clone());
+        assert_eq!((lab.tables().len(), lab.missing_table([&c])), (1, None));
+        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).1;
+        assert!(matches!(&commands[0].msg, ToWorker::Start { table: Some(t), .. } if **t == table));
+        drive(&mut lab, commands);
+        let summary = lab.runs[0].view.summary.clone().expect("it ended");
+        let mut native = c.init_on(Some(&table)).unwrap();
+        native.run(&mut ());
+        assert_eq!(Some(&summary), native.summary(), "the page's run is the trainer's, bit for bit");
+        // Its seed trains on the same table; the label names the file, not its digest.
+        let commands = lab.add_seed(lab.runs[0].id, 0.0).unwrap().1;
+        drive(&mut lab, commands);
+        assert!(lab.runs[1].view.summary.is_some());
+        assert_eq!(lab.tables_in_use(&RunConfig::default()).len(), 1);
+        assert_eq!(lab.tables_in_use(&c).len(), 1);
+        let mut other = config(&[("dataset", word.as_str()), ("bs", "16")]);
+        other.seed = 9;
+        lab.add_run(other, RunKind::Curve, 0.0);
+        assert!(lab.label(lab.runs[2].id).contains("B 16"));
+        assert!(!lab.label(lab.runs[2].id).contains(&word));
     }
 
     #[test]

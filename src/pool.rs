@@ -3,7 +3,9 @@
 //! only; what a job's messages mean to a run or a sweep is the lab's business.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
+use batchlab_trainer::data::Table;
 use batchlab_trainer::RunConfig;
 
 use crate::protocol::{ForkFrom, JobId, Mode, ToWorker};
@@ -60,10 +62,17 @@ impl Pool {
     }
 
     /// Queues a job; a run goes before every cell (a person waits for it).
-    pub fn submit(&mut self, target: Target, config: RunConfig, fork: Option<Box<ForkFrom>>, mode: Mode) {
+    pub fn submit(
+        &mut self,
+        target: Target,
+        config: RunConfig,
+        fork: Option<Box<ForkFrom>>,
+        mode: Mode,
+        table: Option<Arc<Table>>,
+    ) {
         let id = self.next_job;
         self.next_job += 1;
-        let job = Job { id, target, start: ToWorker::Start { job: id, config: Box::new(config), fork, mode } };
+        let job = Job { id, target, start: ToWorker::Start { job: id, config: Box::new(config), fork, mode, table } };
         let at = match target {
             Target::Run(_) => self.queue.iter().position(|j| matches!(j.target, Target::Cell(_))),
             Target::Cell(_) => None,

@@ -2,7 +2,10 @@
 //! at a time (a run on screen, or a sweep's cell); every message about a job carries its id, so a
 //! late message of a job the page has moved on from is recognised and dropped.
 
+use std::sync::Arc;
+
 use batchlab_trainer::bench::BenchReport;
+use batchlab_trainer::data::Table;
 use batchlab_trainer::model::ModelWeights;
 use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
@@ -21,6 +24,8 @@ pub enum ToWorker {
         /// Continue another run from one of its steps instead of starting afresh.
         fork: Option<Box<ForkFrom>>,
         mode: Mode,
+        /// The CSV file's table the config names (`dataset=csv:…`), which travels with each job.
+        table: Option<Arc<Table>>,
     },
     Pause,
     Resume,

@@ -1,6 +1,7 @@
 //! What the worker does, without the browser: a state machine from [`ToWorker`] messages and time
 //! slices to [`FromWorker`] messages. The worker binary only moves messages and schedules slices.
 
+use batchlab_trainer::data::Table;
 use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
 
 use crate::protocol::{
@@ -79,11 +80,15 @@ impl Outbox {
 }
 
 /// The trainer a Start asks for: a fresh run, or a fork replayed to its step and continued.
-fn trainer_for(config: &batchlab_trainer::RunConfig, fork: Option<&ForkFrom>) -> Result<Trainer, String> {
+fn trainer_for(
+    config: &batchlab_trainer::RunConfig,
+    fork: Option<&ForkFrom>,
+    table: Option<&Table>,
+) -> Result<Trainer, String> {
     match fork {
-        None => config.init().map_err(|e| e.to_string()),
+        None => config.init_on(table).map_err(|e| e.to_string()),
         Some(f) => {
-            let mut parent = f.parent.init().map_err(|e| e.to_string())?;
+            let mut parent = f.parent.init_on(table).map_err(|e| e.to_string())?;
             while parent.steps_done() < f.at_step && parent.step(&mut ()) {}
             parent.fork(config.clone()).map_err(|e| e.to_string())
         }
@@ -99,9 +104,9 @@ impl Session {
     /// Acts on one message; returns the replies.
     pub fn handle(&mut self, msg: ToWorker, now_ms: f64) -> Vec<FromWorker> {
         match msg {
-            ToWorker::Start { job, config, fork, mode } => {
+            ToWorker::Start { job, config, fork, mode, table } => {
                 self.job = None;
-                match trainer_for(&config, fork.as_deref()) {
+                match trainer_for(&config, fork.as_deref(), table.as_deref()) {
                     Ok(trainer) => {
                         let started = FromWorker::Started {
                             job,
@@ -280,7 +285,7 @@ mod tests {
     }
 
     fn start(config: RunConfig, mode: Mode) -> ToWorker {
-        ToWorker::Start { job: 7, config: Box::new(config), fork: None, mode }
+        ToWorker::Start { job: 7, config: Box::new(config), fork: None, mode, table: None }
     }
 
     fn run_all(s: &mut Session) -> Vec<FromWorker> {
@@ -329,7 +334,13 @@ mod tests {
         let mut s = Session::default();
         let config = RunConfig { lr: 0.3, ..parent };
         let out = s.handle(
-            ToWorker::Start { job: 1, config: Box::new(config), fork: Some(Box::new(fork)), mode: Mode::Curves },
+            ToWorker::Start {
+                job: 1,
+                config: Box::new(config),
+                fork: Some(Box::new(fork)),
+                mode: Mode::Curves,
+                table: None,
+            },
             0.0,
         );
         assert!(matches!(out[..], [FromWorker::Started { total_steps: 120, .. }]), "{out:?}");

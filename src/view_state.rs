@@ -251,7 +251,8 @@ pub(crate) mod testing {
         let mut view = RunView::queued(0.0);
         let mut s = Session::default();
         let mut t = 0.0;
-        let start = ToWorker::Start { job: 1, config: Box::new(config.clone()), fork: None, mode: Mode::Curves };
+        let start =
+            ToWorker::Start { job: 1, config: Box::new(config.clone()), fork: None, mode: Mode::Curves, table: None };
         for m in s.handle(start, t) {
             view.apply(m, t);
         }

@@ -1,8 +1,10 @@
-//! Every input the page reads from outside — a link, a run's JSON, a sweep.csv, a kept session — is
-//! refused or read, never a panic: random text, and valid inputs with random bytes changed.
+//! Every input the page reads from outside — a link, a run's JSON, a sweep.csv, a kept session, a
+//! person's own CSV file — is refused or read, never a panic: random text, and valid inputs with
+//! random bytes changed.
 
 use batchlab::export;
 use batchlab::keep::Saved;
+use batchlab_trainer::data::CsvFile;
 use batchlab_trainer::sweep::read_sweep_csv;
 use proptest::prelude::*;
 
@@ -13,6 +15,26 @@ const SWEEP: &str =
     "# grid: {\"base\":[[\"epochs\",\"1\"]],\"batch_sizes\":[{\"Examples\":8}],\"lrs\":[0.1],\"seeds\":[1],\
                      \"target\":0.9}\n# shard: 1/1\nbs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,\
                      steps_to_target,digest\n8,0.1,1,finished,0.2,0.3,0.9,,00000000000000ff\n";
+
+/// A person's CSV file, header and twelve rows, to mutate.
+const OWN: &str = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n1.5,2.5,x\n3.5,4.5,y\n5.5,6.5,x\n7.5,8.5,y\n\
+                   0,1,x\n2,3,y\n4,5,x\n6,7,y\n";
+
+/// Reads a CSV file with every column as the label in turn; an accepted table is a sound one.
+fn read_own(text: &str) {
+    if let Ok(file) = CsvFile::parse("own.csv", text) {
+        for label in 0..=file.columns.len() {
+            if let Ok(t) = file.table(label) {
+                assert_eq!(t.check(), Ok(()));
+                let d = t.dataset();
+                assert_eq!(d.train_len() + d.y_val.len(), t.shape.rows);
+                // Written out and read back (label last), it is the same table.
+                let again = CsvFile::parse("own.csv", &t.to_csv()).and_then(|f| f.table(f.columns.len() - 1));
+                assert_eq!(again.map(|a| a.shape), Ok(t.shape), "{}", t.to_csv());
+            }
+        }
+    }
+}
 
 /// `text` with the bytes at `at` replaced by `with` (kept UTF-8 by working on chars).
 fn mutate(text: &str, edits: &[(usize, char)]) -> String {
@@ -33,6 +55,12 @@ proptest! {
         let _ = export::import(&text);
         let _ = read_sweep_csv(&text);
         let _ = Saved::read(&text);
+        read_own(&text);
+    }
+
+    #[test]
+    fn a_changed_csv_file_is_read_or_refused(edits in proptest::collection::vec((0usize..1000, any::<char>()), 1..6)) {
+        read_own(&mutate(OWN, &edits));
     }
 
     #[test]

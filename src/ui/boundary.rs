@@ -23,7 +23,7 @@ pub fn DecisionBoundary() -> impl IntoView {
     // The run shown: the current one, when it trains on 2-D data.
     let shown = move || {
         state.lab.with(|l| {
-            l.current().filter(|r| r.config.dataset.kind.features() == 2).map(|r| {
+            l.current().filter(|r| r.config.dataset.features() == 2).map(|r| {
                 let params = r.config.model.param_count(2, r.config.dataset.classes());
                 (r.id, params > MAX_LIVE_WEIGHTS)
             })
@@ -50,7 +50,7 @@ pub fn DecisionBoundary() -> impl IntoView {
             if let Some(backend) = CanvasBackend::with_canvas_object(c.clone()) {
                 let area = backend.into_drawing_area();
                 match draw_boundary(&area, &boundary)
-                    .and_then(|()| area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e)))
+                    .and_then(|_| area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e)))
                 {
                     Ok(()) => {}
                     Err(e) => web_sys::console::error_1(&e.to_string().into()),

@@ -155,12 +155,115 @@ fn RunButtons() -> impl IntoView {
     }
 }
 
-/// The data set's field, with a sentence about the chosen set.
+/// The data set's field: the named sets and every CSV file read on this page, a sentence about the
+/// chosen one, and Load CSV, which reads a file in this browser (never uploaded), lets the person pick
+/// its label column and says what it read or, naming the line, why not.
 #[component]
 fn DataSet() -> impl IntoView {
+    use batchlab_trainer::data::table::MAX_FILE_BYTES;
+    use batchlab_trainer::data::{CsvFile, DatasetKind};
+
     let state = expect_context::<AppState>();
-    let about = Signal::derive(move || state.config.with(|c| c.dataset.kind.about()));
-    view! { <SettingField key="dataset" hint=about /> }
+    let Some(s) = setting("dataset") else { return ().into_any() };
+    let file = RwSignal::new(None::<CsvFile>);
+    let label = RwSignal::new(0usize);
+    let value = move || state.config.with(|c| s.read(c).map(|v| v.to_string()).unwrap_or_default());
+    let named = DatasetKind::ALL
+        .iter()
+        .filter(|k| **k != DatasetKind::Csv)
+        .map(|k| view! { <option value=k.name() selected=move || value() == k.name()>{k.label()}</option> })
+        .collect_view();
+    let tables = move || {
+        state.lab.with(|l| {
+            l.tables()
+                .iter()
+                .map(|t| {
+                    let word = format!("csv:{}", t.shape);
+                    let text = format!("{} ({} rows)", t.name, t.shape.rows);
+                    view! { <option value=word.clone() selected=move || value() == word>{text}</option> }
+                })
+                .collect_view()
+        })
+    };
+    let about = move || {
+        state.config.with(|c| match c.dataset.table.and_then(|t| state.lab.with(|l| l.table(t))) {
+            Some(t) => t.summary(),
+            None => c.dataset.kind.about(),
+        })
+    };
+    // The table of the file with column `col` as its label: used at once, or refused naming why.
+    let use_table = move |col: usize| {
+        let Some(table) = file.with_untracked(|f| f.as_ref().map(|f| f.table(col))) else { return };
+        match table {
+            Ok(t) => {
+                let word = format!("csv:{}", t.shape);
+                state.lab.update(|l| {
+                    l.add_table(t);
+                });
+                state.set("dataset", &word);
+            }
+            Err(e) => {
+                let name = file.with_untracked(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default());
+                state.notify(format!("Not loaded: {name}: {e}."));
+            }
+        }
+    };
+    let on_file = move |ev: leptos::ev::Event| {
+        let chosen = match super::download::chosen_file(&ev, MAX_FILE_BYTES) {
+            None => return,
+            Some(Err(e)) => return state.notify(format!("Not loaded: {e}.")),
+            Some(Ok(f)) => f,
+        };
+        leptos::task::spawn_local(async move {
+            let name = chosen.name();
+            match super::download::text_of(&chosen).await.map(|t| CsvFile::parse(&name, &t)) {
+                Some(Ok(f)) => {
+                    label.set(f.default_label());
+                    let col = f.default_label();
+                    file.set(Some(f));
+                    use_table(col);
+                }
+                Some(Err(e)) => state.notify(format!("Not loaded: {name}: {e}.")),
+                None => state.notify(format!("Not loaded: {name} could not be read as text.")),
+            }
+        });
+    };
+    let columns = move || {
+        file.with(|f| {
+            f.as_ref().map(|f| {
+                f.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| view! { <option value=i.to_string() selected=move || label.get() == i>{c.clone()}</option> })
+                    .collect_view()
+            })
+        })
+    };
+    let on_label = move |ev: leptos::ev::Event| {
+        if let Ok(col) = event_target_value(&ev).parse::<usize>() {
+            label.set(col);
+            use_table(col);
+        }
+    };
+    view! {
+        <div class="field dataset">
+            <label class="field">
+                <span class="label">{s.label}</span>
+                <select data-testid="dataset" on:change=setter(state, "dataset")>{named}{tables}</select>
+                <span class="hint" data-testid="dataset-about">{about}</span>
+            </label>
+            <label class="file">
+                "Load CSV "
+                <input type="file" accept=".csv,text/csv,text/plain" data-testid="load-csv" on:change=on_file />
+            </label>
+            <label class="field" hidden=move || file.with(Option::is_none)>
+                <span class="label">"Label column"</span>
+                <select data-testid="csv-label" on:change=on_label>{columns}</select>
+                <span class="hint">"The column to predict; every other column is a feature."</span>
+            </label>
+        </div>
+    }
+    .into_any()
 }
 
 /// The batch-size and learning-rate sliders (either can be hidden by a class link).

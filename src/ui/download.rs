@@ -1,4 +1,5 @@
-//! Files the page hands to the person: a download made from text or bytes, never sent anywhere.
+//! Files the page hands to the person (a download made from text or bytes) and files the person
+//! hands to the page (read as text in this browser); nothing is sent anywhere.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,4 +26,22 @@ pub fn save(name: &str, mime: &str, bytes: &[u8]) -> bool {
 /// A file name for an export: "batchlab-run-3.json".
 pub fn file_name(what: &str, ext: &str) -> String {
     format!("batchlab-{what}.{ext}")
+}
+
+/// The one file an `<input type="file">` holds, emptied so that the same file can be chosen again;
+/// `Err` names a file larger than `max_bytes`, which is not read.
+pub fn chosen_file(ev: &leptos::ev::Event, max_bytes: usize) -> Option<Result<web_sys::File, String>> {
+    let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|f| f.get(0))?;
+    input.set_value("");
+    Some(if file.size() > max_bytes as f64 {
+        Err(format!("{} is {:.0} bytes; at most {max_bytes} are read", file.name(), file.size()))
+    } else {
+        Ok(file)
+    })
+}
+
+/// A chosen file's text, or `None` if the browser could not read it as text.
+pub async fn text_of(file: &web_sys::File) -> Option<String> {
+    wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string())
 }

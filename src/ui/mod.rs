@@ -10,6 +10,7 @@ mod controls;
 mod diagnostics;
 mod download;
 mod lessons;
+mod points;
 mod range_test;
 mod readout;
 mod runs;
@@ -151,8 +152,15 @@ impl AppState {
         self.answer(|l| (f(l), None));
     }
 
-    /// Trains a link's runs and its sweep.
+    /// Trains a link's runs and its sweep; none of them when one names a CSV file this page has not
+    /// read (the link names the file but cannot carry it).
     pub fn replay(&self, link: &deep_link::DeepLink) {
+        let base = link.sweep.as_ref().and_then(|s| s.grid.base_config().ok());
+        let configs = link.runs.iter().map(|r| &r.config).chain(base.as_ref());
+        if let Some(why) = self.lab.with_untracked(|l| l.missing_table(configs)) {
+            self.notify(format!("The link's runs did not start: {why}."));
+            return;
+        }
         if !link.runs.is_empty() {
             self.act(|l| l.replay(&link.runs, now_ms()));
         }
@@ -168,7 +176,12 @@ impl AppState {
 
     /// Puts a kept session back on the page: its runs and sweep, and its form and chart view unless
     /// the link set its own.
-    pub fn restore(&self, (link, runs, sweep_csv): (deep_link::DeepLink, Vec<crate::keep::SavedRun>, Option<String>)) {
+    pub fn restore(&self, crate::keep::Kept { link, runs, sweep_csv, tables }: crate::keep::Kept) {
+        self.lab.update(|l| {
+            for t in tables {
+                l.add_table(t);
+            }
+        });
         if self.config.with_untracked(|c| *c == RunConfig::default()) {
             self.config.set(link.config);
         }
@@ -189,6 +202,10 @@ impl AppState {
     /// Starts a run of the form's settings (beside the ones on screen).
     pub fn start(&self) {
         let config = self.config.get_untracked();
+        if let Some(why) = self.lab.with_untracked(|l| l.missing_table([&config])) {
+            self.notify(format!("Not started: {why}."));
+            return;
+        }
         self.act(|l| l.add_run(config, RunKind::Curve, now_ms()).1);
     }
 
@@ -409,6 +426,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
                 <runs::RunList />
                 <charts::Charts />
                 <boundary::DecisionBoundary />
+                <points::PointEditor />
                 {shows("diagnostics").then(|| view! { <diagnostics::Diagnostics /> })}
                 {shows("range_test").then(|| view! { <range_test::RangeTest /> })}
                 {shows("sweep").then(|| view! { <sweep::SweepPanel /> })}

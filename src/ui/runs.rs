@@ -47,23 +47,14 @@ fn export(state: AppState, id: crate::lab::RunId, what: Export) {
 
 /// Reads a run's JSON export back, checked before it touches the page.
 fn import(state: AppState, ev: &leptos::ev::Event) {
-    use wasm_bindgen::JsCast;
-    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-    let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-    input.set_value("");
-    if file.size() > crate::export::MAX_FILE_BYTES as f64 {
-        state.notify(format!(
-            "Not imported: {} is {:.0} bytes; a run file is at most {}.",
-            file.name(),
-            file.size(),
-            crate::export::MAX_FILE_BYTES
-        ));
-        return;
-    }
-    let (name, promise) = (file.name(), file.text());
+    let file = match super::download::chosen_file(ev, crate::export::MAX_FILE_BYTES) {
+        None => return,
+        Some(Err(e)) => return state.notify(format!("Not imported: {e}.")),
+        Some(Ok(file)) => file,
+    };
     leptos::task::spawn_local(async move {
-        let text = wasm_bindgen_futures::JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
-        match text.map(|t| crate::export::import(&t)) {
+        let name = file.name();
+        match super::download::text_of(&file).await.map(|t| crate::export::import(&t)) {
             Some(Ok(run)) => {
                 let id = state.lab.try_update(|l| l.import_run(run, super::now_ms()));
                 if let Some(id) = id {

@@ -91,7 +91,10 @@ pub fn open_session(state: AppState, link: DeepLink) {
         match kept.map(|text| text.map(|t| Saved::read(&t))) {
             Ok(Some(Ok(k)))
                 if fresh
-                    || (!starts && k.0.runs == link.runs && k.0.sweep == link.sweep && k.0.config == link.config) =>
+                    || (!starts
+                        && k.link.runs == link.runs
+                        && k.link.sweep == link.sweep
+                        && k.link.config == link.config) =>
             {
                 state.restore(k);
             }

@@ -263,7 +263,7 @@ fn SweepForm(fields: Fields) -> impl IntoView {
         let mut result = Ok(Vec::new());
         match fields.grid(&state.config.get_untracked()) {
             Ok(grid) => {
-                state.lab.update(|l| result = l.start_sweep(grid, Shard::WHOLE, now_ms()).map_err(|e| e.to_string()));
+                state.lab.update(|l| result = l.start_sweep(grid, Shard::WHOLE, now_ms()));
             }
             Err(e) => result = Err(e),
         }

@@ -26,20 +26,61 @@ pub struct Boundary {
     pub scale: f64,
 }
 
+/// The points' extent in x and in y, with a tenth's margin on each side.
+fn extent(points: &[(f64, f64, usize)]) -> ((f64, f64), (f64, f64)) {
+    let span = |f: fn(&(f64, f64, usize)) -> f64| {
+        let (lo, hi) = points.iter().map(f).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        if lo.is_finite() && hi > lo {
+            let m = 0.1 * (hi - lo);
+            (lo - m, hi + m)
+        } else {
+            (-1.0, 1.0)
+        }
+    };
+    (span(|p| p.0), span(|p| p.1))
+}
+
+/// Where a drawn plane lies on the canvas (device pixels), to turn a click into a point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plane {
+    pub left: i32,
+    pub right: i32,
+    pub top: i32,
+    pub bottom: i32,
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+}
+
+impl Plane {
+    /// The point at pixel (`px`, `py`), or `None` outside the plot.
+    pub fn at(&self, px: f64, py: f64) -> Option<(f64, f64)> {
+        let (l, r, t, b) = (f64::from(self.left), f64::from(self.right), f64::from(self.top), f64::from(self.bottom));
+        if r <= l || b <= t || !(l..=r).contains(&px) || !(t..=b).contains(&py) {
+            return None;
+        }
+        let (u, v) = ((px - l) / (r - l), (b - py) / (b - t));
+        Some((self.x.0 + u * (self.x.1 - self.x.0), self.y.0 + v * (self.y.1 - self.y.0)))
+    }
+
+    /// The size of one pixel in x and in y.
+    pub fn pixel(&self) -> (f64, f64) {
+        (
+            (self.x.1 - self.x.0) / f64::from((self.right - self.left).max(1)),
+            (self.y.1 - self.y.0) / f64::from((self.bottom - self.top).max(1)),
+        )
+    }
+}
+
 impl Boundary {
+    /// The points alone, over their extent (with a margin): the data, with no model yet.
+    pub fn points(points: &[(f64, f64, usize)], title: &str) -> Self {
+        let (x, y) = extent(points);
+        Self { title: title.to_owned(), x, y, cells: 0, classes: Vec::new(), points: points.to_vec(), scale: 1.0 }
+    }
+
     /// The boundary of `model` over the points' extent (with a margin), on a grid of `cells` per side.
     pub fn of(model: &ModelWeights, points: &[(f64, f64, usize)], cells: usize, title: &str) -> Self {
-        let span = |f: fn(&(f64, f64, usize)) -> f64| {
-            let (lo, hi) =
-                points.iter().map(f).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            if lo.is_finite() && hi > lo {
-                let m = 0.1 * (hi - lo);
-                (lo - m, hi + m)
-            } else {
-                (-1.0, 1.0)
-            }
-        };
-        let (x, y) = (span(|p| p.0), span(|p| p.1));
+        let (x, y) = extent(points);
         let at = |(lo, hi): (f64, f64), k: usize| lo + (hi - lo) * (k as f64 + 0.5) / cells as f64;
         let classes =
             (0..cells * cells).map(|i| model.classify(&[at(x, i % cells) as f32, at(y, i / cells) as f32])).collect();
@@ -58,7 +99,8 @@ fn colour(k: usize, tint: f64) -> RGBColor {
     RGBColor(mix(r), mix(g), mix(b))
 }
 
-pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boundary) -> Result<(), ChartError> {
+/// Draws the boundary (or the points alone) and says where the plane lies.
+pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boundary) -> Result<Plane, ChartError> {
     let e = |e| ChartError::from_debug(&e);
     area.fill(&WHITE).map_err(e)?;
     let mut builder = ChartBuilder::on(area);
@@ -75,7 +117,7 @@ pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boun
         .y_labels(5)
         .draw()
         .map_err(e)?;
-    let (w, h) = ((b.x.1 - b.x.0) / b.cells as f64, (b.y.1 - b.y.0) / b.cells as f64);
+    let (w, h) = ((b.x.1 - b.x.0) / b.cells.max(1) as f64, (b.y.1 - b.y.0) / b.cells.max(1) as f64);
     chart
         .draw_series(b.classes.iter().enumerate().map(|(i, &k)| {
             let (x0, y0) = (b.x.0 + w * (i % b.cells) as f64, b.y.0 + h * (i / b.cells) as f64);
@@ -90,7 +132,8 @@ pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boun
                 + Circle::new((0, 0), r, WHITE.stroke_width(1))
         }))
         .map_err(e)?;
-    Ok(())
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    Ok(Plane { left: xs.start, right: xs.end, top: ys.start, bottom: ys.end, x: b.x, y: b.y })
 }
 
 #[cfg(test)]
@@ -116,8 +159,24 @@ mod tests {
             assert_eq!(k, usize::from(x > 0.25), "cell {i} at x = {x}");
         }
         let mut svg = String::new();
-        draw_boundary(&SVGBackend::with_string(&mut svg, (300, 300)).into_drawing_area(), &b).unwrap();
+        let plane = draw_boundary(&SVGBackend::with_string(&mut svg, (300, 300)).into_drawing_area(), &b).unwrap();
         assert!(svg.matches("<rect").count() >= 100, "a rectangle per cell");
         assert!(svg.contains("<circle"));
+        // A click maps back to the plane: the corners to the ranges' ends, outside to nothing.
+        let corner = |px: i32, py: i32| plane.at(f64::from(px), f64::from(py)).unwrap();
+        let ((x0, y0), (x1, y1)) = (corner(plane.left, plane.bottom), corner(plane.right, plane.top));
+        assert!(
+            (x0 - b.x.0).abs() < 1e-9
+                && (y0 - b.y.0).abs() < 1e-9
+                && (x1 - b.x.1).abs() < 1e-9
+                && (y1 - b.y.1).abs() < 1e-9
+        );
+        assert_eq!(plane.at(0.0, 0.0), None);
+        // The points alone: no cells, the same extent.
+        let alone = Boundary::points(&points, "");
+        assert_eq!((alone.x, alone.y, alone.cells), (b.x, b.y, 0));
+        let mut svg = String::new();
+        draw_boundary(&SVGBackend::with_string(&mut svg, (300, 300)).into_drawing_area(), &alone).unwrap();
+        assert!(svg.matches("<circle").count() >= 2);
     }
 }

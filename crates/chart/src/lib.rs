@@ -10,7 +10,7 @@ pub mod line;
 pub mod run;
 pub mod trace;
 
-pub use boundary::{draw_boundary, Boundary};
+pub use boundary::{draw_boundary, Boundary, Plane};
 pub use heatmap::{draw_heatmap, Heatmap};
 pub use line::{draw, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Series};
 pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis, PALETTE};

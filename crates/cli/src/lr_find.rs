@@ -24,13 +24,14 @@ pub struct LrFindArgs {
 }
 
 pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
+    let (settings, table) = args.settings.with_table()?;
     let mut base = RunConfig::default();
-    let preset: Vec<(&str, &str)> = RAMP.into_iter().filter(|(k, _)| args.settings.get(k).is_none()).collect();
+    let preset: Vec<(&str, &str)> = RAMP.into_iter().filter(|(k, _)| settings.get(k).is_none()).collect();
     if let Some(e) = base.set_all(preset).first() {
         return Err(e.to_string());
     }
-    let config = args.settings.apply_to(base)?;
-    let mut trainer = config.init().map_err(|e| e.to_string())?;
+    let config = settings.apply_to(base)?;
+    let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
     trainer.run(&mut ());
     let test = trainer.range_test().ok_or("the LR range test needs --schedule ramp")?;
     crate::outln!("lr,loss,smoothed_loss")?;

@@ -89,8 +89,9 @@ fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), Stri
 }
 
 pub fn run(args: &RunArgs) -> Result<(), String> {
-    let config = args.settings.config()?;
-    let mut trainer = config.init().map_err(|e| e.to_string())?;
+    let (settings, table) = args.settings.with_table()?;
+    let config = settings.config()?;
+    let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
     let mut rec = Recorder::default();
     let t0 = Instant::now();
     trainer.run(&mut rec);

@@ -2,7 +2,10 @@
 //! as in a link (`--bs-growth 10x3` ⇔ `?bs_growth=10x3`), the same limits, applied by
 //! `RunConfig::set_all`.
 
+use batchlab_trainer::data::table::MAX_FILE_BYTES;
+use batchlab_trainer::data::{CsvFile, Table};
 use batchlab_trainer::settings::{setting, SETTINGS};
+use batchlab_trainer::DatasetKind;
 use batchlab_trainer::{ConfigError, RunConfig};
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 
@@ -10,13 +13,15 @@ use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub given: Vec<(&'static str, String)>,
+    /// `--label`: the label column of `--dataset FILE.csv`, by name or number.
+    pub label: Option<String>,
 }
 
 impl FromArgMatches for Settings {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         let given =
             SETTINGS.iter().filter_map(|s| matches.get_one::<String>(s.key).map(|v| (s.key, v.clone()))).collect();
-        Ok(Self { given })
+        Ok(Self { given, label: matches.get_one::<String>("label").cloned() })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -35,6 +40,13 @@ impl Args for Settings {
                 .help(format!("{} Values: {}{unit}. Default: {}.", s.help, s.domain.describe(), s.default))
                 .help_heading("Run settings (the same words as the page's links)")
         }))
+        .arg(
+            Arg::new("label")
+                .long("label")
+                .value_name("COLUMN")
+                .help("With --dataset FILE.csv: the label column, by its name or number (1 is the first); default: the last")
+                .help_heading("Run settings (the same words as the page's links)"),
+        )
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
@@ -50,7 +62,44 @@ impl Settings {
 
     /// These settings without `keys` (a sweep takes its lists of batch sizes and rates apart).
     pub fn without(&self, keys: &[&str]) -> Self {
-        Self { given: self.given.iter().filter(|(k, _)| !keys.contains(k)).cloned().collect() }
+        Self { given: self.given.iter().filter(|(k, _)| !keys.contains(k)).cloned().collect(), label: None }
+    }
+
+    /// `--dataset FILE.csv` read into its table (the page's loader, the same limits), and these
+    /// settings naming it as a link does (`dataset=csv:ROWSxFEATURESxCLASSES:DIGEST`). A data set's
+    /// name or a `csv:` word is left as it is.
+    pub fn with_table(&self) -> Result<(Self, Option<Table>), String> {
+        let path = match self.get("dataset") {
+            Some(v) if !v.starts_with("csv:") && DatasetKind::from_name(v).is_none() => std::path::PathBuf::from(v),
+            _ if self.label.is_some() => return Err("--label goes with --dataset FILE.csv".to_owned()),
+            _ => return Ok((self.clone(), None)),
+        };
+        let shown = path.display();
+        let bytes = std::fs::metadata(&path).map_err(|e| format!("--dataset {shown}: {e}"))?.len();
+        if bytes > MAX_FILE_BYTES as u64 {
+            return Err(format!("--dataset {shown}: {bytes} bytes; at most {MAX_FILE_BYTES} are read"));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        let name = path.file_name().map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+        let file = CsvFile::parse(&name, &text).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        let label = match &self.label {
+            None => file.default_label(),
+            Some(l) => file
+                .columns
+                .iter()
+                .position(|c| c == l)
+                .or_else(|| l.parse::<usize>().ok().filter(|n| (1..=file.columns.len()).contains(n)).map(|n| n - 1))
+                .ok_or_else(|| format!("--label {l}: {shown} has no such column ({})", file.columns.join(", ")))?,
+        };
+        let table = file.table(label).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        eprintln!("{}", table.summary());
+        let mut named = self.clone();
+        for (k, v) in &mut named.given {
+            if *k == "dataset" {
+                *v = format!("csv:{}", table.shape);
+            }
+        }
+        Ok((named, Some(table)))
     }
 
     /// `base` with these settings applied; every refusal is reported, with its flag.

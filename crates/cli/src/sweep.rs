@@ -46,9 +46,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
     if !(0.0..=1.0).contains(&args.target) {
         return Err(format!("--target is a validation accuracy from 0 to 1 (got {})", args.target));
     }
-    let base = args.settings.without(&["bs", "lr"]).config()?;
-    let batch_sizes = list(&base, "bs", args.settings.get("bs").unwrap_or("32"), |c| c.batch_size)?;
-    let lrs = list(&base, "lr", args.settings.get("lr").unwrap_or("0.1"), |c| c.lr)?;
+    let (settings, table) = args.settings.with_table()?;
+    let base = settings.without(&["bs", "lr"]).config()?;
+    let batch_sizes = list(&base, "bs", settings.get("bs").unwrap_or("32"), |c| c.batch_size)?;
+    let lrs = list(&base, "lr", settings.get("lr").unwrap_or("0.1"), |c| c.lr)?;
     let seeds = list(&base, "seed", &args.seeds, |c| c.seed)?;
     let grid = Grid::new(&base, &batch_sizes, &lrs, &seeds, args.target);
     let cells = grid.shard(args.shard);
@@ -60,7 +61,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&cell) = cells.get(i) else { break };
-                let row = run_cell(&base, cell, Some(args.target)).map_err(|e| e.to_string());
+                let row = run_cell(&base, cell, Some(args.target), table.as_ref()).map_err(|e| e.to_string());
                 if let Ok(r) = &row {
                     eprintln!(
                         "B = {:>5}  η = {:<8} seed {:<3} {:<9} train loss {:.4}  val acc {:.3}",

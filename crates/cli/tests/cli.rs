@@ -318,3 +318,52 @@ fn sharded_sweeps_merge_into_the_whole_sweep() {
     assert!(String::from_utf8_lossy(&incomplete.stderr).contains("shard 3/3 is missing"));
     std::fs::remove_dir_all(root).ok();
 }
+
+#[test]
+fn a_csv_file_trains_as_on_the_page_and_a_bad_row_is_refused_naming_its_line() {
+    let dir = std::env::temp_dir().join(format!("batchlab-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows = (0..60).map(|i| format!("{},{},{},{}\n", i % 7, ["a", "b", "c"][i % 3], (i * 3) % 5, i % 3));
+    let text = format!("width,species,height,depth\n{}", rows.collect::<Vec<_>>().concat());
+    let (first, second) = (dir.join("mine.csv"), dir.join("copy.csv"));
+    std::fs::write(&first, &text).unwrap();
+    std::fs::write(&second, &text).unwrap();
+    let run = |path: &std::path::Path| {
+        let weights = dir.join("weights.json");
+        let args = [
+            "run",
+            "--dataset",
+            path.to_str().unwrap(),
+            "--label",
+            "species",
+            "--epochs",
+            "4",
+            "--bs",
+            "8",
+            "--hidden",
+            "8",
+        ];
+        let out = batchlab(&[&args[..], &["--save-weights", weights.to_str().unwrap()]].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("60 rows, 3 features, 3 classes of species (a 20, b 20, c 20)"));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let weights: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(weights).unwrap()).unwrap();
+        (summary["digest"].clone(), weights["settings"]["dataset"].clone())
+    };
+    let (digest, dataset) = run(&first);
+    assert!(dataset.as_str().unwrap().starts_with("csv:60x3x3:"), "{dataset}");
+    assert_eq!(run(&second), (digest, dataset), "the same numbers train the same run, whatever the file's name");
+    // A missing value names its line; an unknown label column names the columns.
+    std::fs::write(&first, text.replace("\n4,b,2,1\n", "\n4,b,,1\n")).unwrap();
+    let out = batchlab(&["run", "--dataset", first.to_str().unwrap(), "--label", "species"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 6: height is missing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = batchlab(&["run", "--dataset", second.to_str().unwrap(), "--label", "colour"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such column (width, species, height, depth)"));
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -75,7 +75,7 @@ pub const EVAL_CHUNK: usize = 512;
 impl RunConfig {
     /// Every field zero or its first variant: the base the settings table's defaults are applied to.
     pub(crate) const BLANK: RunConfig = RunConfig {
-        dataset: DatasetConfig { kind: DatasetKind::Digits, points: 0, noise: 0.0 },
+        dataset: DatasetConfig { kind: DatasetKind::Digits, points: 0, noise: 0.0, table: None },
         model: ModelConfig { hidden: Vec::new(), activation: Activation::Relu, loss: LossKind::CrossEntropy },
         optimizer: OptimizerConfig {
             kind: OptimizerKind::Sgd,
@@ -150,7 +150,7 @@ impl RunConfig {
     /// gradient, the initial weights, optimiser state, diagnostics), activation buffers for the largest
     /// batch and the evaluation chunks, and the data.
     pub fn memory_bytes(&self) -> u64 {
-        let (features, classes) = (self.dataset.kind.features(), self.dataset.classes());
+        let (features, classes) = (self.dataset.features(), self.dataset.classes());
         let params = self.model.param_count(features, classes) as u64;
         let units: u64 = self.model.widths(features, classes)[1..].iter().map(|&w| w as u64).sum();
         let d = self.diagnostics;
@@ -163,10 +163,7 @@ impl RunConfig {
         if d.noise_scale.is_on() {
             rows += 2 * CHUNK as u64;
         }
-        let points = match self.dataset.kind {
-            DatasetKind::Digits => 1797,
-            _ => self.dataset.points as u64,
-        };
+        let points = self.dataset.rows() as u64;
         4 * (vectors * params + rows * units + batch * features as u64) + points * (4 * features as u64 + 8)
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::{self, Write as _};
 use thiserror::Error;
 
 use crate::config::{BatchSize, RunConfig, MAX_MEMORY_BYTES};
-use crate::data::DatasetKind;
+use crate::data::{DatasetKind, TableShape};
 use crate::diagnostics::Cadence;
 use crate::loss::LossKind;
 use crate::model::Activation;
@@ -50,6 +50,9 @@ pub struct Setting {
 pub enum Domain {
     /// One of these words (`names`), shown to people as `labels`.
     Choice { names: &'static [&'static str], labels: &'static [&'static str] },
+    /// A named data set (one of [`DatasetKind`]'s words but `csv`), or a CSV file's table by its
+    /// shape and digest: `csv:150x4x3:9d1c…`.
+    Data,
     /// A whole number in `min..=max`, or one of `words`.
     Whole { min: u64, max: u64, words: &'static [&'static str] },
     /// A finite number in `min..=max`, or one of `words`.
@@ -69,6 +72,7 @@ pub enum Value {
     Real(f64),
     Widths(Vec<usize>),
     Growth(BatchGrowth),
+    Table(TableShape),
 }
 
 impl fmt::Display for Value {
@@ -80,6 +84,7 @@ impl fmt::Display for Value {
             Value::Widths(w) if w.is_empty() => f.write_str("none"),
             Value::Widths(w) => f.write_str(&w.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
             Value::Growth(g) => write!(f, "{}x{}", g.every_epochs, g.factor),
+            Value::Table(t) => write!(f, "csv:{t}"),
         }
     }
 }
@@ -156,6 +161,13 @@ impl Domain {
             Domain::Widths => Value::Widths(
                 v.split(',').map(|w| w.trim().parse()).collect::<Result<_, _>>().map_err(|_| self.expected())?,
             ),
+            Domain::Data => match v.strip_prefix("csv:") {
+                Some(shape) => Value::Table(shape.parse().map_err(|e| format!("{e}; {}", self.expected()))?),
+                None => DatasetKind::from_name(v)
+                    .filter(|k| *k != DatasetKind::Csv)
+                    .map(|k| Value::Word(k.name()))
+                    .ok_or_else(|| self.expected())?,
+            },
             Domain::Growth if v == "off" => Value::Word("off"),
             Domain::Growth => {
                 let (every, factor) = v.split_once('x').ok_or_else(|| self.expected())?;
@@ -177,6 +189,8 @@ impl Domain {
             (Domain::Widths, Value::Widths(w)) => {
                 w.len() <= MAX_LAYERS && w.iter().all(|w| (1..=MAX_WIDTH).contains(w))
             }
+            (Domain::Data, Value::Word(w)) => *w != DatasetKind::Csv.name() && DatasetKind::NAMES.contains(w),
+            (Domain::Data, Value::Table(t)) => t.check().is_ok(),
             (Domain::Growth, Value::Word("off")) => true,
             (Domain::Growth, Value::Growth(g)) => {
                 (1..=MAX_EPOCHS as usize).contains(&g.every_epochs) && (2..=1000).contains(&g.factor)
@@ -203,6 +217,13 @@ impl Domain {
             Domain::Whole { min, max, words } => format!("a whole number from {min} to {max}{}", or_word(words)),
             Domain::Real { min, max, words } => {
                 format!("a number from {} to {}{}", fmt_limit(min), fmt_limit(max), or_word(words))
+            }
+            Domain::Data => {
+                let named: Vec<&str> = DatasetKind::NAMES.iter().copied().filter(|n| *n != "csv").collect();
+                format!(
+                    "{}, or csv:ROWSxFEATURESxCLASSES:DIGEST (your CSV file, as Load CSV or --dataset FILE.csv names it)",
+                    named.join(", ")
+                )
             }
             Domain::Widths => {
                 format!("up to {MAX_LAYERS} widths from 1 to {MAX_WIDTH}, comma-separated (e.g. 128 or 64,32), or none")
@@ -287,8 +308,11 @@ fn cadence_value(c: Cadence) -> Value {
 }
 
 fn toy_only(c: &RunConfig) -> Result<(), String> {
-    if c.dataset.kind == DatasetKind::Digits {
-        Err("only the toy data sets (moons, circles, spiral, xor, blobs) have it; dataset is digits".to_owned())
+    if matches!(c.dataset.kind, DatasetKind::Digits | DatasetKind::Csv) {
+        Err(format!(
+            "only the toy data sets (moons, circles, spiral, xor, blobs) have it; dataset is {}",
+            c.dataset.kind
+        ))
     } else {
         Ok(())
     }
@@ -309,12 +333,22 @@ pub static SETTINGS: &[Setting] = &[
         key: "dataset",
         label: "Data set",
         unit: "",
-        domain: Domain::Choice { names: DatasetKind::NAMES, labels: DatasetKind::LABELS },
+        domain: Domain::Data,
         default: "digits",
-        help: "The data: the UCI handwritten digits, or a 2-D toy set generated from the seed.",
+        help: "The data: the UCI handwritten digits, a 2-D toy set generated from the seed, or your CSV file.",
         forkable: false,
-        apply: |c, v| c.dataset.kind = DatasetKind::from_name(word(v)).unwrap_or(c.dataset.kind),
-        read: |c| Ok(Value::Word(c.dataset.kind.name())),
+        apply: |c, v| {
+            (c.dataset.kind, c.dataset.table) = match v {
+                Value::Table(t) => (DatasetKind::Csv, Some(*t)),
+                _ => (DatasetKind::from_name(word(v)).unwrap_or(c.dataset.kind), None),
+            };
+        },
+        read: |c| {
+            Ok(c.dataset
+                .table
+                .filter(|_| c.dataset.kind == DatasetKind::Csv)
+                .map_or(Value::Word(c.dataset.kind.name()), Value::Table))
+        },
     },
     Setting {
         key: "n",
@@ -782,6 +816,13 @@ impl RunConfig {
                     problem,
                 })?;
             }
+        }
+        if self.dataset.table.is_some() != (self.dataset.kind == DatasetKind::Csv) {
+            return Err(ConfigError::BadValue {
+                key: "dataset".to_owned(),
+                value: self.dataset.kind.name().to_owned(),
+                problem: "a CSV file's table goes with dataset=csv:…, and only with it".to_owned(),
+            });
         }
         let needed = self.memory_bytes();
         if needed > MAX_MEMORY_BYTES {

@@ -485,8 +485,13 @@ impl Observer for TargetWatch {
 ///
 /// # Panics
 /// Never: a run that has ended always has a summary.
-pub fn run_cell(base: &RunConfig, cell: Cell, target_val_acc: Option<f64>) -> Result<CellRow, InitError> {
-    let mut trainer = cell.sweep_config(base).init()?;
+pub fn run_cell(
+    base: &RunConfig,
+    cell: Cell,
+    target_val_acc: Option<f64>,
+    table: Option<&crate::data::Table>,
+) -> Result<CellRow, InitError> {
+    let mut trainer = cell.sweep_config(base).init_on(table)?;
     let mut watch = TargetWatch { target: target_val_acc, hit: None };
     trainer.run(&mut watch);
     let summary = trainer.summary().expect("a finished run has a summary");
@@ -734,7 +739,8 @@ mod tests {
         let grid = Grid::new(&moons(), &[b8, b64], &[0.1, 1000.0], &[1, 2], 0.8);
         assert_eq!(grid.cells().len(), 8);
         let base = grid.base_config().unwrap();
-        let rows: Vec<CellRow> = grid.cells().into_iter().map(|c| run_cell(&base, c, Some(0.8)).unwrap()).collect();
+        let rows: Vec<CellRow> =
+            grid.cells().into_iter().map(|c| run_cell(&base, c, Some(0.8), None).unwrap()).collect();
         assert!(rows.iter().filter(|r| r.lr == 1000.0).all(|r| r.status == Verdict::Diverged));
         let table = SweepTable::new(&rows, &[b8, b64], &[0.1, 1000.0], 2, Measure::FinalTrainLoss);
         assert_eq!(table.cells[0][1], CellSummary::Diverged);
@@ -884,7 +890,7 @@ mod tests {
         let base = RunConfig { epochs: 1, ..RunConfig::default() };
         let grid = Grid::new(&base, &[BatchSize::Examples(64), BatchSize::Full], &[0.1, 1.0], &[1], 0.5);
         let run = |cells: Vec<Cell>| -> Vec<CellRow> {
-            cells.into_iter().map(|c| run_cell(&base, c, Some(0.5)).unwrap()).collect()
+            cells.into_iter().map(|c| run_cell(&base, c, Some(0.5), None).unwrap()).collect()
         };
         let whole = run(grid.cells());
         let parts: Vec<(Grid, Shard, Vec<CellRow>)> = (1..=3)

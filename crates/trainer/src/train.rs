@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{RunConfig, EVAL_CHUNK};
-use crate::data::{DataError, Dataset};
+use crate::data::{DataError, Dataset, Table};
 use crate::diagnostics::{LiveDiagnostics, Sharpness};
 use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, ModelWeights, Pass, Workspace};
@@ -285,8 +285,13 @@ struct Origin {
 impl RunConfig {
     /// Checks the config, loads the data and initialises the model.
     pub fn init(&self) -> Result<Trainer, InitError> {
+        self.init_on(None)
+    }
+
+    /// [`RunConfig::init`] for a config that may train on a CSV file's `table` (the one it names).
+    pub fn init_on(&self, table: Option<&Table>) -> Result<Trainer, InitError> {
         self.validate()?;
-        let data = Dataset::load(&self.dataset, self.seed)?;
+        let data = Dataset::load(&self.dataset, self.seed, table)?;
         Ok(Trainer::new(self.clone(), data))
     }
 }

@@ -3,9 +3,10 @@
 //! ends in one of the outcomes. Each case trains at most a few hundred steps (fewer when a step is
 //! costly), so the property covers every setting's range in test time.
 
+use batchlab_trainer::data::Table;
 use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::settings::{Domain, SETTINGS};
-use batchlab_trainer::RunConfig;
+use batchlab_trainer::{DatasetKind, RunConfig};
 use proptest::prelude::*;
 
 /// A value for a setting of `domain`: usually valid (log-uniform over the range for numbers, so
@@ -14,6 +15,12 @@ fn value(domain: Domain) -> BoxedStrategy<String> {
     let garbage = prop_oneof![Just("-1".to_owned()), Just("banana".to_owned()), Just("1e99".to_owned())];
     let valid: BoxedStrategy<String> = match domain {
         Domain::Choice { names, .. } => proptest::sample::select(names).prop_map(str::to_owned).boxed(),
+        Domain::Data => prop_oneof![
+            3 => proptest::sample::select(DatasetKind::NAMES.iter().copied().filter(|n| *n != "csv").collect::<Vec<_>>())
+                .prop_map(str::to_owned),
+            1 => (10usize..=2000, 1usize..=64, 2usize..=12).prop_map(|(r, f, c)| format!("csv:{r}x{f}x{c}:0123456789abcdef")),
+        ]
+        .boxed(),
         Domain::Whole { min, max, words } => {
             let number = (0.0..=1.0f64)
                 .prop_map(move |t| {
@@ -84,7 +91,7 @@ fn settings() -> impl Strategy<Value = Vec<(&'static str, String)>> {
 /// Multiply-adds one step costs, roughly: the minibatch, the validation set when it is due, and the
 /// diagnostics when they are on.
 fn step_cost(c: &RunConfig) -> f64 {
-    let (features, classes) = (c.dataset.kind.features(), c.dataset.classes());
+    let (features, classes) = (c.dataset.features(), c.dataset.classes());
     let params = c.model.param_count(features, classes) as f64;
     let n = c.train_len() as f64;
     let mut rows = c.max_batch_size() as f64 + n / 4.0 / c.eval_every.unwrap_or(1) as f64;
@@ -110,10 +117,16 @@ proptest! {
         }
         prop_assert!(c.validate().is_ok(), "set_all left an invalid config: {:?}", c.validate());
         // The initial evaluation alone passes over the whole training set: keep each case affordable.
-        let init_cost = c.model.param_count(c.dataset.kind.features(), c.dataset.classes()) as f64 * c.train_len() as f64;
+        let init_cost = c.model.param_count(c.dataset.features(), c.dataset.classes()) as f64 * c.train_len() as f64;
         prop_assume!(init_cost < 3e8);
         let budget = (3e8 / step_cost(&c)).clamp(1.0, 600.0) as usize;
-        let mut trainer = c.init().expect("a validated config initialises");
+        // A CSV file's config names a table by its shape; give it one of that shape.
+        let table = c.dataset.table.map(|shape| {
+            let t = table_of(shape.rows, shape.features, shape.classes);
+            c.dataset.table = Some(t.shape);
+            t
+        });
+        let mut trainer = c.init_on(table.as_ref()).expect("a validated config initialises");
         while trainer.steps_done() < budget && trainer.step(&mut ()) {}
         if trainer.steps_done() < budget || trainer.is_done() {
             let summary = trainer.summary().expect("a run that stopped stepping has a summary");
@@ -121,6 +134,14 @@ proptest! {
             prop_assert!(["finished", "stalled", "unstable", "diverged"].contains(&summary.outcome.status()));
         }
     }
+}
+
+/// A table of `rows` rows whose numbers and labels follow from its shape.
+fn table_of(rows: usize, features: usize, classes: usize) -> Table {
+    let x = (0..rows * features).map(|i| ((i * 7919) % 1013) as f32 / 101.0).collect();
+    let y = (0..rows).map(|i| (i % classes) as u16).collect();
+    let names = |n: usize, what: &str| (0..n).map(|i| format!("{what}{i}")).collect();
+    Table::new("drawn.csv", names(features, "f"), "class".to_owned(), names(classes, "c"), x, y)
 }
 
 /// The case the issue found: a step budget past a growing batch's epochs.
