@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use batchlab_trainer::bench::BenchReport;
-use batchlab_trainer::data::Table;
+use batchlab_trainer::data::{CsvFile, Table};
 use batchlab_trainer::model::ModelWeights;
 use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
@@ -33,6 +33,13 @@ pub enum ToWorker {
     Step,
     /// End the current job; the worker goes idle.
     Stop,
+    /// Read a person's CSV file into a table with column `label` (or the likeliest label column),
+    /// answered with `TableRead`: a large file takes the worker a second, not the page.
+    ReadTable {
+        name: String,
+        text: String,
+        label: Option<usize>,
+    },
     /// Run the reference-workload benchmark (the bench page): `min_secs` per measurement,
     /// median of `repeats`.
     Bench {
@@ -78,6 +85,30 @@ pub const MAX_PLANE_POINTS: usize = 4000;
 /// this many (80 kB), so its decision boundary moves as it trains.
 pub const MAX_LIVE_WEIGHTS: usize = 20_000;
 
+/// A CSV file as a worker read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableRead {
+    pub name: String,
+    /// The file's columns (none when the file itself was refused).
+    pub columns: Vec<String>,
+    pub label: usize,
+    pub table: Result<Table, String>,
+}
+
+impl TableRead {
+    /// Reads `text` with column `label`, or the likeliest label column.
+    pub fn of(name: &str, text: &str, label: Option<usize>) -> Self {
+        match CsvFile::parse(name, text) {
+            Ok(file) => {
+                let label = label.unwrap_or_else(|| file.default_label());
+                let table = file.table(label).map_err(|e| e.to_string());
+                TableRead { name: name.to_owned(), columns: file.columns, label, table }
+            }
+            Err(e) => TableRead { name: name.to_owned(), columns: Vec::new(), label: 0, table: Err(e.to_string()) },
+        }
+    }
+}
+
 /// Worker → page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -115,6 +146,8 @@ pub enum FromWorker {
         /// The final weights of a run on screen, for export, when at most [`MAX_SENT_WEIGHTS`].
         weights: Option<Box<WeightsFile>>,
     },
+    /// A CSV file read: its columns and the label column used, and its table or why not.
+    TableRead(Box<TableRead>),
     /// The benchmark's result, in the reference workload's JSON shape.
     BenchReport {
         report: BenchReport,
@@ -139,7 +172,10 @@ impl FromWorker {
             | FromWorker::Paused { job, .. }
             | FromWorker::Finished { job, .. } => Some(*job),
             FromWorker::Failed { job, .. } => *job,
-            FromWorker::Ready | FromWorker::BenchReport { .. } | FromWorker::Crashed { .. } => None,
+            FromWorker::Ready
+            | FromWorker::TableRead(_)
+            | FromWorker::BenchReport { .. }
+            | FromWorker::Crashed { .. } => None,
         }
     }
 }

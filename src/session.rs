@@ -166,6 +166,9 @@ impl Session {
                 self.job = None;
                 Vec::new()
             }
+            ToWorker::ReadTable { name, text, label } => {
+                vec![FromWorker::TableRead(Box::new(crate::protocol::TableRead::of(&name, &text, label)))]
+            }
             ToWorker::Bench { min_secs, repeats } => {
                 *self = Session { bench: Some((min_secs.clamp(0.01, 60.0), repeats.clamp(1, 9))), job: None };
                 Vec::new()
@@ -373,6 +376,27 @@ mod tests {
         assert!(s.wants_slice());
         s.handle(ToWorker::Stop, t);
         assert!(!s.wants_slice());
+    }
+
+    #[test]
+    fn a_csv_file_is_read_in_the_worker_with_the_label_asked_for() {
+        let mut s = Session::default();
+        let text = crate::lab::tests::csv_table().to_csv();
+        let read = |s: &mut Session, text: &str, label| {
+            let msg = ToWorker::ReadTable { name: "mine.csv".to_owned(), text: text.to_owned(), label };
+            match &s.handle(msg, 0.0)[..] {
+                [FromWorker::TableRead(r)] => (**r).clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let r = read(&mut s, &text, None);
+        assert_eq!((r.columns.len(), r.label), (4, 3), "the column of words");
+        assert_eq!(r.table.as_ref().map(|t| t.shape), Ok(crate::lab::tests::csv_table().shape));
+        assert!(!s.wants_slice(), "a read is answered at once");
+        let r = read(&mut s, &text, Some(0));
+        assert!(r.table.is_err_and(|e| e.contains("not a number")), "the words would be a feature");
+        let r = read(&mut s, "a,b\n1\n", None);
+        assert_eq!((r.columns.len(), r.table), (0, Err("line 2: 1 fields, but line 1 has 2".to_owned())));
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl RunView {
     /// Applies one worker message. Returns a message for the person when the worker refused something.
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
-            FromWorker::Ready | FromWorker::BenchReport { .. } => {}
+            FromWorker::Ready | FromWorker::TableRead(_) | FromWorker::BenchReport { .. } => {}
             FromWorker::Started { total_steps, plane, .. } => {
                 self.plane = plane;
                 self.status = Status::Training;

@@ -156,17 +156,23 @@ fn RunButtons() -> impl IntoView {
 }
 
 /// The data set's field: the named sets and every CSV file read on this page, a sentence about the
-/// chosen one, and Load CSV, which reads a file in this browser (never uploaded), lets the person pick
-/// its label column and says what it read or, naming the line, why not.
+/// chosen one, and Load CSV, which reads a file in this browser (never uploaded) — in a worker of its
+/// own, so that a large file does not stop the page — lets the person pick its label column, and says
+/// what it read or, naming the line, why not.
 #[component]
 fn DataSet() -> impl IntoView {
     use batchlab_trainer::data::table::MAX_FILE_BYTES;
-    use batchlab_trainer::data::{CsvFile, DatasetKind};
+    use batchlab_trainer::data::DatasetKind;
 
     let state = expect_context::<AppState>();
     let Some(s) = setting("dataset") else { return ().into_any() };
-    let file = RwSignal::new(None::<CsvFile>);
+    // The file read last (its name and text, to read again with another label column), its columns,
+    // the label column, and the worker that reads files (spawned at the first).
+    let source = StoredValue::new(None::<(String, String)>);
+    let columns = RwSignal::new(Vec::<String>::new());
     let label = RwSignal::new(0usize);
+    let reading = RwSignal::new(None::<String>);
+    let reader = StoredValue::new_local(None::<super::client::WorkerClient>);
     let value = move || state.config.with(|c| s.read(c).map(|v| v.to_string()).unwrap_or_default());
     let named = DatasetKind::ALL
         .iter()
@@ -186,15 +192,20 @@ fn DataSet() -> impl IntoView {
         })
     };
     let about = move || {
+        if let Some(name) = reading.get() {
+            return format!("Reading {name}…");
+        }
         state.config.with(|c| match c.dataset.table.and_then(|t| state.lab.with(|l| l.table(t))) {
             Some(t) => t.summary(),
             None => c.dataset.kind.about(),
         })
     };
-    // The table of the file with column `col` as its label: used at once, or refused naming why.
-    let use_table = move |col: usize| {
-        let Some(table) = file.with_untracked(|f| f.as_ref().map(|f| f.table(col))) else { return };
-        match table {
+    // A read file: its columns shown; its table used at once, or refused naming why.
+    let on_read = move |r: crate::protocol::TableRead| {
+        reading.set(None);
+        columns.set(r.columns);
+        label.set(r.label);
+        match r.table {
             Ok(t) => {
                 let word = format!("csv:{}", t.shape);
                 state.lab.update(|l| {
@@ -202,11 +213,37 @@ fn DataSet() -> impl IntoView {
                 });
                 state.set("dataset", &word);
             }
-            Err(e) => {
-                let name = file.with_untracked(|f| f.as_ref().map(|f| f.name.clone()).unwrap_or_default());
-                state.notify(format!("Not loaded: {name}: {e}."));
+            Err(e) => state.notify(format!("Not loaded: {}: {e}.", r.name)),
+        }
+    };
+    let read = move |col: Option<usize>| {
+        let Some((name, text)) = source.get_value() else { return };
+        if reader.with_value(Option::is_none) {
+            let spawned = super::client::WorkerClient::spawn(
+                move |msg| {
+                    if let crate::protocol::FromWorker::TableRead(r) = msg {
+                        on_read(*r);
+                    }
+                },
+                move |why| {
+                    reading.set(None);
+                    state.notify(format!("The file could not be read: the worker reading it stopped ({why})."));
+                    // Dropped after this callback returns: a worker is never dropped from inside its own.
+                    leptos::task::spawn_local(async move { reader.set_value(None) });
+                },
+                super::now_ms,
+            );
+            match spawned {
+                Ok(c) => reader.set_value(Some(c)),
+                Err(e) => return state.notify(format!("Not loaded: {e}.")),
             }
         }
+        reading.set(Some(name.clone()));
+        reader.with_value(|r| {
+            if let Some(r) = r {
+                r.send(crate::protocol::ToWorker::ReadTable { name, text, label: col });
+            }
+        });
     };
     let on_file = move |ev: leptos::ev::Event| {
         let chosen = match super::download::chosen_file(&ev, MAX_FILE_BYTES) {
@@ -216,33 +253,27 @@ fn DataSet() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             let name = chosen.name();
-            match super::download::text_of(&chosen).await.map(|t| CsvFile::parse(&name, &t)) {
-                Some(Ok(f)) => {
-                    label.set(f.default_label());
-                    let col = f.default_label();
-                    file.set(Some(f));
-                    use_table(col);
+            match super::download::text_of(&chosen).await {
+                Some(text) => {
+                    source.set_value(Some((name, text)));
+                    read(None);
                 }
-                Some(Err(e)) => state.notify(format!("Not loaded: {name}: {e}.")),
                 None => state.notify(format!("Not loaded: {name} could not be read as text.")),
             }
         });
     };
-    let columns = move || {
-        file.with(|f| {
-            f.as_ref().map(|f| {
-                f.columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| view! { <option value=i.to_string() selected=move || label.get() == i>{c.clone()}</option> })
-                    .collect_view()
-            })
+    let options = move || {
+        columns.with(|cs| {
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| view! { <option value=i.to_string() selected=move || label.get() == i>{c.clone()}</option> })
+                .collect_view()
         })
     };
     let on_label = move |ev: leptos::ev::Event| {
         if let Ok(col) = event_target_value(&ev).parse::<usize>() {
             label.set(col);
-            use_table(col);
+            read(Some(col));
         }
     };
     view! {
@@ -250,15 +281,15 @@ fn DataSet() -> impl IntoView {
             <label class="field">
                 <span class="label">{s.label}</span>
                 <select data-testid="dataset" on:change=setter(state, "dataset")>{named}{tables}</select>
-                <span class="hint" data-testid="dataset-about">{about}</span>
+                <span class="hint" data-testid="dataset-about" aria-live="polite">{about}</span>
             </label>
             <label class="file">
                 "Load CSV "
                 <input type="file" accept=".csv,text/csv,text/plain" data-testid="load-csv" on:change=on_file />
             </label>
-            <label class="field" hidden=move || file.with(Option::is_none)>
+            <label class="field" hidden=move || columns.with(Vec::is_empty)>
                 <span class="label">"Label column"</span>
-                <select data-testid="csv-label" on:change=on_label>{columns}</select>
+                <select data-testid="csv-label" on:change=on_label>{options}</select>
                 <span class="hint">"The column to predict; every other column is a feature."</span>
             </label>
         </div>
