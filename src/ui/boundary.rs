@@ -5,7 +5,6 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 
 use batchlab_chart::{draw_boundary, Boundary};
 
@@ -47,7 +46,7 @@ pub fn DecisionBoundary() -> impl IntoView {
             let (w, h) = (c.client_width().max(1), c.client_height().max(1));
             c.set_width((f64::from(w) * ratio).round() as u32);
             c.set_height((f64::from(h) * ratio).round() as u32);
-            if let Some(backend) = CanvasBackend::with_canvas_object(c.clone()) {
+            if let Some(backend) = super::canvas::Canvas::on(&c) {
                 let area = backend.into_drawing_area();
                 match draw_boundary(&area, &boundary)
                     .and_then(|_| area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e)))

@@ -6,7 +6,6 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use batchlab_chart::{draw, Curves, Ensemble, Frame, LineChart, RunCurve, Trace, XAxis, PALETTE};
@@ -28,7 +27,7 @@ pub fn paint(canvas: &HtmlCanvasElement, chart: impl FnOnce(f64) -> LineChart) -
         canvas.set_width(pw);
         canvas.set_height(ph);
     }
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
+    let backend = super::canvas::Canvas::on(canvas)?;
     let area = backend.into_drawing_area();
     let result = draw(&area, &chart(ratio)).and_then(|frame| {
         area.present().map_err(|e| batchlab_chart::ChartError::from_debug(&e))?;
@@ -191,11 +190,11 @@ fn Plot(
         let rows = state.lab.with(|l| values_at(l, axis, x));
         (!rows.is_empty()).then(|| {
             view! {
-                <div class="hover-line" style=format!("left: {ox}px")></div>
-                <div class="hover" data-testid="hover" style=format!("left: {}px; top: {}px", ox + 12.0, oy + 12.0)>
+                <div class="hover-line" style:left=format!("{ox}px")></div>
+                <div class="hover" data-testid="hover" style:left=format!("{}px", ox + 12.0) style:top=format!("{}px", oy + 12.0)>
                     <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(x))}</div>
                     {rows.into_iter().map(|(colour, name, values)| view! {
-                        <div><span class="swatch" style=format!("background: {colour}")></span>
+                        <div><span class="swatch" style:background=colour></span>
                             <b>{name}</b>": "{values}</div>
                     }).collect_view()}
                 </div>
@@ -344,7 +343,7 @@ fn export_chart(
                 let offscreen = document().create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
                 offscreen.set_width(2 * w);
                 offscreen.set_height(2 * h);
-                let area = CanvasBackend::with_canvas_object(offscreen.clone())?.into_drawing_area();
+                let area = super::canvas::Canvas::on(&offscreen)?.into_drawing_area();
                 draw(&area, &chart).ok()?;
                 area.present().ok()?;
                 let url = offscreen.to_data_url().ok()?;

@@ -396,7 +396,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
                         let at = lr_to_slider(e) / LR_SLIDER_STEPS * 100.0;
                         view! {
                             <span class="edge" data-testid="stability-edge" data-value=e.to_string()
-                                style=format!("left: {at:.1}%")
+                                style:left=format!("{at:.1}%")
                                 title=format!("stability edge of the current run at its start: η = {} (from its sharpness λ₀)", fmt_lr(e))></span>
                         }
                     })}

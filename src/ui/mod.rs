@@ -3,6 +3,7 @@
 
 mod bench;
 mod boundary;
+mod canvas;
 mod charts;
 mod class_link;
 mod client;

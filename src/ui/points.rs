@@ -7,7 +7,6 @@ use std::sync::Arc;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 
 use batchlab_chart::{draw_boundary, Boundary, Plane};
 use batchlab_trainer::data::{Table, TableShape};
@@ -49,7 +48,7 @@ pub fn PointEditor() -> impl IntoView {
         let (w, h) = (c.client_width().max(1), c.client_height().max(1));
         c.set_width((f64::from(w) * ratio).round() as u32);
         c.set_height((f64::from(h) * ratio).round() as u32);
-        let Some(backend) = CanvasBackend::with_canvas_object(c) else { return };
+        let Some(backend) = super::canvas::Canvas::on(&c) else { return };
         let area = backend.into_drawing_area();
         match draw_boundary(&area, &drawing) {
             Ok(p) => plane.set_value(Some(p)),

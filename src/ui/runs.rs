@@ -159,7 +159,7 @@ fn RunItem(id: RunId) -> impl IntoView {
             <div class="run-row">
                 <input type="checkbox" aria-label="show on the charts" prop:checked=visible
                     on:change=move |ev| state.lab.update(|l| l.set_visible(id, event_target_checked(&ev))) />
-                <span class="swatch" style=move || format!("background: {}", css_colour(state.lab.with(|l| l.run(id).map_or(0, |r| r.colour))))></span>
+                <span class="swatch" style:background=move || css_colour(state.lab.with(|l| l.run(id).map_or(0, |r| r.colour)))></span>
                 <button type="button" class="run-label" title="Pick this run for the buttons and read-outs"
                     on:click=move |_| state.lab.update(|l| l.selected = Some(id))>
                     <span class="run-id">{format!("#{id}")}</span>" "{label}

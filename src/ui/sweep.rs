@@ -16,7 +16,6 @@ use batchlab_trainer::sweep::{
 };
 use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 
 use super::charts::{paint, redraw_on_change};
 use super::{now_ms, AppState};
@@ -73,7 +72,7 @@ fn paint_heatmap(canvas: &web_sys::HtmlCanvasElement, map: &Heatmap) -> Option<F
     let (w, h) = (canvas.client_width().max(1), canvas.client_height().max(1));
     canvas.set_width((f64::from(w) * ratio).round() as u32);
     canvas.set_height((f64::from(h) * ratio).round() as u32);
-    let area = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    let area = super::canvas::Canvas::on(canvas)?.into_drawing_area();
     let map = Heatmap { scale: ratio, ..map.clone() };
     let frame = draw_heatmap(&area, &map).ok()?;
     area.present().ok()?;

@@ -28,12 +28,23 @@ export function session(name) {
     await ctx.browser?.close();
     ctx.server?.close();
   });
-  /** A fresh page that records console errors and uncaught exceptions. */
+  /**
+   * A fresh page that records, as errors: console errors, uncaught exceptions, anything the
+   * Content-Security-Policy blocks, and any request to another origin.
+   */
   ctx.open = async (query = "", viewport = { width: 1280, height: 900 }, options = {}) => {
     const page = await ctx.browser.newPage({ viewport, ...options });
     page.errors = [];
     page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
     page.on("pageerror", (e) => page.errors.push(String(e)));
+    page.on("request", (r) => {
+      const url = new URL(r.url());
+      if (!["blob:", "data:"].includes(url.protocol) && url.origin !== new URL(ctx.base).origin) {
+        page.errors.push(`a request to another origin: ${r.url()}`);
+      }
+    });
+    await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`blocked by the content security policy: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`)));
     await page.goto(ctx.base + query);
     await page.getByTestId("status").waitFor();
     return page;

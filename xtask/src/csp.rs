@@ -7,9 +7,10 @@ use std::path::Path;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-/// Styles may be inline: the page sets element styles (a swatch's colour, a tooltip's position).
-const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {hashes}; style-src 'self' \
-                      'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
+/// Styles come from the site's stylesheet only: the page sets an element's style (a swatch's colour,
+/// a tooltip's position) property by property through the CSSOM, which a policy does not block, never
+/// as a `style` attribute, which it does.
+const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {hashes}; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; \
                       object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /// The inline scripts of `html`: the text between each `<script…>` without `src` and its `</script>`.
