@@ -82,12 +82,12 @@ impl Saved {
         Ok(Kept { link, runs: saved.runs, sweep_csv: saved.sweep_csv, tables: saved.tables })
     }
 
-    /// What changes the kept session when it changes: the runs, their status and visibility, the
-    /// sweep's progress (not every training point: those are kept every few seconds).
+    /// What changes the kept session when it changes: the runs, their status and visibility, a sweep
+    /// begun, cancelled or done (not every training point or cell: those are kept every few seconds).
     pub fn signature(lab: &Lab) -> String {
         let runs: Vec<String> =
             lab.runs.iter().map(|r| format!("{}{}{}", r.id, r.view.status.word(), u8::from(r.visible))).collect();
-        let sweep = lab.sweep.as_ref().map(|s| (s.done(), s.cancelled, s.grid.lrs.len()));
+        let sweep = lab.sweep.as_ref().map(|s| (s.started_ms.to_bits(), s.cancelled, s.finished_ms.is_some()));
         format!("{} {sweep:?}", runs.join(","))
     }
 }

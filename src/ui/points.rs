@@ -56,7 +56,7 @@ pub fn PointEditor() -> impl IntoView {
         }
         let _ = area.present();
     };
-    redraw_on_change(move || table.track(), redraw);
+    redraw_on_change(move || table.with(|_| ()), redraw);
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let (Some(t), Some(p)) = (table.get_untracked(), plane.get_value()) else { return };
         let ratio = window().device_pixel_ratio().max(1.0);

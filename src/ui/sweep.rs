@@ -174,6 +174,29 @@ fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
     })
 }
 
+/// What changes the sweep's results on screen: another sweep, a cell done, its end or cancellation.
+/// Views of the results track this, not the lab, which changes with every message of every run.
+fn results_key(state: AppState) -> Memo<Option<ResultsKey>> {
+    Memo::new(move |_| {
+        state.lab.with(|l| {
+            l.sweep.as_ref().map(|s| ResultsKey {
+                started_ms: s.started_ms.to_bits(),
+                done: s.done(),
+                running: s.is_running(),
+                finished: s.finished_ms.is_some(),
+            })
+        })
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ResultsKey {
+    started_ms: u64,
+    done: usize,
+    running: bool,
+    finished: bool,
+}
+
 /// The largest sweep.csv the page reads.
 const MAX_SWEEP_FILE_BYTES: f64 = 8_000_000.0;
 
@@ -273,14 +296,16 @@ fn SweepForm(fields: Fields) -> impl IntoView {
     };
     let running = move || progress(state).is_some_and(|p| p.3);
     let on_file = move |ev: leptos::ev::Event| open_files(state, &ev);
-    let csv_href = move || {
-        state.lab.with(|l| {
+    let key = results_key(state);
+    let csv_href = Memo::new(move |_| {
+        key.with(|_| ()); // read, not only tracked: a memo updates when read
+        state.lab.with_untracked(|l| {
             l.sweep
                 .as_ref()
                 .and_then(crate::lab::Sweep::csv)
                 .map(|csv| format!("data:text/csv;charset=utf-8,{}", js_sys::encode_uri_component(&csv)))
         })
-    };
+    });
     let csv_name = move || {
         state.lab.with(|l| match l.sweep.as_ref().map(|s| s.shard) {
             Some(s) if s != Shard::WHOLE => format!("sweep-shard-{}-of-{}.csv", s.index, s.count),
@@ -322,7 +347,7 @@ fn SweepForm(fields: Fields) -> impl IntoView {
             <label class="file" title="Several at once: a class's shards of one sweep are joined into it">"Open sweep.csv "
                 <input type="file" multiple accept=".csv,text/csv" data-testid="sweep-open" on:change=on_file />
             </label>
-            <a data-testid="sweep-download" download=csv_name href=csv_href hidden=move || csv_href().is_none()>"Download sweep.csv"</a>
+            <a data-testid="sweep-download" download=csv_name href=move || csv_href.get() hidden=move || csv_href.with(Option::is_none)>"Download sweep.csv"</a>
         </div>
     }
 }
@@ -330,16 +355,22 @@ fn SweepForm(fields: Fields) -> impl IntoView {
 #[component]
 fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // The table, coloured by the chosen measure.
-    let table = move || {
+    // The table, coloured by the chosen measure: computed once per change of the results.
+    let key = results_key(state);
+    let table = Memo::new(move |_| {
+        key.with(|_| ()); // read, not only tracked: a memo updates when read
         let m = measure.get();
-        state.lab.with(|l| l.sweep.as_ref().map(|s| s.table(m)))
-    };
+        state.lab.with_untracked(|l| l.sweep.as_ref().map(|s| s.table(m)))
+    });
+    let train_len = Memo::new(move |_| {
+        key.with(|_| ()); // read, not only tracked: a memo updates when read
+        state.lab.with_untracked(|l| l.sweep.as_ref().and_then(|s| s.grid.base_config().ok()).map(|c| c.train_len()))
+    });
     let best_json = move || {
-        state.lab.with(|l| {
-            let s = l.sweep.as_ref().filter(|s| s.finished_ms.is_some())?;
-            let best: serde_json::Map<String, serde_json::Value> = s
-                .table(measure.get())
+        key.with(|k| k.is_some_and(|k| k.finished)).then_some(())?;
+        table.with(|t| {
+            let best: serde_json::Map<String, serde_json::Value> = t
+                .as_ref()?
                 .best_lr()
                 .into_iter()
                 .map(|(b, best)| (b.to_string(), best.map_or(serde_json::Value::Null, |(lr, _)| serde_json::json!(lr))))
@@ -351,13 +382,8 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let by_lr_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
     let redraw = move || {
-        let m = measure.get_untracked();
-        let Some((t, train_len)) = state.lab.with_untracked(|l| {
-            l.sweep.as_ref().map(|s| (s.table(m), s.grid.base_config().map_or(DIGITS_TRAIN_ROWS, |c| c.train_len())))
-        }) else {
-            return;
-        };
-        let map = Heatmap::of(&t, t.measure.label(), train_len);
+        let Some(t) = table.get_untracked() else { return };
+        let map = Heatmap::of(&t, t.measure.label(), train_len.get_untracked().unwrap_or(DIGITS_TRAIN_ROWS));
         if let Some(c) = heatmap_ref.get_untracked() {
             frame.set(paint_heatmap(&c, &map));
         }
@@ -365,13 +391,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
             paint(&c, |ratio| by_lr_chart(&t, ratio));
         }
     };
-    redraw_on_change(
-        move || {
-            measure.track();
-            state.lab.track();
-        },
-        redraw,
-    );
+    redraw_on_change(move || table.with(|_| ()), redraw);
     // The opened cell's settings go in the form too, as "edit" does: the sidebar shows what runs.
     let open = move |row: usize, column: usize| {
         let mut opened = None;
@@ -394,7 +414,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         super::scroll_to_run(id);
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let (Some(f), Some(t)) = (frame.get_untracked(), table()) else { return };
+        let (Some(f), Some(t)) = (frame.get_untracked(), table.get_untracked()) else { return };
         let ratio = window().device_pixel_ratio().max(1.0);
         let (px, py) = (f64::from(ev.offset_x()) * ratio, f64::from(ev.offset_y()) * ratio);
         let Some(x) = f.x_at(px) else { return };
@@ -406,14 +426,10 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         open(row.min(t.batch_sizes.len().saturating_sub(1)), (x.floor() as usize).min(t.lrs.len().saturating_sub(1)));
     };
     // What the best η per B shows, in one sentence computed from the table.
-    let caption = move || {
-        let m = measure.get();
-        state.lab.with(|l| {
-            let s = l.sweep.as_ref()?;
-            let train_len = s.grid.base_config().ok()?.train_len();
-            s.table(m).scaling(train_len).map(|sc| sc.to_string())
-        })
-    };
+    let caption = move || table.with(|t| t.as_ref()?.scaling(train_len.get()?).map(|sc| sc.to_string()));
+    // While cells finish, the heatmap and the status show the progress; the table of values (a
+    // thousand buttons at the largest grid) is built once, when the sweep ends.
+    let running = move || key.with(|k| k.is_some_and(|k| k.running));
     let key = batchlab_chart::heatmap::KEY;
     let key = format!("{}{}.", key[..1].to_uppercase(), &key[1..]);
     view! {
@@ -422,14 +438,15 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
                 value=move || progress(state).map_or(0, |p| p.0)></progress>
             <span class="hint" data-testid="sweep-status">{move || progress(state).map(|p| p.2)}</span>
         </div>
-        <div class="heatmap-wrap" hidden=move || table().is_none()>
+        <div class="heatmap-wrap" hidden=move || table.with(Option::is_none)>
             <canvas node_ref=heatmap_ref class="plot heatmap" data-testid="sweep-heatmap" data-best-lr=best_json
                 aria-label="heatmap of the sweep; the table below has its values" on:click=on_click></canvas>
             <p class="caption" data-testid="sweep-caption">{caption}</p>
             <p class="hint">{key}" Click a cell to open it as a run."</p>
             <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
             <p class="hint">"Diverged cells sit on the top edge (▲); stalled ones, which learned nothing, are left out."</p>
-            <SweepTableView table=Signal::derive(table) open />
+            <p class="hint" hidden=move || !running()>"The table of values comes when the sweep ends."</p>
+            <SweepTableView table=Signal::derive(move || if running() { None } else { table.get() }) open />
         </div>
     }
 }

@@ -29,7 +29,7 @@ test("a CSV file trains like a built-in set, survives a reload, and a link to it
   await page.getByTestId("notice").filter({ hasText: "line 2: species is “a”, not a number" }).waitFor();
   assert.equal(await page.getByTestId("dataset").inputValue(), dataset, "nothing changed");
   await page.getByTestId("csv-label").selectOption({ label: "species" });
-  assert.match(await about.innerText(), /standardised on the 48 training rows; 12 rows validate/);
+  await about.filter({ hasText: "standardised on the 48 training rows; 12 rows validate" }).waitFor();
   assert.match(dataset, /^csv:60x3x3:[0-9a-f]{16}$/);
   await page.getByTestId("start").click();
   await waitRuns(page, 1);
