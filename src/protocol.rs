@@ -148,6 +148,10 @@ pub enum FromWorker {
     },
     /// A CSV file read: its columns and the label column used, and its table or why not.
     TableRead(Box<TableRead>),
+    /// The worker is in the middle of one long piece of work (an evaluation of a large set, a
+    /// sharpness reading, a fork's replay): said at most once a heartbeat, so that the page does not
+    /// take its silence for death.
+    Working,
     /// The benchmark's result, in the reference workload's JSON shape.
     BenchReport {
         report: BenchReport,
@@ -173,6 +177,7 @@ impl FromWorker {
             | FromWorker::Finished { job, .. } => Some(*job),
             FromWorker::Failed { job, .. } => *job,
             FromWorker::Ready
+            | FromWorker::Working
             | FromWorker::TableRead(_)
             | FromWorker::BenchReport { .. }
             | FromWorker::Crashed { .. } => None,

@@ -73,6 +73,8 @@ pub struct RunView {
     /// Milliseconds from Start to the first curve point, for the speed read-out.
     pub first_point_ms: Option<f64>,
     pub started_at_ms: f64,
+    /// The worker said it is in one long piece of work, and has sent no point since.
+    pub working: bool,
 }
 
 impl RunView {
@@ -115,6 +117,7 @@ impl RunView {
     /// Applies one worker message. Returns a message for the person when the worker refused something.
     pub fn apply(&mut self, msg: FromWorker, now_ms: f64) -> Option<String> {
         match msg {
+            FromWorker::Working => self.working = true,
             FromWorker::Ready | FromWorker::TableRead(_) | FromWorker::BenchReport { .. } => {}
             FromWorker::Started { total_steps, plane, .. } => {
                 self.plane = plane;
@@ -122,6 +125,7 @@ impl RunView {
                 self.total_steps = total_steps;
             }
             FromWorker::Progress { points, step, steps_per_sec, model, .. } => {
+                self.working = false;
                 if model.is_some() {
                     self.live_model = model;
                 }

@@ -1,7 +1,7 @@
 //! The Web Worker: moves [`ToWorker`]/[`FromWorker`] messages between the page and a [`Session`],
 //! and schedules training slices with `setTimeout(0)` so that messages are received between them.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::protocol::{FromWorker, ToWorker};
-use crate::session::Session;
+use crate::session::{Session, HEARTBEAT_MS};
 
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
@@ -28,6 +28,23 @@ fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
     crate::wire::post(|v| scope.post_message(v), msg);
 }
 
+/// Runs `work` with the trainer's pulse telling the page, at most once a heartbeat, that this worker
+/// is busy: one piece of work (a whole-set evaluation or a sharpness reading on a large model, a
+/// fork's replay) can outlast the page's patience with a silent worker.
+fn busy<T>(scope: &DedicatedWorkerGlobalScope, work: impl FnOnce() -> T) -> T {
+    let (scope, last) = (scope.clone(), Cell::new(now_ms(scope)));
+    batchlab_trainer::pulse::during(
+        move || {
+            let now = now_ms(&scope);
+            if now - last.get() >= HEARTBEAT_MS {
+                last.set(now);
+                post(&scope, &FromWorker::Working);
+            }
+        },
+        work,
+    )
+}
+
 fn schedule(shared: &Shared) {
     let mut w = shared.borrow_mut();
     if w.scheduled || !w.session.wants_slice() {
@@ -40,7 +57,7 @@ fn schedule(shared: &Shared) {
             let mut w = next.borrow_mut();
             w.scheduled = false;
             let scope = w.scope.clone();
-            for msg in w.session.slice(|| now_ms(&scope)) {
+            for msg in busy(&scope, || w.session.slice(|| now_ms(&scope))) {
                 post(&scope, &msg);
             }
         }
@@ -69,7 +86,10 @@ pub fn run() {
             let mut w = handler.borrow_mut();
             let now = now_ms(&w.scope);
             match serde_wasm_bindgen::from_value::<ToWorker>(ev.data()) {
-                Ok(msg) => w.session.handle(msg, now),
+                Ok(msg) => {
+                    let scope = w.scope.clone();
+                    busy(&scope, || w.session.handle(msg, now))
+                }
                 Err(e) => vec![FromWorker::Failed {
                     job: None,
                     message: format!("the worker did not understand a message: {e}"),

@@ -86,6 +86,11 @@ pub fn Readout() -> impl IntoView {
     };
     let speed = move || {
         current(state, |r| {
+            if r.working && r.status == crate::view_state::Status::Training {
+                return "Working on one long piece of the run (an evaluation of the whole set, a sharpness reading, or a \
+                        fork's replay): a large model's step counter waits for it."
+                    .to_owned();
+            }
             if r.steps_per_sec <= 0.0 {
                 return String::new();
             }
@@ -113,7 +118,7 @@ pub fn Readout() -> impl IntoView {
                 <Figure label="Validation accuracy" testid="val-acc" value=latest(|p| p.val_acc) percent=true />
             </div>
         </div>
-        <p class="speed" data-testid="speed"
+        <p class="speed" data-testid="speed" data-working=move || current(state, |r| r.working.to_string())
             data-steps-per-sec=move || current(state, |r| r.steps_per_sec.to_string())
             data-first-point-ms=move || current(state, |r| r.first_point_ms.map(|v| v.to_string())).flatten()>
             {speed}

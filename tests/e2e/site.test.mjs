@@ -319,3 +319,20 @@ test("the page runs under a content security policy: no inline script but Trunk'
   assert.equal(ran, false);
   await page.close();
 });
+
+test("a huge model that blows up ends diverged, not failed: long work tells the page it is alive", { timeout: LONG }, async () => {
+  // The issue's case: diverged, with its measured limit.
+  const page = await ctx.open("?dataset=moons&n=20000&hidden=2048&lr=1000&bs=2&steps=5&autostart=1");
+  await waitStatus(page, "diverged");
+  assert.match(await page.getByTestId("banner").innerText(), /λ₀ = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ₀/);
+  // A model whose first evaluation of the whole set takes the worker seconds: the page hears that it
+  // is working, says so, and the run goes on to its end.
+  const t0 = Date.now();
+  await page.goto(ctx.base + "?dataset=moons&n=20000&hidden=1024,1024&lr=1000&bs=2&steps=3&sharpness_every=off&noise_scale_every=off&autostart=1");
+  await page.getByTestId("speed").and(page.locator("[data-working=true]")).waitFor();
+  assert.match(await page.getByTestId("speed").innerText(), /Working on one long piece of the run/);
+  await waitStatus(page, "diverged");
+  ctx.metrics.long_piece_run_secs = (Date.now() - t0) / 1000;
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -316,6 +316,7 @@ impl<F: Scalar> NoiseScale<F> {
             norms.fill(0.0);
             model.add_per_example_sq_norms(part.x, &self.ws, norms);
             sum_sq += norms.iter().sum::<f64>();
+            crate::pulse::beat();
         }
         let mf = m as f64;
         let g2 = self.sum.iter().map(|s| (s / mf) * (s / mf)).sum::<f64>();

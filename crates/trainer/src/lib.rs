@@ -22,6 +22,7 @@ mod named;
 pub mod nqm;
 pub mod optim;
 pub mod outcome;
+pub mod pulse;
 pub mod scalar;
 pub mod scaling;
 pub mod schedule;

@@ -442,6 +442,7 @@ impl<F: Scalar> Mlp<F> {
             let end = (start + chunk).min(labels.len());
             let logits = self.forward(x.slice(s![start..end, ..]), ws);
             total.add(loss::evaluate(kind, logits, &labels[start..end], None, F::one()));
+            crate::pulse::beat();
         }
         total
     }
@@ -466,6 +467,7 @@ impl<F: Scalar> Mlp<F> {
         for start in (0..data.len()).step_by(chunk) {
             let end = (start + chunk).min(data.len());
             self.hvp_chunk(params, data.rows(start, end), kind, (v, hv), ws, scale);
+            crate::pulse::beat();
         }
     }
 

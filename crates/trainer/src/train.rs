@@ -512,6 +512,7 @@ impl Trainer {
         if self.summary.is_some() {
             return false;
         }
+        crate::pulse::beat();
         if !self.started {
             self.started = true;
             let p = self.point(self.initial_train_loss, 0);
