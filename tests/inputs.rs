@@ -5,6 +5,7 @@
 use batchlab::export;
 use batchlab::keep::Saved;
 use batchlab_trainer::data::CsvFile;
+use batchlab_trainer::settings::SETTINGS;
 use batchlab_trainer::sweep::read_sweep_csv;
 use proptest::prelude::*;
 
@@ -46,8 +47,29 @@ fn mutate(text: &str, edits: &[(usize, char)]) -> String {
     chars.into_iter().collect()
 }
 
+/// 256 cases per property from a fixed seed in `cargo test`; `cargo xtask fuzz` sets
+/// `BATCHLAB_FUZZ_CASES` (a million and more in all) and a new `BATCHLAB_FUZZ_SEED` each time.
+fn config() -> ProptestConfig {
+    let env = |key: &str| std::env::var(key).ok().and_then(|v| v.parse::<u64>().ok());
+    ProptestConfig {
+        cases: env("BATCHLAB_FUZZ_CASES").map_or(256, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(env("BATCHLAB_FUZZ_SEED").unwrap_or(20_261_130)),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_130), ..ProptestConfig::default() })]
+    #![proptest_config(config())]
+
+    /// A form field: any setting, any text; refused with a message, or a config that validates.
+    #[test]
+    fn any_form_edit_is_applied_or_refused(key in 0..SETTINGS.len(), value in "\\PC{0,40}") {
+        let mut c = batchlab_trainer::RunConfig::default();
+        if c.set(SETTINGS[key].key, &value).is_ok() {
+            prop_assert!(c.validate().is_ok());
+        }
+    }
 
     #[test]
     fn random_text_is_read_or_refused(text in "\\PC{0,300}") {

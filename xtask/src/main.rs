@@ -158,6 +158,42 @@ fn bench() -> Result {
     Ok(())
 }
 
+/// The property test of every outside input (`tests/inputs.rs`: links, form edits, run files, sweep
+/// files, kept sessions, CSV files) with a million cases per property from a new seed, which it
+/// prints so that a failure can be run again (`BATCHLAB_FUZZ_SEED=… cargo xtask fuzz`).
+fn fuzz() -> Result {
+    let cases = std::env::var("BATCHLAB_FUZZ_CASES").unwrap_or_else(|_| "1000000".to_owned());
+    let seed = std::env::var("BATCHLAB_FUZZ_SEED").unwrap_or_else(|_| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        (nanos % 1_000_000_007).to_string()
+    });
+    eprintln!("xtask: fuzzing every input reader, {cases} cases per property, seed {seed}");
+    run(cargo()
+        .args(["test", "--release", "-p", "batchlab", "--test", "inputs", "--", "--nocapture"])
+        .env("BATCHLAB_FUZZ_CASES", &cases)
+        .env("BATCHLAB_FUZZ_SEED", &seed))?;
+    eprintln!("xtask: {cases} cases per property (5 properties), seed {seed}: every input was read or refused");
+    Ok(())
+}
+
+/// Trains and redraws in headless Chromium for 30 minutes (`BATCHLAB_SOAK_MINUTES`), reporting the JS
+/// heap at the start and the end (`tests/e2e/soak.mjs`).
+fn soak() -> Result {
+    dist()?;
+    tools::ensure_browser()?;
+    let e2e = root().join("tests/e2e");
+    tools::npm_install(&e2e)?;
+    run(Command::new("node")
+        .arg("tests/e2e/soak.mjs")
+        .env("BATCHLAB_DIST", root().join("dist"))
+        .env("BATCHLAB_ARTIFACTS", root().join("target/e2e")))
+}
+
+/// The slow tier: the tests marked `#[ignore]` for their length (the extreme grid of 960 configs).
+fn slow() -> Result {
+    run(cargo().args(["test", "--release", "--workspace", "--", "--ignored", "--nocapture"]))
+}
+
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
@@ -166,7 +202,10 @@ fn main() -> ExitCode {
         "dist" => dist(),
         "bench" => bench(),
         "science" => science(),
-        _ => Err("usage: cargo xtask serve | test | dist | bench | science".to_owned()),
+        "fuzz" => fuzz(),
+        "slow" => slow(),
+        "soak" => soak(),
+        _ => Err("usage: cargo xtask serve | test | dist | bench | science | fuzz | slow | soak".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
