@@ -75,6 +75,20 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
     std::fs::rename(&part, path).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
+/// Removes the files a command is about to write, so that an earlier command's results never sit
+/// under its names while it runs, or after it is interrupted.
+fn remove_files(paths: impl IntoIterator<Item = std::path::PathBuf>) -> Result<(), String> {
+    for path in paths {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("removing the earlier {}: {e}", path.display()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Writes a sweep's (or shard's) `sweep.csv` and `sweep.json`, draws its heatmap, and prints the best
 /// η per batch size.
 fn report_sweep(

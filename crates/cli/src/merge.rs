@@ -32,7 +32,11 @@ pub fn merge(args: &MergeArgs) -> Result<(), String> {
         let file: SweepFile = serde_json::from_str(&read(dir, "sweep.json")?)
             .map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
         file.grid.check().map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
-        let rows = from_csv(&read(dir, "sweep.csv")?).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let text = read(dir, "sweep.csv")?;
+        if let Some(line) = text.lines().next().filter(|l| l.starts_with(crate::sweep::PARTIAL)) {
+            return Err(format!("{}: this shard's sweep did not finish ({line})", dir.join("sweep.csv").display()));
+        }
+        let rows = from_csv(&text).map_err(|e| format!("{}: {e}", dir.display()))?;
         parts.push((file.grid, file.shard, rows));
     }
     let (grid, rows) = join(&parts).map_err(|e| e.to_string())?;

@@ -92,6 +92,9 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let (settings, table) = args.settings.with_table()?;
     let config = settings.config()?;
     let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
+    // An earlier run's files go now: an interrupted run leaves none of them under this run's names.
+    let outputs = args.out.iter().flat_map(|d| [d.join("metrics.csv"), d.join("summary.json")]);
+    crate::remove_files(outputs.chain(args.svg.clone()).chain(args.save_weights.clone()))?;
     let mut rec = Recorder::default();
     let t0 = Instant::now();
     trainer.run(&mut rec);

@@ -42,6 +42,32 @@ pub struct SweepFile {
     pub shard: Shard,
 }
 
+/// The first line of a `sweep.csv` whose sweep is still running, or was interrupted.
+pub const PARTIAL: &str = "# partial:";
+
+/// Writes `sweep.json` and the rows done so far, in cell order, under a `# partial: K of N cells`
+/// line. An interrupted sweep leaves this, never an earlier sweep's
+/// files, and `merge` refuses it by that line; the finished sweep's files replace it.
+fn write_partial(
+    dir: &std::path::Path,
+    grid: &Grid,
+    shard: Shard,
+    done: &[Option<Result<CellRow, String>>],
+) -> Result<(), String> {
+    let rows: Vec<CellRow> = done.iter().filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned()).collect();
+    let count = done.iter().filter(|r| r.is_some()).count();
+    let csv = batchlab_trainer::sweep::to_csv(&rows).map_err(|e| e.to_string())?;
+    let file = SweepFile { grid: grid.clone(), shard };
+    let json = serde_json::to_string_pretty(&file).map_err(|e| format!("encoding sweep.json: {e}"))?;
+    crate::write(dir, "sweep.json", &json)?;
+    let cells = grid.shard(shard).len();
+    crate::write(
+        dir,
+        "sweep.csv",
+        &format!("{PARTIAL} {count} of {cells} cells done (still running, or interrupted)\n{csv}"),
+    )
+}
+
 pub fn sweep(args: &SweepArgs) -> Result<(), String> {
     if !(0.0..=1.0).contains(&args.target) {
         return Err(format!("--target is a validation accuracy from 0 to 1 (got {})", args.target));
@@ -56,6 +82,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<CellRow, String>>>> = Mutex::new(vec![None; cells.len()]);
+    if let Some(dir) = &args.out {
+        crate::remove_files([args.svg.clone()].into_iter().flatten())?;
+        write_partial(dir, &grid, args.shard, &[])?;
+    }
     std::thread::scope(|s| {
         for _ in 0..jobs.min(cells.len()) {
             s.spawn(|| loop {
@@ -73,7 +103,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
                         r.final_val_acc
                     );
                 }
-                results.lock().expect("no thread panics holding it")[i] = Some(row);
+                let mut done = results.lock().expect("no thread panics holding it");
+                done[i] = Some(row);
+                if let Some(dir) = &args.out {
+                    if let Err(e) = write_partial(dir, &grid, args.shard, &done) {
+                        eprintln!("{e}");
+                    }
+                }
             });
         }
     });

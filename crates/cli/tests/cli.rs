@@ -367,3 +367,48 @@ fn a_csv_file_trains_as_on_the_page_and_a_bad_row_is_refused_naming_its_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such column (width, species, height, depth)"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn an_interrupted_sweep_leaves_its_cells_so_far_marked_partial_and_never_an_earlier_sweeps_files() {
+    let dir = std::env::temp_dir().join(format!("batchlab-interrupted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // An earlier sweep's results, and an earlier run's, under the names the new commands will use.
+    std::fs::write(dir.join("sweep.csv"), "bs,lr\nEARLIER,0\n").unwrap();
+    std::fs::write(dir.join("metrics.csv"), "an earlier run\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchlab"))
+        .args(["sweep", "--bs", "1,2,4,8", "--lr", "0.01,0.1", "--epochs", "3", "--jobs", "1", "--out"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Interrupted (killed outright, as a closed laptop would) once a cell is written.
+    let csv = loop {
+        let text = std::fs::read_to_string(dir.join("sweep.csv")).unwrap_or_default();
+        if text.lines().count() >= 3 || child.try_wait().unwrap().is_some() {
+            break text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().ok();
+    child.wait().unwrap();
+    assert!(csv.starts_with("# partial: "), "{csv}");
+    assert!(!csv.contains("EARLIER"), "the earlier sweep's rows are gone");
+    let merged = batchlab(&["merge", dir.to_str().unwrap()]);
+    assert!(!merged.status.success());
+    assert!(String::from_utf8_lossy(&merged.stderr).contains("this shard's sweep did not finish (# partial:"));
+    // A run with --out removes the earlier run's files before it trains: killed at once, none is left.
+    let mut run = Command::new(env!("CARGO_BIN_EXE_batchlab"))
+        .args(["run", "--bs", "1", "--epochs", "100", "--out"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while dir.join("metrics.csv").exists() && run.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.kill().ok();
+    run.wait().unwrap();
+    assert!(!dir.join("metrics.csv").exists(), "no earlier run's metrics under this run's name");
+    std::fs::remove_dir_all(dir).ok();
+}
