@@ -37,6 +37,7 @@ pub struct SweepArgs {
 
 /// `sweep.json`: the grid a `sweep.csv` belongs to, and which shard of it the rows are.
 #[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SweepFile {
     pub grid: Grid,
     pub shard: Shard,

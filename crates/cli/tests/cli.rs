@@ -71,6 +71,16 @@ fn merge_refuses_a_shard_out_of_range() {
     let out = batchlab(&["merge", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code() == Some(2) && stderr.contains("-0.1 is no rate"), "{stderr}");
+    // A field no sweep.json has, and a rate given twice: each named.
+    let extra = json.replacen('{', "{\n  \"rows\": 12,", 1);
+    std::fs::write(dir.join("sweep.json"), extra).unwrap();
+    let stderr = String::from_utf8_lossy(&batchlab(&["merge", dir.to_str().unwrap()]).stderr).into_owned();
+    assert!(stderr.contains("sweep.json") && stderr.contains("unknown field `rows`"), "{stderr}");
+    let twice = json.replace("\"lrs\": [\n      0.1\n    ]", "\"lrs\": [\n      0.1,\n      0.1\n    ]");
+    assert_ne!(twice, json);
+    std::fs::write(dir.join("sweep.json"), twice).unwrap();
+    let stderr = String::from_utf8_lossy(&batchlab(&["merge", dir.to_str().unwrap()]).stderr).into_owned();
+    assert!(stderr.contains("names each batch size, learning rate and seed once"), "{stderr}");
 }
 
 #[test]

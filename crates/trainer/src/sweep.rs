@@ -41,6 +41,7 @@ impl Cell {
 /// A sweep's grid: what every cell shares (the base run's settings) and its axes, batch size
 /// outermost, then learning rate, then seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grid {
     /// The base run's settings, as `RunConfig::to_params` writes them.
     pub base: Vec<(String, String)>,
@@ -165,6 +166,13 @@ impl Grid {
         }
         if let Some(lr) = self.lrs.iter().find(|lr| !(lr.is_finite() && **lr > 0.0)) {
             return Err(format!("the learning rate {lr} is no rate"));
+        }
+        let repeated = |n: usize, same: &dyn Fn(usize, usize) -> bool| (0..n).any(|i| (0..i).any(|j| same(i, j)));
+        if repeated(self.batch_sizes.len(), &|i, j| self.batch_sizes[i] == self.batch_sizes[j])
+            || repeated(self.lrs.len(), &|i, j| self.lrs[i] == self.lrs[j])
+            || repeated(self.seeds.len(), &|i, j| self.seeds[i] == self.seeds[j])
+        {
+            return Err("a grid names each batch size, learning rate and seed once".to_owned());
         }
         if !(0.0..=1.0).contains(&self.target) {
             return Err(format!("the target {} is not an accuracy from 0 to 1", self.target));
