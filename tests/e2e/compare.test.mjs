@@ -174,6 +174,41 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   await other.close();
 });
 
+test("the sweep.csv files that once froze the page are drawn or refused at once, naming the line", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1");
+  const head = "bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n";
+  const row = (bs, lr, status, loss) => `${bs},${lr},1,${status},${loss},${loss},0.5,,00000000000000ff\n`;
+  const open = (name, text) =>
+    page.getByTestId("sweep-open").setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
+  const said = (pattern) => page.waitForFunction((p) => new RegExp(p).test(document.body.innerText), pattern, { timeout: 10_000 });
+  // Losses of 0 (or −5) and 1e308 in one file: the axes are clamped, and it is drawn, not hung on.
+  await open("extremes.csv", head + row(8, 0.1, "finished", 0) + row(8, 1, "finished", "1e308"));
+  await said("2 runs done");
+  const negative = head + row(8, 0.1, "finished", -5) + row(8, 1, "finished", "1e308");
+  await open("negative.csv", negative);
+  await said("negative.csv: sweep.csv, line 2: a finished run's losses must be finite and not negative");
+  // A thousand rows of distinct B and η would be a million-cell grid: refused by its size.
+  const big = head + Array.from({ length: 1000 }, (_, i) => row(i + 1, 0.001 * (i + 1), "finished", 0.5)).join("");
+  await open("big.csv", big);
+  await said("big.csv: sweep.csv: more than 64 batch sizes or learning rates");
+  // η of 0, −1, inf or NaN; B of 0; a finished run with a NaN loss: each refused by its line.
+  for (const [name, text, pattern] of [
+    ["zero-rate.csv", head + row(8, 0, "finished", 0.5), "zero-rate.csv: sweep.csv, line 2: lr is 0, not a positive number"],
+    ["negative-rate.csv", head + row(8, -1, "finished", 0.5), "negative-rate.csv: sweep.csv, line 2: lr is -1, not a positive number"],
+    ["inf-rate.csv", head + row(8, "inf", "finished", 0.5), "inf-rate.csv: sweep.csv, line 2: lr is inf, not a positive number"],
+    ["nan-rate.csv", head + row(8, "NaN", "finished", 0.5), "nan-rate.csv: sweep.csv, line 2: lr is NaN, not a positive number"],
+    ["zero-batch.csv", head + row(0, 0.1, "finished", 0.5), "zero-batch.csv: sweep.csv, line 2: bs is 0"],
+    ["nan-loss.csv", head + row(8, 0.1, "finished", "NaN"), "nan-loss.csv: sweep.csv, line 2: a finished run's losses must be finite"],
+  ]) {
+    await open(name, text);
+    await said(pattern);
+  }
+  // Through all of it the page answered, and what it shows is still the one file it drew.
+  await said("2 runs done");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("more seeds of one setting are drawn as an ensemble", { timeout: LONG }, async () => {
   const page = await ctx.open("?epochs=3&autostart=1");
   await waitRuns(page, 1);
