@@ -367,6 +367,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
         <div class="field">
             <span class="label">{bs.label} " = " <output data-testid="batch-size-value">{bs_text}</output></span>
             <input type="range" min="0" step="1" data-testid="batch-size" aria-label="batch size"
+                aria-valuetext=move || format!("batch size {}", bs_text())
                 prop:max=move || (batch_choices(train_len.get()).len() - 1).to_string()
                 prop:value=move || bs_index().to_string()
                 on:input=on_bs />
@@ -390,6 +391,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
                 <div class="lr-slider">
                     <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="learning-rate-slider"
                         aria-label="learning rate (log scale, 0.0001 to 10)"
+                        aria-valuetext=move || format!("learning rate {}", fmt_lr(config.with(|c| c.lr)))
                         prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
                         on:input=on_lr_slider />
                     {move || edge().map(|e| {

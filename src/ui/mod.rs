@@ -422,6 +422,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
                 <class_link::ClassNote />
                 {lessons::guide_view(guide)}
                 <readout::Notices />
+                <readout::Announcer />
                 <readout::Banner />
                 <readout::Readout />
                 <runs::RunList />

@@ -6,7 +6,7 @@ use batchlab_trainer::outcome::fmt_loss;
 
 use super::AppState;
 use crate::explain::{banner, BannerKind};
-use crate::view_state::RunView;
+use crate::view_state::{RunView, Status};
 
 #[component]
 pub fn Notices() -> impl IntoView {
@@ -22,6 +22,39 @@ pub fn Notices() -> impl IntoView {
             </For>
         </ul>
     }
+}
+
+/// Says, in a polite live region, when a run starts and how it ends — once for each change of a run's
+/// status, never for each step — for a reader who cannot see the status words and colours.
+#[component]
+pub fn Announcer() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let statuses =
+        Memo::new(move |_| state.lab.with(|l| l.curves().map(|r| (r.id, r.view.status)).collect::<Vec<_>>()));
+    let said = RwSignal::new(String::new());
+    Effect::new(move |before: Option<Vec<(u32, Status)>>| {
+        let now = statuses.get();
+        let before = before.unwrap_or_default();
+        let changes: Vec<String> = now
+            .iter()
+            .filter(|(id, status)| before.iter().find(|(b, _)| b == id).is_none_or(|(_, s)| s != status))
+            .filter_map(|&(id, status)| {
+                let verb = match status {
+                    Status::Training => "started",
+                    Status::Ended(verdict) => verdict.name(),
+                    Status::Failed | Status::Stopped => status.word(),
+                    Status::Idle | Status::Queued | Status::Starting | Status::Paused => return None,
+                };
+                let label = state.lab.with_untracked(|l| l.label(id));
+                Some(format!("Run #{id} ({label}) {verb}."))
+            })
+            .collect();
+        if !changes.is_empty() {
+            said.set(changes.join(" "));
+        }
+        now
+    });
+    view! { <p class="sr-only" aria-live="polite" data-testid="announce">{said}</p> }
 }
 
 /// `f` of the current run's view, if there is a run.
@@ -86,7 +119,7 @@ pub fn Readout() -> impl IntoView {
     };
     let speed = move || {
         current(state, |r| {
-            if r.working && r.status == crate::view_state::Status::Training {
+            if r.working && r.status == Status::Training {
                 return "Working on one long piece of the run (an evaluation of the whole set, a sharpness reading, or a \
                         fork's replay): a large model's step counter waits for it."
                     .to_owned();

@@ -336,3 +336,23 @@ test("a huge model that blows up ends diverged, not failed: long work tells the 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("a screen reader hears the sliders' values with units, and each run's start and end once", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=2&bs=64&lr=0.3");
+  assert.equal(await page.getByTestId("batch-size").getAttribute("aria-valuetext"), "batch size 64");
+  assert.equal(await page.getByTestId("learning-rate-slider").getAttribute("aria-valuetext"), "learning rate 0.3");
+  // Every change of the live region, recorded in the page: a start and an end, not a step.
+  await page.evaluate(() => {
+    window.__said = [];
+    const region = document.querySelector("[data-testid=announce]");
+    new MutationObserver(() => window.__said.push(region.textContent)).observe(region, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByTestId("start").click();
+  await waitStatus(page, "finished");
+  await page.getByTestId("announce").filter({ hasText: "finished" }).waitFor({ state: "attached" });
+  const said = [...new Set(await page.evaluate(() => window.__said))];
+  assert.deepEqual(said, ["Run #1 (B 64, η 0.3) started.", "Run #1 (B 64, η 0.3) finished."]);
+  assert.equal(await page.getByTestId("announce").getAttribute("aria-live"), "polite");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

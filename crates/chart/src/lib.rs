@@ -7,6 +7,7 @@
 pub mod boundary;
 pub mod heatmap;
 pub mod line;
+mod palette;
 pub mod run;
 pub mod trace;
 

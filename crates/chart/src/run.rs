@@ -14,18 +14,17 @@ use crate::trace::{Bucket, Span, Trace};
 pub const TRAIN_COLOR: RGBColor = RGBColor(37, 99, 235);
 pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
 
-/// Colours for runs: distinct, and readable on white.
-pub const PALETTE: [RGBColor; 10] = [
+/// Colours for runs: readable on white (at least 3:1), and told apart under the common colour-vision
+/// deficiencies (a test in `palette.rs` keeps every pair at least 15 apart in CIELAB, simulated).
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(37, 99, 235),
     RGBColor(234, 88, 12),
     RGBColor(22, 163, 74),
-    RGBColor(147, 51, 234),
-    RGBColor(219, 39, 119),
-    RGBColor(13, 148, 136),
-    RGBColor(161, 98, 7),
-    RGBColor(71, 85, 105),
-    RGBColor(220, 38, 38),
-    RGBColor(8, 145, 178),
+    RGBColor(119, 51, 102),
+    RGBColor(170, 119, 204),
+    RGBColor(0, 85, 34),
+    RGBColor(204, 119, 153),
+    RGBColor(85, 51, 153),
 ];
 
 batchlab_trainer::named_enum! {
