@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, LONG, countColour, numbers, session, status, step, value, waitStatus } from "./helpers.mjs";
+import { ARTIFACTS, LONG, countColour, numbers, session, status, step, value, waitRuns, waitStatus } from "./helpers.mjs";
 
 const ctx = session("metrics.json");
 const { metrics } = ctx;
@@ -355,4 +355,20 @@ test("a screen reader hears the sliders' values with units, and each run's start
   assert.equal(await page.getByTestId("announce").getAttribute("aria-live"), "polite");
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test("on a phone (320 and 390 px) nothing overflows and every control is a 44 × 44 px target", { timeout: LONG }, async () => {
+  for (const width of [320, 390]) {
+    const page = await ctx.open("?epochs=2&bs=64&run=lr:0.01&run", { width, height: 844 });
+    await waitRuns(page, 2);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth), 0, `${width} px: no overflow`);
+    // Links inside a sentence are exempt (WCAG 2.5.5); every other visible control is measured.
+    const small = await page.evaluate(() => [...document.querySelectorAll("button, select, input, summary")]
+      .filter((e) => e.offsetParent !== null && e.type !== "file")
+      .map((e) => { const r = e.getBoundingClientRect(); return [e.dataset.testid || e.getAttribute("aria-label") || e.tagName, Math.round(r.width), Math.round(r.height)]; })
+      .filter(([, w, h]) => w < 44 || h < 44));
+    assert.deepEqual(small, [], `${width} px: controls smaller than 44 × 44`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
 });
