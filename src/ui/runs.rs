@@ -120,6 +120,16 @@ fn RunItem(id: RunId) -> impl IntoView {
     };
     let forking = RwSignal::new(false);
     let fork_step = RwSignal::new(String::new());
+    let fork_button = NodeRef::<leptos::html::Button>::new();
+    // Escape closes the fork's form and gives the focus back to the button that opened it.
+    let on_fork_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            forking.set(false);
+            if let Some(b) = fork_button.get_untracked() {
+                let _ = b.focus();
+            }
+        }
+    };
     let open_fork = move |_| {
         fork_step.set(get(|r| r.view.trace.last().map_or(0, |p| p.step).to_string()));
         forking.update(|f| *f = !*f);
@@ -172,7 +182,7 @@ fn RunItem(id: RunId) -> impl IntoView {
                     on:click=add_seed>"+ seed"</button>
                 <button type="button" data-testid="run-edit" title="Put this run's settings in the form, to change and start"
                     on:click=edit>"edit"</button>
-                <button type="button" data-testid="run-fork" title="Continue this run from one of its steps with the form's η, B and schedule"
+                <button type="button" data-testid="run-fork" node_ref=fork_button title="Continue this run from one of its steps with the form's η, B and schedule"
                     on:click=open_fork>"fork"</button>
                 <button type="button" data-testid="run-stop" title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
@@ -195,7 +205,7 @@ fn RunItem(id: RunId) -> impl IntoView {
                     on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
             </div>
             <Show when=move || forking.get()>
-                <div class="fork-row">
+                <div class="fork-row" on:keydown=on_fork_key>
                     <label>"Continue from step "
                         <input type="number" min="0" data-testid="fork-step" prop:value=move || fork_step.get()
                             on:input=move |ev| fork_step.set(event_target_value(&ev)) />

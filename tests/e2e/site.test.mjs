@@ -372,3 +372,15 @@ test("on a phone (320 and 390 px) nothing overflows and every control is a 44 ×
     await page.close();
   }
 });
+
+test("Escape closes the fork's form and gives the focus back to its button", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1&autostart=1");
+  await waitRuns(page, 1);
+  await page.getByTestId("run-fork").click();
+  await page.getByTestId("fork-step").focus();
+  await page.keyboard.press("Escape");
+  await page.getByTestId("fork-step").waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "run-fork");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
