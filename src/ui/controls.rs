@@ -42,12 +42,7 @@ fn label(s: &Setting) -> String {
 /// A field for one setting: a select for a choice, a number field for a plain number, a text field
 /// for anything that also takes a word (`off`, `full`, `auto`) or a list.
 #[component]
-fn SettingField(
-    key: &'static str,
-    /// A hint in place of the table's help (the data set's says which set is chosen).
-    #[prop(optional, into)]
-    hint: Option<Signal<String>>,
-) -> impl IntoView {
+fn SettingField(key: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
     // Every key in `crate::form` is in the table: a test keeps it so.
     let Some(s) = setting(key) else { return ().into_any() };
@@ -80,7 +75,7 @@ fn SettingField(
         <label class=if short { "field short" } else { "field" } hidden=move || !applies()>
             <span class="label">{label(s)}</span>
             {input}
-            <span class="hint">{move || hint.map_or_else(|| s.help.to_owned(), |h| h.get())}</span>
+            <span class="hint">{s.help}</span>
         </label>
     }
     .into_any()
@@ -179,23 +174,28 @@ fn DataSet() -> impl IntoView {
         .filter(|k| **k != DatasetKind::Csv)
         .map(|k| view! { <option value=k.name() selected=move || value() == k.name()>{k.label()}</option> })
         .collect_view();
+    // The files read on this page, by shape and name: the list changes when a file is read, not with
+    // every message of every run.
+    let loaded = Memo::new(move |_| {
+        state.lab.with(|l| l.tables().iter().map(|t| (t.shape, t.name.clone())).collect::<Vec<_>>())
+    });
     let tables = move || {
-        state.lab.with(|l| {
-            l.tables()
-                .iter()
-                .map(|t| {
-                    let word = format!("csv:{}", t.shape);
-                    let text = format!("{} ({} rows)", t.name, t.shape.rows);
-                    view! { <option value=word.clone() selected=move || value() == word>{text}</option> }
-                })
-                .collect_view()
-        })
+        loaded
+            .get()
+            .into_iter()
+            .map(|(shape, name)| {
+                let word = format!("csv:{shape}");
+                let text = format!("{name} ({} rows)", shape.rows);
+                view! { <option value=word.clone() selected=move || value() == word>{text}</option> }
+            })
+            .collect_view()
     };
     let about = move || {
         if let Some(name) = reading.get() {
             return format!("Reading {name}…");
         }
-        state.config.with(|c| match c.dataset.table.and_then(|t| state.lab.with(|l| l.table(t))) {
+        loaded.with(|_| ()); // read, not only tracked: a memo updates when read
+        state.config.with(|c| match c.dataset.table.and_then(|t| state.lab.with_untracked(|l| l.table(t))) {
             Some(t) => t.summary(),
             None => c.dataset.kind.about(),
         })
