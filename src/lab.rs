@@ -24,7 +24,7 @@ use crate::share::{Origin, RunSpec, SweepLink};
 use crate::view_state::{fmt_lr, RunView, Status};
 
 /// Colours a run can take: the chart's palette.
-const COLOURS: usize = batchlab_chart::PALETTE.len();
+const COLOURS: usize = batchlab_chart::DISTINCT_LOOKS;
 
 /// One run on the page.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ pub struct Run {
     /// The run this one was forked from, and the step.
     pub fork: Option<(RunId, usize)>,
     pub view: RunView,
-    /// Index into the palette.
+    /// Its look: the index of its colour and glyph (`batchlab_chart::Theme::look`).
     pub colour: usize,
     pub visible: bool,
     /// Runs that differ only in their seed share a group, and are drawn as an ensemble.

@@ -16,6 +16,7 @@ pub mod pool;
 pub mod protocol;
 pub mod session;
 pub mod share;
+pub mod summary;
 pub mod view_state;
 
 #[cfg(target_arch = "wasm32")]

@@ -42,7 +42,11 @@ pub fn DecisionBoundary() -> impl IntoView {
                 .collect();
             let ratio = window().device_pixel_ratio().max(1.0);
             let title = format!("#{} at step {}", run.id, run.view.step);
-            let boundary = Boundary { scale: ratio, ..Boundary::of(model, &points, CELLS, &title) };
+            let boundary = Boundary {
+                scale: ratio,
+                theme: state.theme.get_untracked(),
+                ..Boundary::of(model, &points, CELLS, &title)
+            };
             let (w, h) = (c.client_width().max(1), c.client_height().max(1));
             c.set_width((f64::from(w) * ratio).round() as u32);
             c.set_height((f64::from(h) * ratio).round() as u32);
@@ -57,7 +61,13 @@ pub fn DecisionBoundary() -> impl IntoView {
             }
         });
     };
-    redraw_on_change(move || state.lab.track(), redraw);
+    redraw_on_change(
+        move || {
+            state.lab.track();
+            state.theme.track();
+        },
+        redraw,
+    );
     view! {
         <section class="panel boundary" aria-label="Decision boundary" hidden=move || shown().is_none()>
             <h2>"Decision boundary"</h2>

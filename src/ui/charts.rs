@@ -1,14 +1,15 @@
 //! The charts of the runs on screen — loss with η under it, and validation accuracy — drawn by
-//! `batchlab-chart` on canvases at the screen's pixel ratio, at most once a frame. Hovering a chart
-//! shows every visible run's values at that x; a table under each chart says the same for screen
-//! readers.
+//! `batchlab-chart` on canvases at the screen's pixel ratio and in the page's theme, at most once a
+//! frame. Hovering a chart (or, focused, its arrow keys) shows every visible run's values at that x;
+//! a sentence under each chart says what its curves do (`crate::summary`), and a table says each
+//! run's figures for screen readers.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
 use web_sys::HtmlCanvasElement;
 
-use batchlab_chart::{draw, Curves, Ensemble, Frame, LineChart, RunCurve, Trace, XAxis, PALETTE};
+use batchlab_chart::{draw, Curves, Ensemble, Frame, LineChart, RunCurve, Theme, Trace, XAxis};
 use batchlab_trainer::outcome::fmt_loss;
 use batchlab_trainer::schedule::Schedule;
 use batchlab_trainer::RunConfig;
@@ -64,6 +65,7 @@ pub fn redraw_on_change(track: impl Fn() + 'static, redraw: impl Fn() + Copy + '
 /// that calls it redraws them on a change.
 pub fn track_curves(state: AppState) {
     state.charts.track();
+    state.theme.track();
     state.config.track();
     state.lab.track();
 }
@@ -102,7 +104,7 @@ pub fn curves<'a>(
     schedules: &'a [(u32, Schedule)],
     form: &RunConfig,
     options: ChartOptions,
-    ratio: f64,
+    (ratio, theme): (f64, Theme),
 ) -> Curves<'a> {
     let visible: Vec<&Run> = lab.curves().filter(|r| r.visible).collect();
     let mut runs = Vec::new();
@@ -113,14 +115,14 @@ pub fn curves<'a>(
             if members[0].id == r.id {
                 ensembles.push(Ensemble {
                     members: members.iter().map(|m| &m.view.trace).collect(),
-                    color: PALETTE[r.colour % PALETTE.len()],
+                    look: theme.look(r.colour),
                 });
             }
             continue;
         }
         runs.push(RunCurve {
             trace: &r.view.trace,
-            color: PALETTE[r.colour % PALETTE.len()],
+            look: theme.look(r.colour),
             mark: r.view.mark(),
             schedule: r.fork.is_none().then(|| schedules.iter().find(|s| s.0 == r.id).map(|s| &s.1)).flatten(),
             optimizer: r.config.optimizer,
@@ -142,18 +144,19 @@ pub fn curves<'a>(
         x_max,
         classes,
         scale: ratio,
+        theme,
     }
 }
 
-/// Every visible run's values at `x`, for the hover box.
-fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(String, String, String)> {
+/// Every visible run's values at `x`, for the hover box: its look, name and figures.
+fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(usize, String, String)> {
     lab.curves()
         .filter(|r| r.visible)
         .filter_map(|r| {
             let b = r.view.trace.at(axis, x)?;
             let p = &b.last;
             Some((
-                super::runs::css_colour(r.colour),
+                r.colour,
                 format!("#{} {}", r.id, lab.label(r.id)),
                 format!(
                     "step {} · train {} · val {} · acc {:.1} % · η {}",
@@ -168,7 +171,17 @@ fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// One chart canvas with its hover box.
+/// Where the read-out is: the pointer or the keyboard's place (CSS pixels in the canvas), and its x.
+#[derive(Clone, Copy, PartialEq)]
+struct Hover {
+    left: f64,
+    top: f64,
+    x: f64,
+    by_keys: bool,
+}
+
+/// One chart canvas with its read-out, which the pointer moves, or the arrow keys when the chart has
+/// the focus (a 50th of the plot a press, a 10th with Shift; Home and End; Escape hides it).
 #[component]
 fn Plot(
     node_ref: NodeRef<Canvas>,
@@ -176,36 +189,75 @@ fn Plot(
     class: &'static str,
     testid: &'static str,
     label: &'static str,
+    /// The id of the sentence that says what the chart shows.
+    summary: &'static str,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let hover = RwSignal::new(None::<(f64, f64, f64)>);
+    let hover = RwSignal::new(None::<Hover>);
+    let ratio = || window().device_pixel_ratio().max(1.0);
     let on_move = move |ev: leptos::ev::MouseEvent| {
-        let ratio = window().device_pixel_ratio().max(1.0);
-        let (ox, oy) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
-        hover.set(frame.get_untracked().and_then(|f| f.x_at(ox * ratio)).map(|x| (ox, oy, x)));
+        let (left, top) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let at = frame.get_untracked().and_then(|f| f.x_at(left * ratio()));
+        hover.set(at.map(|x| Hover { left, top, x, by_keys: false }));
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(f) = frame.get_untracked() else { return };
+        let (l, r) = (f64::from(f.left) / ratio(), f64::from(f.right) / ratio());
+        let now = hover.get_untracked().map_or(r, |h| h.left);
+        let stride = (r - l) / if ev.shift_key() { 10.0 } else { 50.0 };
+        let to = match ev.key().as_str() {
+            "ArrowRight" => now + stride,
+            "ArrowLeft" => now - stride,
+            "Home" => l,
+            "End" => r,
+            "Escape" => return hover.set(None),
+            _ => return,
+        };
+        ev.prevent_default();
+        let left = to.clamp(l, r);
+        let top = f64::from(f.top) / ratio() + 8.0;
+        hover.set(f.x_at(left * ratio()).map(|x| Hover { left, top, x, by_keys: true }));
+    };
+    let rows = move || {
+        let h = hover.get()?;
+        let axis = state.charts.with(|c| c.x_axis);
+        let rows = state.lab.with(|l| values_at(l, axis, h.x));
+        (!rows.is_empty()).then_some((h, axis, rows))
     };
     let tip = move || {
-        let (ox, oy, x) = hover.get()?;
-        let axis = state.charts.with(|c| c.x_axis);
-        let rows = state.lab.with(|l| values_at(l, axis, x));
-        (!rows.is_empty()).then(|| {
-            view! {
-                <div class="hover-line" style:left=format!("{ox}px")></div>
-                <div class="hover" data-testid="hover" style:left=format!("{}px", ox + 12.0) style:top=format!("{}px", oy + 12.0)>
-                    <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(x))}</div>
-                    {rows.into_iter().map(|(colour, name, values)| view! {
-                        <div><span class="swatch" style:background=colour></span>
-                            <b>{name}</b>": "{values}</div>
-                    }).collect_view()}
-                </div>
-            }
+        let (h, axis, rows) = rows()?;
+        // The box stays inside the chart: right of the point on the left half, left of it on the right.
+        let width = node_ref.get_untracked().map_or(0.0, |c| f64::from(c.client_width()));
+        let (left, right) = if h.left > width / 2.0 {
+            (None, Some(format!("{}px", width - h.left + 12.0)))
+        } else {
+            (Some(format!("{}px", h.left + 12.0)), None)
+        };
+        Some(view! {
+            <div class="hover-line" style:left=format!("{}px", h.left)></div>
+            <div class="hover" data-testid="hover" style:left=left style:right=right style:top=format!("{}px", h.top + 12.0)>
+                <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(h.x))}</div>
+                {rows.into_iter().map(|(look, name, values)| view! {
+                    <div><super::runs::RunKey look /> <b>{name}</b>": "{values}</div>
+                }).collect_view()}
+            </div>
         })
+    };
+    // What the keys read out is said once, politely, for a screen reader.
+    let spoken = move || {
+        let (h, axis, rows) = rows().filter(|r| r.0.by_keys)?;
+        let each: Vec<String> = rows.iter().map(|(_, name, values)| format!("{name}: {values}")).collect();
+        Some(format!("{} {}: {}", axis.label(), batchlab_chart::fmt_tick(h.x), each.join("; ")))
     };
     view! {
         <div class="plot-wrap">
-            <canvas node_ref=node_ref class=class data-testid=testid aria-label=label
-                on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+            <canvas node_ref=node_ref class=class data-testid=testid tabindex="0" role="img"
+                aria-label=format!("{label}; with the focus here, the arrow keys read the values at a point")
+                aria-describedby=summary
+                on:mousemove=on_move on:mouseleave=move |_| hover.set(None)
+                on:keydown=on_key on:blur=move |_| hover.set(None)></canvas>
             {tip}
+            <p class="sr-only" aria-live="polite" data-testid=format!("{testid}-spoken")>{spoken}</p>
         </div>
     }
 }
@@ -221,7 +273,7 @@ pub fn Charts() -> impl IntoView {
         state.lab.with_untracked(|lab| {
             let schedules: Vec<(u32, Schedule)> = lab.curves().map(|r| (r.id, r.config.schedule())).collect();
             let ratio = window().device_pixel_ratio().max(1.0);
-            let curves = curves(lab, &schedules, &form, options, ratio);
+            let curves = curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked()));
             let form_schedule = form.schedule();
             if let Some(c) = loss_ref.get_untracked() {
                 frames[0].set(paint(&c, |_| curves.loss_chart()));
@@ -232,7 +284,7 @@ pub fn Charts() -> impl IntoView {
                     let trace = Trace::default();
                     let planned = RunCurve {
                         trace: &trace,
-                        color: PALETTE[0],
+                        look: curves.theme.look(0),
                         mark: None,
                         schedule: Some(&form_schedule),
                         optimizer: form.optimizer,
@@ -241,7 +293,8 @@ pub fn Charts() -> impl IntoView {
                     // The planned η is drawn against steps or epochs.
                     let axis = if options.x_axis == XAxis::Steps { XAxis::Steps } else { XAxis::Epochs };
                     let x_max = planned_extent(&form, axis).unwrap_or(1.0);
-                    Curves { scale: ratio, ..Curves::one(planned, axis, x_max, curves.classes) }.lr_chart()
+                    Curves { scale: ratio, theme: curves.theme, ..Curves::one(planned, axis, x_max, curves.classes) }
+                        .lr_chart()
                 } else {
                     curves.lr_chart()
                 };
@@ -262,6 +315,9 @@ pub fn Charts() -> impl IntoView {
         }
     };
     let smoothing = move || state.charts.with(|c| c.smoothing);
+    // The sentences follow the runs' figures, not every redraw.
+    let lines = Memo::new(move |_| state.lab.with(crate::summary::lines));
+    let classes = move || state.lab.with(|l| l.curves().find(|r| r.visible).map_or(10, |r| r.config.dataset.classes()));
     view! {
         <div class="chart-tools">
             <label class="toggle">
@@ -286,16 +342,22 @@ pub fn Charts() -> impl IntoView {
             </label>
         </div>
         <figure class="chart">
-            <figcaption>"Loss — solid: training, dashed: validation; one colour per run (see the list); η under it"</figcaption>
-            <Plot node_ref=loss_ref frame=frames[0] class="plot tall" testid="loss-chart" label="training and validation loss of each run" />
-            <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" />
+            <figcaption>"Loss — solid: training, dashed: validation; each run has its colour and mark (see the list); η under it"</figcaption>
+            <p class="chart-summary" id="loss-summary" data-testid="loss-summary">
+                {move || lines.with(|l| crate::summary::loss(l))}
+            </p>
+            <Plot node_ref=loss_ref frame=frames[0] class="plot tall" testid="loss-chart" label="training and validation loss of each run" summary="loss-summary" />
+            <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" summary="loss-summary" />
             <span hidden data-testid="diverged-step" data-value=diverged></span>
             <ChartTable />
             <ChartExport name="loss" node_ref=loss_ref chart=|c: &Curves| c.loss_chart() />
         </figure>
         <figure class="chart">
             <figcaption>"Validation accuracy"</figcaption>
-            <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" />
+            <p class="chart-summary" id="accuracy-summary" data-testid="accuracy-summary">
+                {move || lines.with(|l| crate::summary::accuracy(l, classes()))}
+            </p>
+            <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" summary="accuracy-summary" />
             <ChartExport name="accuracy" node_ref=acc_ref chart=|c: &Curves| c.accuracy_chart() />
         </figure>
     }
@@ -310,7 +372,8 @@ enum Image {
 }
 
 /// Draws a chart of the lab's visible runs (`build` picks which) at the size of `canvas` on screen,
-/// by the same code as the canvas, and offers it as a file carrying the session's provenance.
+/// by the same code as the canvas, and offers it as a file carrying the session's provenance. Files
+/// are drawn light whatever the page's theme: they go on slides and paper.
 fn export_chart(
     state: AppState,
     name: &str,
@@ -328,7 +391,7 @@ fn export_chart(
         let provenance = crate::export::chart_provenance(&link, &runs);
         match format {
             Image::Svg => {
-                let chart = build(&curves(lab, &schedules, &form, options, 1.0));
+                let chart = build(&curves(lab, &schedules, &form, options, (1.0, Theme::Light)));
                 let mut svg = String::new();
                 {
                     let area = plotters::prelude::SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -339,7 +402,7 @@ fn export_chart(
                 Some(super::download::save(&super::download::file_name(name, "svg"), "image/svg+xml", svg.as_bytes()))
             }
             Image::Png => {
-                let chart = build(&curves(lab, &schedules, &form, options, 2.0));
+                let chart = build(&curves(lab, &schedules, &form, options, (2.0, Theme::Light)));
                 let offscreen = document().create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
                 offscreen.set_width(2 * w);
                 offscreen.set_height(2 * h);
@@ -398,6 +461,7 @@ fn ChartTable() -> impl IntoView {
                         format!("#{} {}", r.id, l.label(r.id)),
                         status,
                         p.map_or_else(String::new, |p| p.step.to_string()),
+                        r.view.trace.buckets().first().map_or_else(String::new, |b| fmt_loss(b.last.train_loss)),
                         p.map_or_else(String::new, |p| fmt_loss(p.train_loss)),
                         p.map_or_else(String::new, |p| fmt_loss(p.val_loss)),
                         p.map_or_else(String::new, |p| format!("{:.1} %", 100.0 * p.val_acc)),
@@ -409,10 +473,10 @@ fn ChartTable() -> impl IntoView {
     view! {
         <div class="sr-only"><table data-testid="chart-table">
             <caption>"The runs on the charts, at their latest point"</caption>
-            <thead><tr><th>"run"</th><th>"status"</th><th>"step"</th><th>"training loss"</th><th>"validation loss"</th><th>"validation accuracy"</th></tr></thead>
+            <thead><tr><th>"run"</th><th>"status"</th><th>"step"</th><th>"training loss at the start"</th><th>"training loss"</th><th>"validation loss"</th><th>"validation accuracy"</th></tr></thead>
             <tbody>
-                {move || rows().into_iter().map(|(name, status, step, train, val, acc)| view! {
-                    <tr><td>{name}</td><td>{status}</td><td>{step}</td><td>{train}</td><td>{val}</td><td>{acc}</td></tr>
+                {move || rows().into_iter().map(|(name, status, step, start, train, val, acc)| view! {
+                    <tr><td>{name}</td><td>{status}</td><td>{step}</td><td>{start}</td><td>{train}</td><td>{val}</td><td>{acc}</td></tr>
                 }).collect_view()}
             </tbody>
         </table></div>

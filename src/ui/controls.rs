@@ -25,6 +25,63 @@ fn slider_to_lr(pos: f64) -> f64 {
     10f64.powf(LR_MIN_LOG10 + pos / LR_SLIDER_STEPS * (LR_MAX_LOG10 - LR_MIN_LOG10))
 }
 
+/// The form's training-set size: the batch-size slider's choices depend on it.
+fn train_len(state: AppState) -> usize {
+    state.config.with(RunConfig::train_len)
+}
+
+/// The batch-size slider's position: the first choice at least the form's B.
+fn batch_position(state: AppState) -> usize {
+    let n = train_len(state);
+    let choices = batch_choices(n);
+    let b = state.config.with(|c| c.batch_size.resolve(n));
+    choices.iter().position(|c| c.resolve(n) >= b).unwrap_or(choices.len() - 1)
+}
+
+/// The form's B as the slider says it: "64", or "1437 (full batch)".
+fn batch_text(state: AppState) -> String {
+    let n = train_len(state);
+    let b = state.config.with(|c| c.batch_size.resolve(n));
+    if b >= n {
+        format!("{n} (full batch)")
+    } else {
+        b.to_string()
+    }
+}
+
+/// Moves B to slider position `position`; with the lock on, η follows B by the rule, from the pair
+/// before the move.
+fn move_batch(state: AppState, position: &str) {
+    let n = train_len(state);
+    let choices = batch_choices(n);
+    let Some(&b) = position.parse::<usize>().ok().and_then(|i| choices.get(i)) else {
+        state.notify("Not changed: that batch-size position does not exist.");
+        return;
+    };
+    let (old_b, old_lr) = state.config.with_untracked(|c| (c.batch_size.resolve(n), c.lr));
+    state.set("bs", &b.to_string());
+    let rule = state.lock.get_untracked();
+    if rule != ScalingRule::None {
+        let lr = rule.scale(old_b, old_lr, b.resolve(n));
+        let mut probe = state.config.get_untracked();
+        match probe.set("lr", &lr.to_string()) {
+            Ok(()) => state.config.set(probe),
+            Err(_) => state.notify(format!(
+                "B moved to {b}, but η could not follow it {}: that would make η {}, outside its range; η stays {}.",
+                rule.label(),
+                fmt_lr(lr),
+                fmt_lr(old_lr)
+            )),
+        }
+    }
+}
+
+/// Moves η to the logarithmic slider's position `position`.
+fn move_lr(state: AppState, position: &str) {
+    let pos: f64 = position.parse().unwrap_or(0.0);
+    state.set("lr", &fmt_lr(slider_to_lr(pos)));
+}
+
 /// An `on:change` handler that applies the field's value to `key`.
 fn setter(state: AppState, key: &'static str) -> impl Fn(leptos::ev::Event) + Copy {
     move |ev| state.set(key, &event_target_value(&ev))
@@ -100,7 +157,10 @@ pub fn Controls() -> impl IntoView {
     view! {
         <aside class="controls" aria-label="Training settings">
             <h2>"Settings"</h2>
-            <RunButtons />
+            <div class="run-bar">
+                <QuickStrip show_bs=class.shows("bs") show_lr=class.shows("lr") />
+                <RunButtons />
+            </div>
             <p class="hint">"Changes apply when you press Start."</p>
             <div class="fields">{main}</div>
             {(!more.is_empty()).then(|| view! {
@@ -113,6 +173,35 @@ pub fn Controls() -> impl IntoView {
             })}
         </aside>
     }
+}
+
+/// On a phone, B and η beside Start at the foot of the screen, so a change and the curves it makes are
+/// in view together. Wider screens hide it: there the form sits beside the charts.
+#[component]
+fn QuickStrip(show_bs: bool, show_lr: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lr = move || fmt_lr(state.config.with(|c| c.lr));
+    let batch = view! {
+        <label class="quick-field">
+            <span>"B " <output>{move || batch_text(state)}</output></span>
+            <input type="range" min="0" step="1" data-testid="quick-batch-size" aria-label="batch size"
+                aria-valuetext=move || format!("batch size {}", batch_text(state))
+                prop:max=move || (batch_choices(train_len(state)).len() - 1).to_string()
+                prop:value=move || batch_position(state).to_string()
+                on:input=move |ev| move_batch(state, &event_target_value(&ev)) />
+        </label>
+    };
+    let rate = view! {
+        <label class="quick-field">
+            <span>"η " <output>{lr}</output></span>
+            <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="quick-learning-rate"
+                aria-label="learning rate (log scale, 0.0001 to 10)"
+                aria-valuetext=move || format!("learning rate {}", lr())
+                prop:value=move || lr_to_slider(state.config.with(|c| c.lr)).to_string()
+                on:input=move |ev| move_lr(state, &event_target_value(&ev)) />
+        </label>
+    };
+    view! { <div class="quick" data-testid="quick">{show_bs.then_some(batch)} {show_lr.then_some(rate)}</div> }
 }
 
 /// Start adds a run of the form's settings beside the others; Pause, Step act on the current run
@@ -303,48 +392,10 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let config = state.config;
     let (Some(bs), Some(lr)) = (setting("bs"), setting("lr")) else { return ().into_any() };
-    let train_len = Memo::new(move |_| config.with(RunConfig::train_len));
-    let bs_index = move || {
-        let choices = batch_choices(train_len.get());
-        let b = config.with(|c| c.batch_size.resolve(train_len.get()));
-        choices.iter().position(|c| c.resolve(train_len.get()) >= b).unwrap_or(choices.len() - 1)
-    };
-    let bs_text = move || {
-        let (b, n) = (config.with(|c| c.batch_size.resolve(train_len.get())), train_len.get());
-        if b >= n {
-            format!("{n} (full batch)")
-        } else {
-            b.to_string()
-        }
-    };
-    let on_bs = move |ev: leptos::ev::Event| {
-        let n = train_len.get_untracked();
-        let choices = batch_choices(n);
-        let Some(&b) = event_target_value(&ev).parse::<usize>().ok().and_then(|i| choices.get(i)) else {
-            state.notify("Not changed: that batch-size position does not exist.");
-            return;
-        };
-        let (old_b, old_lr) = config.with_untracked(|c| (c.batch_size.resolve(n), c.lr));
-        state.set("bs", &b.to_string());
-        // With the lock on, η follows B by the rule, from the pair before the move.
-        let rule = state.lock.get_untracked();
-        if rule != ScalingRule::None {
-            let lr = rule.scale(old_b, old_lr, b.resolve(n));
-            let mut probe = config.get_untracked();
-            match probe.set("lr", &lr.to_string()) {
-                Ok(()) => state.config.set(probe),
-                Err(_) => state.notify(format!(
-                    "B moved to {b}, but η could not follow it {}: that would make η {}, outside its range; η stays {}.",
-                    rule.label(),
-                    fmt_lr(lr),
-                    fmt_lr(old_lr)
-                )),
-            }
-        }
-    };
+    let bs_text = move || batch_text(state);
     let ratios = move || {
         config.with(|c| {
-            let b = c.batch_size.resolve(train_len.get()) as f64;
+            let b = c.batch_size.resolve(train_len(state)) as f64;
             format!("η/B = {} · η/√B = {}", fmt_lr(c.lr / b), fmt_lr(c.lr / b.sqrt()))
         })
     };
@@ -359,18 +410,14 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
             run.view.start_limit(&run.config).map(|limit| limit.lr).filter(|e| e.is_finite() && *e > 0.0)
         })
     };
-    let on_lr_slider = move |ev: leptos::ev::Event| {
-        let pos: f64 = event_target_value(&ev).parse().unwrap_or(0.0);
-        state.set("lr", &fmt_lr(slider_to_lr(pos)));
-    };
     let batch = view! {
         <div class="field">
             <span class="label">{bs.label} " = " <output data-testid="batch-size-value">{bs_text}</output></span>
             <input type="range" min="0" step="1" data-testid="batch-size" aria-label="batch size"
                 aria-valuetext=move || format!("batch size {}", bs_text())
-                prop:max=move || (batch_choices(train_len.get()).len() - 1).to_string()
-                prop:value=move || bs_index().to_string()
-                on:input=on_bs />
+                prop:max=move || (batch_choices(train_len(state)).len() - 1).to_string()
+                prop:value=move || batch_position(state).to_string()
+                on:input=move |ev| move_batch(state, &event_target_value(&ev)) />
             <span class="hint">{bs.help}</span>
             <label class="lock">
                 "η follows B: "
@@ -393,7 +440,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
                         aria-label="learning rate (log scale, 0.0001 to 10)"
                         aria-valuetext=move || format!("learning rate {}", fmt_lr(config.with(|c| c.lr)))
                         prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
-                        on:input=on_lr_slider />
+                        on:input=move |ev| move_lr(state, &event_target_value(&ev)) />
                     {move || edge().map(|e| {
                         let at = lr_to_slider(e) / LR_SLIDER_STEPS * 100.0;
                         view! {

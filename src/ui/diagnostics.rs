@@ -90,7 +90,9 @@ pub fn Diagnostics() -> impl IntoView {
             let schedules: Vec<(u32, Schedule)> = Vec::new();
             let ratio = window().device_pixel_ratio().max(1.0);
             if let Some(c) = chart_ref.get_untracked() {
-                frame.set(paint(&c, |_| curves(lab, &schedules, &form, options, ratio).sharpness_chart()));
+                frame.set(paint(&c, |_| {
+                    curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked())).sharpness_chart()
+                }));
             }
         });
     };

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use batchlab_chart::Theme;
 use batchlab_trainer::scaling::ScalingRule;
 use batchlab_trainer::RunConfig;
 
@@ -53,6 +54,8 @@ pub struct AppState {
     pub resized: RwSignal<u32>,
     /// Why the session could not be kept in this browser, if it could not (leaving then asks first).
     pub save_failed: RwSignal<Option<String>>,
+    /// The reader's colour scheme (`prefers-color-scheme`), which the charts are drawn for.
+    pub theme: RwSignal<Theme>,
     /// The pool's workers, one per slot; `None` before a slot's first job and after its worker died.
     clients: StoredValue<Vec<Option<WorkerClient>>, LocalStorage>,
 }
@@ -308,6 +311,22 @@ pub fn scroll_to_run(id: u32) {
     });
 }
 
+/// The reader's colour scheme now, and from now on: `theme` follows `prefers-color-scheme`.
+fn follow_colour_scheme(theme: RwSignal<Theme>) {
+    use wasm_bindgen::JsCast;
+    let Ok(Some(query)) = window().match_media("(prefers-color-scheme: dark)") else { return };
+    let read = |q: &web_sys::MediaQueryList| if q.matches() { Theme::Dark } else { Theme::Light };
+    theme.set(read(&query));
+    let changed = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if let Some(q) = ev.target().and_then(|t| t.dyn_into::<web_sys::MediaQueryList>().ok()) {
+            theme.set(read(&q));
+        }
+    });
+    // For the page's lifetime: the app is never unmounted.
+    let _ = query.add_event_listener_with_callback("change", changed.as_ref().unchecked_ref());
+    changed.forget();
+}
+
 /// Registers the service worker (`sw.js`) that keeps the site's own files, so that after one visit
 /// the page loads and trains offline. Where the browser has none (or refuses it), nothing changes.
 fn keep_offline() {
@@ -356,8 +375,10 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         lock: RwSignal::new(ScalingRule::None),
         resized: RwSignal::new(0),
         save_failed: RwSignal::new(None),
+        theme: RwSignal::new(Theme::Light),
         clients: StoredValue::new_local(Vec::new()),
     };
+    follow_colour_scheme(state.theme);
     provide_context(state);
     provide_context(link.class.clone());
     let shows = |panel: &str| link.class.shows(panel);

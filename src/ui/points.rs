@@ -44,7 +44,8 @@ pub fn PointEditor() -> impl IntoView {
             t.x.chunks(2).zip(&t.y).map(|(p, &k)| (f64::from(p[0]), f64::from(p[1]), usize::from(k))).collect();
         let ratio = window().device_pixel_ratio().max(1.0);
         let title = format!("{}: {} points", t.name, t.shape.rows);
-        let drawing = Boundary { scale: ratio, ..Boundary::points(&points, &title) };
+        let drawing =
+            Boundary { scale: ratio, theme: state.theme.get_untracked(), ..Boundary::points(&points, &title) };
         let (w, h) = (c.client_width().max(1), c.client_height().max(1));
         c.set_width((f64::from(w) * ratio).round() as u32);
         c.set_height((f64::from(h) * ratio).round() as u32);
@@ -56,7 +57,13 @@ pub fn PointEditor() -> impl IntoView {
         }
         let _ = area.present();
     };
-    redraw_on_change(move || table.with(|_| ()), redraw);
+    redraw_on_change(
+        move || {
+            table.with(|_| ());
+            state.theme.track();
+        },
+        redraw,
+    );
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let (Some(t), Some(p)) = (table.get_untracked(), plane.get_value()) else { return };
         let ratio = window().device_pixel_ratio().max(1.0);

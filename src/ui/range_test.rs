@@ -5,7 +5,7 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use batchlab_chart::{smooth, LineChart, LineStyle, Marker, Series, PALETTE};
+use batchlab_chart::{smooth, LineChart, LineStyle, Marker, Series, Theme};
 use batchlab_trainer::RunConfig;
 
 use super::charts::{paint, redraw_on_change};
@@ -34,28 +34,26 @@ fn range_test_config(form: &RunConfig) -> Result<RunConfig, batchlab_trainer::Co
 }
 
 /// Loss against η for every range test, smoothed as the test smooths it, the suggestion marked.
-fn chart(tests: &[&Run], ratio: f64) -> LineChart {
+fn chart(tests: &[&Run], ratio: f64, theme: Theme) -> LineChart {
     let mut chart = LineChart {
         x_label: "learning rate η (log scale)".to_owned(),
         y_label: "training loss".to_owned(),
         log_x: true,
         log_y: true,
         scale: ratio,
+        theme,
         ..LineChart::default()
     };
     for r in tests {
-        let color = PALETTE[r.colour % PALETTE.len()];
+        let look = theme.look(r.colour);
+        let color = look.color;
         let points: Vec<(f64, f64)> =
             r.view.trace.buckets().iter().skip(1).map(|b| (b.last.lr, b.last.train_loss)).collect();
         let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), batchlab_trainer::lr_find::SMOOTHING);
         chart.series.push(Series { color, points: points.clone(), style: LineStyle::Faint, ..Series::default() });
         let batch = format!("B {}", r.config.batch_size);
-        chart.series.push(Series {
-            label: batch.clone(),
-            color,
-            points: points.iter().zip(smoothed).map(|(p, s)| (p.0, s)).collect(),
-            ..Series::default()
-        });
+        let smoothed = points.iter().zip(smoothed).map(|(p, s)| (p.0, s)).collect();
+        chart.series.push(Series { label: batch.clone(), ..Series::of(look, smoothed) });
         if let Some(t) = r.view.summary.as_ref().and_then(|s| s.range_test) {
             let label = format!("{batch}: η {}", fmt_lr(t.suggested_lr));
             chart.markers.push(Marker { x: t.suggested_lr, label, color });
@@ -92,11 +90,17 @@ pub fn RangeTest() -> impl IntoView {
         state.lab.with_untracked(|l| {
             let tests: Vec<&Run> = l.range_tests().collect();
             if let Some(c) = chart_ref.get_untracked() {
-                paint(&c, |_| chart(&tests, ratio));
+                paint(&c, |_| chart(&tests, ratio, state.theme.get_untracked()));
             }
         });
     };
-    redraw_on_change(move || state.lab.track(), redraw);
+    redraw_on_change(
+        move || {
+            state.lab.track();
+            state.theme.track();
+        },
+        redraw,
+    );
     let has_tests = move || state.lab.with(|l| l.range_tests().next().is_some());
     view! {
         <section class="panel range-test" aria-label="LR range test">

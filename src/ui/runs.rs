@@ -4,15 +4,20 @@
 
 use leptos::prelude::*;
 
-use batchlab_chart::PALETTE;
-
 use super::{now_ms, AppState};
 use crate::lab::RunId;
 
-/// The CSS colour of palette entry `i`.
-pub fn css_colour(i: usize) -> String {
-    let c = PALETTE[i % PALETTE.len()];
-    format!("rgb({}, {}, {})", c.0, c.1, c.2)
+/// Look `k`'s glyph in its colour, in the page's theme: a run's key beside its name, as on the charts.
+#[component]
+pub fn RunKey(#[prop(into)] look: Signal<usize>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let look = move || state.theme.get().look(look.get());
+    view! {
+        <span class="glyph" aria-hidden="true" style:color=move || {
+            let c = look().color;
+            format!("rgb({}, {}, {})", c.0, c.1, c.2)
+        }>{move || look().glyph.symbol().to_string()}</span>
+    }
 }
 
 /// What of a run can be downloaded.
@@ -169,7 +174,7 @@ fn RunItem(id: RunId) -> impl IntoView {
             <div class="run-row">
                 <input type="checkbox" aria-label="show on the charts" prop:checked=visible
                     on:change=move |ev| state.lab.update(|l| l.set_visible(id, event_target_checked(&ev))) />
-                <span class="swatch" style:background=move || css_colour(state.lab.with(|l| l.run(id).map_or(0, |r| r.colour)))></span>
+                <RunKey look=Signal::derive(move || state.lab.with(|l| l.run(id).map_or(0, |r| r.colour))) />
                 <button type="button" class="run-label" title="Pick this run for the buttons and read-outs"
                     on:click=move |_| state.lab.update(|l| l.selected = Some(id))>
                     <span class="run-id">{format!("#{id}")}</span>" "{label}

@@ -8,7 +8,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use batchlab_chart::{draw_heatmap, fmt_tick, Frame, Heatmap, LineChart, Series, PALETTE};
+use batchlab_chart::{draw_heatmap, fmt_tick, Frame, Heatmap, LineChart, Series, Theme};
 use batchlab_trainer::data::DIGITS_TRAIN_ROWS;
 use batchlab_trainer::outcome::Verdict;
 use batchlab_trainer::sweep::{
@@ -80,16 +80,14 @@ fn paint_heatmap(canvas: &web_sys::HtmlCanvasElement, map: &Heatmap) -> Option<F
 }
 
 /// Final loss (or steps) against η, one curve per batch size: the best η's shift and the common cliff.
-fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
+fn by_lr_chart(table: &SweepTable, ratio: f64, theme: Theme) -> LineChart {
     let series = table
         .batch_sizes
         .iter()
         .zip(&table.cells)
         .enumerate()
-        .map(|(i, (b, row))| Series {
-            label: format!("B {b}"),
-            color: PALETTE[i % PALETTE.len()],
-            points: table
+        .map(|(i, (b, row))| {
+            let points = table
                 .lrs
                 .iter()
                 .zip(row)
@@ -99,8 +97,8 @@ fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
                     CellSummary::Diverged => Some((lr, f64::INFINITY)),
                     CellSummary::Stalled | CellSummary::Missing | CellSummary::Pending => None,
                 })
-                .collect(),
-            ..Series::default()
+                .collect();
+            Series { label: format!("B {b}"), ..Series::of(theme.look(i), points) }
         })
         .collect();
     LineChart {
@@ -110,6 +108,7 @@ fn by_lr_chart(table: &SweepTable, ratio: f64) -> LineChart {
         log_y: true,
         series,
         scale: ratio,
+        theme,
         ..LineChart::default()
     }
 }
@@ -381,17 +380,31 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     let heatmap_ref = NodeRef::<Canvas>::new();
     let by_lr_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
+    // The cell the keyboard is on (column, row), outlined on the heatmap.
+    let focus = RwSignal::new(None::<(usize, usize)>);
     let redraw = move || {
         let Some(t) = table.get_untracked() else { return };
-        let map = Heatmap::of(&t, t.measure.label(), train_len.get_untracked().unwrap_or(DIGITS_TRAIN_ROWS));
+        let theme = state.theme.get_untracked();
+        let map = Heatmap {
+            theme,
+            focus: focus.get_untracked(),
+            ..Heatmap::of(&t, t.measure.label(), train_len.get_untracked().unwrap_or(DIGITS_TRAIN_ROWS))
+        };
         if let Some(c) = heatmap_ref.get_untracked() {
             frame.set(paint_heatmap(&c, &map));
         }
         if let Some(c) = by_lr_ref.get_untracked() {
-            paint(&c, |ratio| by_lr_chart(&t, ratio));
+            paint(&c, |ratio| by_lr_chart(&t, ratio, theme));
         }
     };
-    redraw_on_change(move || table.with(|_| ()), redraw);
+    redraw_on_change(
+        move || {
+            table.with(|_| ());
+            state.theme.track();
+            focus.track();
+        },
+        redraw,
+    );
     // The opened cell's settings go in the form too, as "edit" does: the sidebar shows what runs.
     let open = move |row: usize, column: usize| {
         let mut opened = None;
@@ -425,6 +438,49 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         let row = ((bottom - py) / (bottom - top) * t.batch_sizes.len() as f64).floor() as usize;
         open(row.min(t.batch_sizes.len().saturating_sub(1)), (x.floor() as usize).min(t.lrs.len().saturating_sub(1)));
     };
+    // The keyboard walks the cells: arrows move (up is a larger B), Enter or Space opens the cell,
+    // Escape leaves the grid; the cell under the focus is said politely.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some((columns, rows)) = table.with_untracked(|t| t.as_ref().map(|t| (t.lrs.len(), t.batch_sizes.len())))
+        else {
+            return;
+        };
+        if columns == 0 || rows == 0 {
+            return;
+        }
+        let (c, r) = focus.get_untracked().unwrap_or((0, 0));
+        let next = match ev.key().as_str() {
+            "ArrowRight" => Some(((c + 1).min(columns - 1), r)),
+            "ArrowLeft" => Some((c.saturating_sub(1), r)),
+            "ArrowUp" => Some((c, (r + 1).min(rows - 1))),
+            "ArrowDown" => Some((c, r.saturating_sub(1))),
+            "Home" => Some((0, r)),
+            "End" => Some((columns - 1, r)),
+            "Enter" | " " => {
+                ev.prevent_default();
+                open(r, c);
+                return;
+            }
+            "Escape" => None,
+            _ => return,
+        };
+        ev.prevent_default();
+        focus.set(next);
+    };
+    let on_focus = move |_| {
+        if focus.get_untracked().is_none() {
+            focus.set(Some((0, 0)));
+        }
+    };
+    let focused = move || {
+        let (c, r) = focus.get()?;
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let (b, lr, cell) = (t.batch_sizes.get(r)?, t.lrs.get(c)?, t.cells.get(r)?.get(c)?);
+            let measure = if matches!(cell, CellSummary::Mean(_)) { t.measure.label() } else { "" };
+            Some(format!("B {b}, η {}: {measure} {}. Enter opens it as a run.", fmt_lr(*lr), cell_text(*cell)))
+        })
+    };
     // What the best η per B shows, in one sentence computed from the table.
     let caption = move || table.with(|t| t.as_ref()?.scaling(train_len.get()?).map(|sc| sc.to_string()));
     // While cells finish, the heatmap and the status show the progress; the table of values (a
@@ -440,14 +496,28 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         </div>
         <div class="heatmap-wrap" hidden=move || table.with(Option::is_none)>
             <canvas node_ref=heatmap_ref class="plot heatmap" data-testid="sweep-heatmap" data-best-lr=best_json
-                aria-label="heatmap of the sweep; the table below has its values" on:click=on_click></canvas>
+                tabindex="0" role="img"
+                aria-label="heatmap of the sweep; with the focus here, the arrow keys move between cells and Enter opens one; the table below has its values"
+                on:click=on_click on:keydown=on_key on:focus=on_focus on:blur=move |_| focus.set(None)></canvas>
+            <p class="sr-only" aria-live="polite" data-testid="sweep-focus">{focused}</p>
             <p class="caption" data-testid="sweep-caption">{caption}</p>
-            <p class="hint">{key}" Click a cell to open it as a run."</p>
+            <p class="hint">{key}" Click a cell (or, on the focused heatmap, move with the arrow keys and press Enter) to open it as a run."</p>
             <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
             <p class="hint">"Diverged cells sit on the top edge (▲); stalled ones, which learned nothing, are left out."</p>
             <p class="hint" hidden=move || !running()>"The table of values comes when the sweep ends."</p>
             <SweepTableView table=Signal::derive(move || if running() { None } else { table.get() }) open />
         </div>
+    }
+}
+
+/// A cell's figure or what became of it, in the table and as the keyboard reads it.
+fn cell_text(cell: CellSummary) -> String {
+    match cell {
+        CellSummary::Mean(v) => fmt_tick(v),
+        CellSummary::Diverged => Verdict::Diverged.name().to_owned(),
+        CellSummary::Stalled => Verdict::Stalled.name().to_owned(),
+        CellSummary::Missing => "not reached".to_owned(),
+        CellSummary::Pending => "not run yet".to_owned(),
     }
 }
 
@@ -469,13 +539,7 @@ fn SweepTableView(
                             <tr>
                                 <th>{b.to_string()}</th>
                                 {row.iter().enumerate().map(|(c, cell)| {
-                                    let text = match *cell {
-                                        CellSummary::Mean(v) => fmt_tick(v),
-                                        CellSummary::Diverged => Verdict::Diverged.name().to_owned(),
-                                        CellSummary::Stalled => Verdict::Stalled.name().to_owned(),
-                                        CellSummary::Missing => "not reached".to_owned(),
-                                        CellSummary::Pending => "…".to_owned(),
-                                    };
+                                    let text = cell_text(*cell);
                                     view! { <td><button type="button" class="cell" data-testid="sweep-cell" on:click=move |_| open(r, c)>{text}</button></td> }
                                 }).collect_view()}
                             </tr>

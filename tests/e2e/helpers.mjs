@@ -30,9 +30,10 @@ export function session(name) {
   });
   /**
    * A fresh page that records, as errors: console errors, uncaught exceptions, anything the
-   * Content-Security-Policy blocks, and any request to another origin.
+   * Content-Security-Policy blocks, and any request to another origin. It is ready when the element
+   * `ready` (a test id) shows.
    */
-  ctx.open = async (query = "", viewport = { width: 1280, height: 900 }, options = {}) => {
+  ctx.open = async (query = "", viewport = { width: 1280, height: 900 }, { ready = "status", ...options } = {}) => {
     const page = await ctx.browser.newPage({ viewport, ...options });
     page.errors = [];
     page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
@@ -46,7 +47,7 @@ export function session(name) {
     await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
       console.error(`blocked by the content security policy: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`)));
     await page.goto(ctx.base + query);
-    await page.getByTestId("status").waitFor();
+    await page.getByTestId(ready).waitFor();
     return page;
   };
   return ctx;

@@ -48,9 +48,9 @@ test("the three-pairs lesson plays by itself and its point shows", { timeout: LO
   await page.close();
 });
 
-/** Presses Tab until the focused element matches `selector` (at most 80 times); a keyboard user's way there. */
+/** Presses Tab until the focused element matches `selector` (at most 200 times); a keyboard user's way there. */
 async function tabTo(page, selector) {
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 200; i++) {
     await page.keyboard.press("Tab");
     if (await page.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
   }

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::line::ChartError;
-use crate::run::PALETTE;
+use crate::look::Theme;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Boundary {
@@ -24,6 +24,7 @@ pub struct Boundary {
     pub points: Vec<(f64, f64, usize)>,
     /// Device pixels per CSS pixel (0 means 1).
     pub scale: f64,
+    pub theme: Theme,
 }
 
 /// The points' extent in x and in y, with a tenth's margin on each side.
@@ -75,7 +76,16 @@ impl Boundary {
     /// The points alone, over their extent (with a margin): the data, with no model yet.
     pub fn points(points: &[(f64, f64, usize)], title: &str) -> Self {
         let (x, y) = extent(points);
-        Self { title: title.to_owned(), x, y, cells: 0, classes: Vec::new(), points: points.to_vec(), scale: 1.0 }
+        Self {
+            title: title.to_owned(),
+            x,
+            y,
+            cells: 0,
+            classes: Vec::new(),
+            points: points.to_vec(),
+            scale: 1.0,
+            theme: Theme::Light,
+        }
     }
 
     /// The boundary of `model` over the points' extent (with a margin), on a grid of `cells` per side.
@@ -84,7 +94,7 @@ impl Boundary {
         let at = |(lo, hi): (f64, f64), k: usize| lo + (hi - lo) * (k as f64 + 0.5) / cells as f64;
         let classes =
             (0..cells * cells).map(|i| model.classify(&[at(x, i % cells) as f32, at(y, i / cells) as f32])).collect();
-        Self { title: title.to_owned(), x, y, cells, classes, points: points.to_vec(), scale: 1.0 }
+        Self { title: title.to_owned(), x, y, cells, classes, points: points.to_vec(), scale: 1.0, theme: Theme::Light }
     }
 
     fn px(&self, v: f64) -> u32 {
@@ -92,27 +102,29 @@ impl Boundary {
     }
 }
 
-/// Class `k`'s colour, tinted towards white by `tint` (0 the colour itself).
-fn colour(k: usize, tint: f64) -> RGBColor {
-    let RGBColor(r, g, b) = PALETTE[k % PALETTE.len()];
-    let mix = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * tint).round() as u8;
-    RGBColor(mix(r), mix(g), mix(b))
+/// Class `k`'s colour, tinted towards the background by `tint` (0 the colour itself).
+fn colour(theme: Theme, k: usize, tint: f64) -> RGBColor {
+    let (RGBColor(r, g, b), RGBColor(br, bg, bb)) = (theme.look(k).color, theme.background());
+    let mix = |c: u8, to: u8| (f64::from(c) + (f64::from(to) - f64::from(c)) * tint).round() as u8;
+    RGBColor(mix(r, br), mix(g, bg), mix(b, bb))
 }
 
 /// Draws the boundary (or the points alone) and says where the plane lies.
 pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boundary) -> Result<Plane, ChartError> {
     let e = |e| ChartError::from_debug(&e);
-    area.fill(&WHITE).map_err(e)?;
+    let theme = b.theme;
+    area.fill(&theme.background()).map_err(e)?;
     let mut builder = ChartBuilder::on(area);
     builder.margin(b.px(8.0)).x_label_area_size(b.px(28.0)).y_label_area_size(b.px(36.0));
     if !b.title.is_empty() {
-        builder.caption(&b.title, ("sans-serif", b.px(14.0)).into_font());
+        builder.caption(&b.title, ("sans-serif", b.px(14.0)).into_font().color(&theme.text()));
     }
     let mut chart = builder.build_cartesian_2d(b.x.0..b.x.1, b.y.0..b.y.1).map_err(e)?;
     chart
         .configure_mesh()
         .disable_mesh()
-        .label_style(("sans-serif", b.px(11.0)).into_font())
+        .label_style(("sans-serif", b.px(11.0)).into_font().color(&theme.text()))
+        .axis_style(theme.axis())
         .x_labels(5)
         .y_labels(5)
         .draw()
@@ -121,15 +133,15 @@ pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Boun
     chart
         .draw_series(b.classes.iter().enumerate().map(|(i, &k)| {
             let (x0, y0) = (b.x.0 + w * (i % b.cells) as f64, b.y.0 + h * (i / b.cells) as f64);
-            Rectangle::new([(x0, y0), (x0 + w, y0 + h)], colour(k, 0.7).filled())
+            Rectangle::new([(x0, y0), (x0 + w, y0 + h)], colour(theme, k, 0.7).filled())
         }))
         .map_err(e)?;
     let r = b.px(3.0);
     chart
         .draw_series(b.points.iter().map(|&(x, y, k)| {
             EmptyElement::at((x, y))
-                + Circle::new((0, 0), r, colour(k, 0.0).filled())
-                + Circle::new((0, 0), r, WHITE.stroke_width(1))
+                + Circle::new((0, 0), r, colour(theme, k, 0.0).filled())
+                + Circle::new((0, 0), r, theme.background().stroke_width(1))
         }))
         .map_err(e)?;
     let (xs, ys) = chart.plotting_area().get_pixel_range();

@@ -10,6 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::line::{fmt_tick, ChartError, Frame};
+use crate::look::Theme;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Heatmap {
@@ -29,6 +30,9 @@ pub struct Heatmap {
     pub sqrt: Vec<(f64, f64)>,
     /// Device pixels per CSS pixel (0 means 1).
     pub scale: f64,
+    pub theme: Theme,
+    /// The cell the keyboard is on (column, row), outlined.
+    pub focus: Option<(usize, usize)>,
 }
 
 /// Where η falls among the columns' learning rates `lrs` (ascending), in column units: log η
@@ -84,6 +88,8 @@ impl Heatmap {
             linear: rule(1.0),
             sqrt: rule(0.5),
             scale: 1.0,
+            theme: Theme::Light,
+            focus: None,
         }
     }
 
@@ -94,7 +100,6 @@ impl Heatmap {
 
 const DIVERGED_FILL: RGBColor = RGBColor(127, 29, 29);
 const STALLED_FILL: RGBColor = RGBColor(120, 113, 108);
-const MISSING_FILL: RGBColor = RGBColor(241, 245, 249);
 const LINEAR_COLOR: RGBColor = RGBColor(236, 72, 153);
 const SQRT_COLOR: RGBColor = RGBColor(14, 165, 233);
 /// What the outlines and dashes mean, for a heatmap's title (the colours are the ones above).
@@ -115,7 +120,8 @@ fn colour(t: f64) -> RGBColor {
 /// Draws the heatmap; returns where the grid landed (x and y in cell units: column, row).
 pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Heatmap) -> Result<Frame, ChartError> {
     let e = |e| ChartError::from_debug(&e);
-    area.fill(&WHITE).map_err(e)?;
+    let theme = map.theme;
+    area.fill(&theme.background()).map_err(e)?;
     let (nx, ny) = (map.columns.len().max(1), map.rows.len().max(1));
     let mean = |c: &CellSummary| match *c {
         CellSummary::Mean(v) if v.is_finite() => Some(v),
@@ -125,7 +131,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min).ln();
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max).ln();
     let norm = |v: f64| if hi > lo { (v.ln() - lo) / (hi - lo) } else { 0.5 };
-    let font = |size: f64| ("sans-serif", map.px(size)).into_font();
+    let font = |size: f64| ("sans-serif", map.px(size)).into_font().color(&theme.text());
     let mut builder = ChartBuilder::on(area);
     builder.margin(map.px(10.0)).x_label_area_size(map.px(40.0)).y_label_area_size(map.px(64.0));
     if !map.title.is_empty() {
@@ -151,6 +157,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .y_label_formatter(&|v| label(&map.rows, v))
         .label_style(font(12.0))
         .axis_desc_style(font(12.0))
+        .axis_style(theme.axis())
         .draw()
         .map_err(e)?;
     let centre = Pos::new(HPos::Center, VPos::Center);
@@ -165,8 +172,8 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
                 CellSummary::Mean(v) if v.is_finite() => (colour(norm(v)), fmt_tick(v)),
                 CellSummary::Mean(_) | CellSummary::Diverged => (DIVERGED_FILL, Verdict::Diverged.name().to_owned()),
                 CellSummary::Stalled => (STALLED_FILL, Verdict::Stalled.name().to_owned()),
-                CellSummary::Missing => (MISSING_FILL, "–".to_owned()),
-                CellSummary::Pending => (MISSING_FILL, "…".to_owned()),
+                CellSummary::Missing => (theme.grid(), "–".to_owned()),
+                CellSummary::Pending => (theme.grid(), "…".to_owned()),
             };
             chart.draw_series([Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())]).map_err(e)?;
             if best == Some(c) {
@@ -175,12 +182,13 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
                     .draw_series([Rectangle::new([(x + 0.04, y + 0.06), (x + 0.96, y + 0.94)], outline)])
                     .map_err(e)?;
             }
-            let ink =
-                if mean(v).is_some_and(|v| norm(v) > 0.6) || matches!(v, CellSummary::Missing | CellSummary::Pending) {
-                    BLACK
-                } else {
-                    WHITE
-                };
+            let ink = if matches!(v, CellSummary::Missing | CellSummary::Pending) {
+                theme.text()
+            } else if mean(v).is_some_and(|v| norm(v) > 0.6) {
+                BLACK
+            } else {
+                WHITE
+            };
             labels.push(((x + 0.5, y + 0.5), text, fill, ink));
         }
     }
@@ -190,6 +198,17 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         chart.draw_series(dashed).map_err(e)?;
     }
     chart.draw_series(LineSeries::new(map.best.iter().copied(), WHITE.stroke_width(map.px(2.0)))).map_err(e)?;
+    if let Some((c, r)) = map.focus.filter(|&(c, r)| c < nx && r < ny) {
+        let (x, y) = (c as f64, r as f64);
+        let ring = |color: RGBColor, inset: f64, width: f64| {
+            Rectangle::new(
+                [(x + inset, y + inset), (x + 1.0 - inset, y + 1.0 - inset)],
+                color.stroke_width(map.px(width)),
+            )
+        };
+        // Two rings, dark and light, so the keyboard's cell shows on any fill.
+        chart.draw_series([ring(BLACK, 0.0, 4.0), ring(WHITE, 0.02, 2.0)]).map_err(e)?;
+    }
     // The figures go on top, each on a patch of its cell's colour, so no line strikes one through.
     let font_px = f64::from(map.px(12.0));
     let (xr, yr) = chart.plotting_area().get_pixel_range();

@@ -7,6 +7,7 @@
 pub mod boundary;
 pub mod heatmap;
 pub mod line;
+pub mod look;
 mod palette;
 pub mod run;
 pub mod trace;
@@ -14,5 +15,6 @@ pub mod trace;
 pub use boundary::{draw_boundary, Boundary, Plane};
 pub use heatmap::{draw_heatmap, Heatmap};
 pub use line::{draw, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Series};
-pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis, PALETTE};
+pub use look::{Glyph, Look, Theme, DISTINCT_LOOKS};
+pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis};
 pub use trace::Trace;

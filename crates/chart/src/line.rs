@@ -4,14 +4,17 @@
 //! Nothing here smooths: a series is drawn as given (a caller may add a smoothed copy, keeping the
 //! raw one). A value that is infinite, NaN or above the plotted range is drawn at the top edge with
 //! an upward triangle, so a blow-up stays visible instead of being dropped. The legend, if any, sits
-//! under the plot, never over a curve. Sizes scale with `scale`, so a canvas drawn at the screen's
-//! pixel ratio stays sharp with text of the same apparent size.
+//! under the plot, never over a curve. A series with a glyph carries it along its line and in the
+//! legend, so colour is never the only cue. Sizes scale with `scale`, so a canvas drawn at the
+//! screen's pixel ratio stays sharp with text of the same apparent size; colours follow `theme`.
 
 use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
+
+use crate::look::{Glyph, Look, Theme};
 
 /// How a series' line is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,11 +37,27 @@ pub struct Series {
     /// Shade the area under the curve (for context such as the learning-rate schedule).
     pub fill: bool,
     pub style: LineStyle,
+    /// Drawn at a few points along the line and in the legend: which run this is, without colour.
+    pub glyph: Option<Glyph>,
+}
+
+impl Series {
+    /// A run's line: its colour and glyph.
+    pub fn of(look: Look, points: Vec<(f64, f64)>) -> Self {
+        Series { color: look.color, glyph: Some(look.glyph), points, ..Series::default() }
+    }
 }
 
 impl Default for Series {
     fn default() -> Self {
-        Self { label: String::new(), color: BLACK, points: Vec::new(), fill: false, style: LineStyle::Solid }
+        Self {
+            label: String::new(),
+            color: BLACK,
+            points: Vec::new(),
+            fill: false,
+            style: LineStyle::Solid,
+            glyph: None,
+        }
     }
 }
 
@@ -92,6 +111,7 @@ pub struct LineChart {
     pub levels: Vec<Level>,
     /// Device pixels per CSS pixel (0 means 1): fonts, lines and margins scale with it.
     pub scale: f64,
+    pub theme: Theme,
 }
 
 /// Where the plot landed: its pixel rectangle and the x values at its left and right edges, so a
@@ -135,7 +155,8 @@ fn err<E: std::fmt::Debug>(e: E) -> ChartError {
 }
 
 const FONT: &str = "sans-serif";
-const GRID: RGBColor = RGBColor(236, 239, 244);
+/// Glyphs along one line: enough to follow it, few enough not to clutter it.
+const GLYPHS_PER_LINE: usize = 6;
 
 /// Axis numbers without float noise or needless exponents: 0.2, 1, 30, 1e-4, 2.5e3.
 pub fn fmt_tick(v: f64) -> String {
@@ -241,7 +262,7 @@ pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 
 /// Draws `chart` filling `area`; returns where the plot landed.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> Result<Frame, ChartError> {
-    area.fill(&WHITE).map_err(err)?;
+    area.fill(&chart.theme.background()).map_err(err)?;
     let labelled: Vec<&Series> = chart.series.iter().filter(|s| !s.label.is_empty()).collect();
     let (_, full_height) = area.dim_in_pixel();
     let area = if labelled.is_empty() {
@@ -264,7 +285,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
         .x_label_area_size(chart.px(if small { 26.0 } else { 36.0 }))
         .y_label_area_size(chart.px(58.0));
     if !chart.title.is_empty() {
-        builder.caption(&chart.title, (FONT, chart.px(16.0)));
+        builder.caption(&chart.title, (FONT, chart.px(16.0)).into_font().color(&chart.theme.text()));
     }
     let labels = (x_labels, y_labels);
     let key = |lo: f64, hi: f64, max: usize| log_ticks(lo, hi, max);
@@ -307,14 +328,17 @@ fn draw_legend<DB: DrawingBackend>(
     chart: &LineChart,
     labelled: &[&Series],
 ) -> Result<(), ChartError> {
-    let font = (FONT, chart.px(13.0)).into_font();
+    let font = (FONT, chart.px(13.0)).into_font().color(&chart.theme.text());
     let (mut x, y) = (chart.px(64.0) as i32, (chart.px(12.0)) as i32);
     for s in labelled {
         let w = chart.px(18.0) as i32;
         area.draw(&PathElement::new(vec![(x, y), (x + w, y)], s.color.stroke_width(chart.px(2.0)))).map_err(err)?;
+        if let Some(g) = s.glyph {
+            draw_glyph(area, (x + w / 2, y), g, s.color, chart)?;
+        }
         let text = Text::new(s.label.clone(), (x + w + chart.px(4.0) as i32, y - chart.px(7.0) as i32), font.clone());
         area.draw(&text).map_err(err)?;
-        let (tw, _) = area.estimate_text_size(&s.label, &font.clone().into()).map_err(err)?;
+        let (tw, _) = area.estimate_text_size(&s.label, &font).map_err(err)?;
         x += w + tw as i32 + chart.px(20.0) as i32;
     }
     Ok(())
@@ -333,7 +357,8 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let fmt = |v: &f64| fmt_tick(*v);
-    let font = (FONT, chart.px(12.0)).into_font();
+    let theme = chart.theme;
+    let font = (FONT, chart.px(12.0)).into_font().color(&theme.text());
     ctx.configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
@@ -343,7 +368,9 @@ where
         .y_label_formatter(&fmt)
         .label_style(font.clone())
         .axis_desc_style(font.clone())
-        .light_line_style(GRID)
+        .light_line_style(theme.grid())
+        .bold_line_style(theme.axis().mix(0.5))
+        .axis_style(theme.axis())
         .draw()
         .map_err(err)?;
     let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
@@ -403,11 +430,64 @@ where
                 ctx.draw_series(pinned.iter().copied().map(dot)).map_err(err)?;
             }
         }
+        if let Some(g) = s.glyph {
+            for p in glyph_points(&pinned, g, (y0, y1)) {
+                draw_glyph(ctx.plotting_area(), p, g, s.color, chart)?;
+            }
+        }
         let over = s.points.iter().filter(|p| !p.1.is_finite() || p.1 > y1).map(|&(x, y)| (x, pin(y)));
         ctx.draw_series(over.map(|p| TriangleMarker::new(p, chart.px(6.0), s.color.filled()))).map_err(err)?;
     }
     let (xr, yr) = ctx.plotting_area().get_pixel_range();
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, ..Frame::default() })
+}
+
+/// Where a line's glyphs go: [`GLYPHS_PER_LINE`] points spread over it, shifted along by the glyph, so
+/// that runs with the same points do not hide each other's glyphs.
+fn glyph_points(points: &[(f64, f64)], g: Glyph, (y0, y1): (f64, f64)) -> Vec<(f64, f64)> {
+    let n = points.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let phase = Glyph::ALL.iter().position(|&a| a == g).unwrap_or(0) as f64 / Glyph::ALL.len() as f64;
+    (0..GLYPHS_PER_LINE)
+        .map(|j| (j as f64 + phase) / GLYPHS_PER_LINE as f64) // in [0, 1)
+        .map(|at| points[((at * (n - 1) as f64).round() as usize).min(n - 1)])
+        .filter(|p| p.1 > y0 && p.1 < y1)
+        .collect()
+}
+
+/// Draws glyph `g` centred on `at`: filled in the series' colour with a rim of the background; the
+/// ring hollow; the cross and the plus two strokes.
+fn draw_glyph<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    at: CT::From,
+    g: Glyph,
+    color: RGBColor,
+    chart: &LineChart,
+) -> Result<(), ChartError>
+where
+    CT::From: Clone,
+{
+    let shape = g.outline(chart.px(4.0) as i32);
+    let closed = [&shape[..], &shape[..1]].concat();
+    let stroke = color.stroke_width(chart.px(2.0));
+    let background = chart.theme.background();
+    let start = EmptyElement::at(at);
+    match g {
+        Glyph::Cross | Glyph::Plus => area.draw(
+            &(start + PathElement::new(shape[..2].to_vec(), stroke) + PathElement::new(shape[2..].to_vec(), stroke)),
+        ),
+        Glyph::Ring => {
+            area.draw(&(start + Polygon::new(shape, background.filled()) + PathElement::new(closed, stroke)))
+        }
+        _ => area.draw(
+            &(start
+                + Polygon::new(shape, color.filled())
+                + PathElement::new(closed, background.stroke_width(chart.px(1.0)))),
+        ),
+    }
+    .map_err(err)
 }
 
 #[cfg(test)]
@@ -446,6 +526,20 @@ mod tests {
 
     /// Two range tests at other batch sizes suggest nearby rates: their markers' labels sit on lines
     /// of their own, never over each other.
+    #[test]
+    fn glyphs_sit_on_their_line_whatever_its_length() {
+        for n in 0..40 {
+            let points: Vec<(f64, f64)> = (0..n).map(|i| (f64::from(i), 0.5)).collect();
+            for g in Glyph::ALL {
+                let at = glyph_points(&points, g, (0.0, 1.0));
+                assert!(at.len() <= GLYPHS_PER_LINE && at.iter().all(|p| points.contains(p)), "{n} points, {g:?}");
+                assert_eq!(at.is_empty(), n == 0);
+            }
+        }
+        // Off the plot (a blow-up pinned to the edge), no glyph.
+        assert!(glyph_points(&[(0.0, 2.0)], Glyph::Star, (0.0, 1.0)).is_empty());
+    }
+
     #[test]
     fn labels_of_nearby_markers_do_not_overlap() {
         let chart = LineChart {

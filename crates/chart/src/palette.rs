@@ -1,13 +1,13 @@
-//! The run palette checked for readers who see colour differently: each pair of [`PALETTE`] colours
-//! stays apart under simulated protanopia, deuteranopia and tritanopia (Machado, Oliveira and
+//! The run palettes checked for readers who see colour differently: in each theme, each pair of run
+//! colours stays apart under simulated protanopia, deuteranopia and tritanopia (Machado, Oliveira and
 //! Fernandes 2009, severity 1), measured as a CIELAB distance, and every colour has a 3:1 contrast
-//! with the white plot (WCAG 2.1's non-text contrast). Test-only: the page draws with the palette.
+//! with the theme's plot (WCAG 2.1's non-text contrast). Test-only: the page draws with the palettes.
 
 #[cfg(test)]
 mod tests {
     use plotters::style::RGBColor;
 
-    use crate::run::PALETTE;
+    use crate::look::Theme;
 
     /// Linear-RGB matrices of full protanopia, deuteranopia and tritanopia (Machado et al. 2009).
     #[allow(clippy::unreadable_literal)] // the paper's figures, digit for digit
@@ -54,10 +54,21 @@ mod tests {
     }
 
     #[test]
-    fn every_pair_of_run_colours_stays_apart_for_colour_blind_readers_and_reads_on_white() {
+    fn every_pair_of_run_colours_stays_apart_for_colour_blind_readers_and_reads_on_its_plot() {
+        for theme in [Theme::Light, Theme::Dark] {
+            check(theme);
+        }
+    }
+
+    fn luminance(RGBColor(r, g, b): RGBColor) -> f64 {
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    }
+
+    fn check(theme: Theme) {
         const MIN_DISTANCE: f64 = 15.0;
+        let palette = theme.palette();
         for (name, m) in &DEFICIENCIES {
-            let seen: Vec<[f64; 3]> = PALETTE.iter().map(|&c| seen(c, m)).collect();
+            let seen: Vec<[f64; 3]> = palette.iter().map(|&c| seen(c, m)).collect();
             let mut worst = (f64::INFINITY, 0, 0);
             for (i, a) in seen.iter().enumerate() {
                 for (j, b) in seen.iter().enumerate().take(i) {
@@ -67,19 +78,23 @@ mod tests {
                     }
                 }
             }
-            eprintln!("{name}: the closest pair is colours {} and {}, {:.1} apart", worst.1, worst.2, worst.0);
+            eprintln!(
+                "{theme:?} {name}: the closest pair is colours {} and {}, {:.1} apart",
+                worst.1, worst.2, worst.0
+            );
             assert!(
                 worst.0 >= MIN_DISTANCE,
-                "{name}: colours {} and {} are only {:.1} apart",
+                "{theme:?} {name}: colours {} and {} are only {:.1} apart",
                 worst.1,
                 worst.2,
                 worst.0
             );
         }
-        for (k, &RGBColor(r, g, b)) in PALETTE.iter().enumerate() {
-            let luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
-            let contrast = 1.05 / (luminance + 0.05);
-            assert!(contrast >= 3.0, "colour {k} has a contrast of {contrast:.2}:1 on white");
+        let background = luminance(theme.background());
+        for (k, &c) in palette.iter().enumerate() {
+            let (a, b) = (luminance(c), background);
+            let contrast = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+            assert!(contrast >= 3.0, "{theme:?}: colour {k} has a contrast of {contrast:.2}:1 on the plot");
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The charts of several runs side by side: losses (with divergence markers), validation accuracy, the
-//! learning rate η, and the sharpness λ_max against each run's stability edge. Each run is one colour;
-//! a seed ensemble is a mean line over a min–max band. Smoothing, when asked for, is a debiased
+//! learning rate η, and the sharpness λ_max against each run's stability edge. Each run is one colour
+//! and one glyph (its [`Look`]); a seed ensemble is a mean line over a min–max band. Smoothing, when asked for, is a debiased
 //! moving average drawn over the raw (faint) curve, and never hides a blow-up.
 
 use batchlab_trainer::optim::OptimizerConfig;
@@ -9,23 +9,11 @@ use batchlab_trainer::schedule::Schedule;
 use plotters::style::RGBColor;
 
 use crate::line::{Band, Bars, Level, LineChart, LineStyle, Marker, Series};
+use crate::look::{Look, Theme};
 use crate::trace::{Bucket, Span, Trace};
 
 pub const TRAIN_COLOR: RGBColor = RGBColor(37, 99, 235);
 pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
-
-/// Colours for runs: readable on white (at least 3:1), and told apart under the common colour-vision
-/// deficiencies (a test in `palette.rs` keeps every pair at least 15 apart in CIELAB, simulated).
-pub const PALETTE: [RGBColor; 8] = [
-    RGBColor(37, 99, 235),
-    RGBColor(234, 88, 12),
-    RGBColor(22, 163, 74),
-    RGBColor(119, 51, 102),
-    RGBColor(170, 119, 204),
-    RGBColor(0, 85, 34),
-    RGBColor(204, 119, 153),
-    RGBColor(85, 51, 153),
-];
 
 batchlab_trainer::named_enum! {
     /// What the x-axis counts: a large batch needs fewer steps, but not fewer examples.
@@ -65,7 +53,7 @@ impl XAxis {
 #[derive(Clone, Copy, Debug)]
 pub struct RunCurve<'a> {
     pub trace: &'a Trace,
-    pub color: RGBColor,
+    pub look: Look,
     /// Where the run diverged or blew up.
     pub mark: Option<Mark>,
     /// The run's planned schedule, for its η before it has trained; `None` to draw the η it used.
@@ -78,7 +66,7 @@ pub struct RunCurve<'a> {
 #[derive(Clone, Debug)]
 pub struct Ensemble<'a> {
     pub members: Vec<&'a Trace>,
-    pub color: RGBColor,
+    pub look: Look,
 }
 
 /// The runs on screen and how to show them.
@@ -96,6 +84,7 @@ pub struct Curves<'a> {
     pub classes: usize,
     /// Device pixels per CSS pixel.
     pub scale: f64,
+    pub theme: Theme,
 }
 
 /// A debiased exponential moving average (weight `w` on the past): the first values are not pulled
@@ -129,14 +118,15 @@ impl<'a> Curves<'a> {
             x_max,
             classes,
             scale: 1.0,
+            theme: Theme::Light,
         }
     }
 }
 
 impl Curves<'_> {
-    fn line(&self, trace: &Trace, color: RGBColor, y: impl Fn(&Bucket) -> f64) -> Series {
+    fn line(&self, trace: &Trace, look: Look, y: impl Fn(&Bucket) -> f64) -> Series {
         let points = trace.buckets().iter().map(|b| (self.x_axis.of(b), y(b))).collect();
-        Series { color, points, ..Series::default() }
+        Series::of(look, points)
     }
 
     fn bars(&self, trace: &Trace, color: RGBColor, span: impl Fn(&Bucket) -> Span) -> Bars {
@@ -158,7 +148,7 @@ impl Curves<'_> {
             .filter_map(|r| {
                 let m = r.mark?;
                 let x = self.x_axis.of_mark(m, r.trace)?;
-                Some(Marker { x, label: format!("{} at step {}", m.what, m.step), color: r.color })
+                Some(Marker { x, label: format!("{} at step {}", m.what, m.step), color: r.look.color })
             })
             .collect()
     }
@@ -180,25 +170,25 @@ impl Curves<'_> {
             mean.push((x, values.iter().sum::<f64>() / values.len() as f64));
             band.push((x, lo, hi));
         }
-        (Series { color: e.color, points: mean, ..Series::default() }, Band { color: e.color, points: band })
+        (Series::of(e.look, mean), Band { color: e.look.color, points: band })
     }
 
     /// Training loss (solid, smoothed if asked, over the raw one) and validation loss (dashed).
     pub fn loss_chart(&self) -> LineChart {
         let mut chart = self.frame("loss", self.log_y);
         for r in &self.runs {
-            let mut train = self.line(r.trace, r.color, |b| b.last.train_loss);
+            let mut train = self.line(r.trace, r.look, |b| b.last.train_loss);
             if self.smoothing > 0.0 {
                 let ys: Vec<f64> = train.points.iter().map(|p| p.1).collect();
                 let smoothed = smooth(&ys, self.smoothing);
-                chart.series.push(Series { style: LineStyle::Faint, ..train.clone() });
+                chart.series.push(Series { style: LineStyle::Faint, glyph: None, ..train.clone() });
                 for (p, s) in train.points.iter_mut().zip(smoothed) {
                     p.1 = s;
                 }
             }
             chart.series.push(train);
-            chart.series.push(Series { style: LineStyle::Dashed, ..self.line(r.trace, r.color, |b| b.last.val_loss) });
-            chart.bars.push(self.bars(r.trace, r.color, |b| b.train_loss));
+            chart.series.push(Series { style: LineStyle::Dashed, ..self.line(r.trace, r.look, |b| b.last.val_loss) });
+            chart.bars.push(self.bars(r.trace, r.look.color, |b| b.train_loss));
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.train_loss);
@@ -215,8 +205,8 @@ impl Curves<'_> {
         let mut chart = self.frame("validation accuracy", false);
         chart.y_range = Some((0.0, 1.0));
         for r in &self.runs {
-            chart.series.push(self.line(r.trace, r.color, |b| b.last.val_acc));
-            chart.bars.push(self.bars(r.trace, r.color, |b| b.val_acc));
+            chart.series.push(self.line(r.trace, r.look, |b| b.last.val_acc));
+            chart.bars.push(self.bars(r.trace, r.look.color, |b| b.val_acc));
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.val_acc);
@@ -250,9 +240,10 @@ impl Curves<'_> {
                         })
                         .collect()
                 }
-                None => self.line(r.trace, r.color, |b| b.last.lr).points,
+                None => self.line(r.trace, r.look, |b| b.last.lr).points,
             };
-            chart.series.push(Series { color: r.color, points, fill: self.runs.len() == 1, ..Series::default() });
+            let fill = self.runs.len() == 1;
+            chart.series.push(Series { fill, ..Series::of(r.look, points) });
         }
         let positive: Vec<f64> = chart
             .series
@@ -278,10 +269,10 @@ impl Curves<'_> {
         let mut chart = self.frame("sharpness λ_max", true);
         for r in &self.runs {
             let points = r.trace.buckets().iter().filter_map(|b| b.sharpness.map(|s| (self.x_axis.of(b), s))).collect();
-            chart.series.push(Series { color: r.color, points, style: LineStyle::Dots, ..Series::default() });
+            chart.series.push(Series { style: LineStyle::Dots, ..Series::of(r.look, points) });
             let kind = r.optimizer.kind;
             if let (Some(c), Some(label)) = (kind.stability_constant(r.optimizer.momentum), kind.edge_formula("η")) {
-                chart.levels.push(Level { y: c / r.lr, label: format!(" {label}"), color: r.color });
+                chart.levels.push(Level { y: c / r.lr, label: format!(" {label}"), color: r.look.color });
             }
         }
         chart
@@ -295,6 +286,7 @@ impl Curves<'_> {
             x_range: Some((0.0, self.x_max.max(1e-9))),
             markers: self.markers(),
             scale: self.scale,
+            theme: self.theme,
             ..LineChart::default()
         }
     }
@@ -349,7 +341,7 @@ mod tests {
             .extend((0..=4).map(|s| (point(s * 28, schedule.epoch(s * 28), if s == 4 { f64::NAN } else { 2.0 }), 0.0)));
         let run = RunCurve {
             trace: &trace,
-            color: PALETTE[0],
+            look: Theme::Light.look(0),
             mark: Outcome::Diverged(divergence).mark(),
             schedule: Some(&schedule),
             optimizer: config.optimizer,
@@ -377,7 +369,7 @@ mod tests {
             .iter()
             .map(|trace| RunCurve {
                 trace,
-                color: PALETTE[0],
+                look: Theme::Light.look(0),
                 mark: None,
                 schedule: None,
                 optimizer: RunConfig::default().optimizer,
@@ -393,6 +385,7 @@ mod tests {
             x_max: 2.0,
             classes: 10,
             scale: 1.0,
+            theme: Theme::Light,
         };
         let chart = curves.lr_chart();
         assert!(chart.log_y);
@@ -413,13 +406,14 @@ mod tests {
         let traces: Vec<Trace> = [1.0, 3.0].map(|l| trace((0..3).map(|s| point(s, s as f64, l)))).to_vec();
         let curves = Curves {
             runs: Vec::new(),
-            ensembles: vec![Ensemble { members: traces.iter().collect(), color: PALETTE[1] }],
+            ensembles: vec![Ensemble { members: traces.iter().collect(), look: Theme::Light.look(1) }],
             x_axis: XAxis::Steps,
             log_y: false,
             smoothing: 0.0,
             x_max: 2.0,
             classes: 10,
             scale: 1.0,
+            theme: Theme::Light,
         };
         let chart = curves.loss_chart();
         assert_eq!(chart.series[0].points, [(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]);

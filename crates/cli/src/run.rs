@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use batchlab_chart::{Curves, RunCurve, Trace, XAxis, PALETTE};
+use batchlab_chart::{Curves, RunCurve, Theme, Trace, XAxis};
 use batchlab_trainer::train::Recorder;
 use batchlab_trainer::{RunConfig, StabilityLimit, Summary};
 use clap::Args;
@@ -78,7 +78,7 @@ fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), Stri
     trace.extend(rec.points.iter().map(|p| (p.clone(), f64::NAN)));
     let run = RunCurve {
         trace: &trace,
-        color: PALETTE[0],
+        look: Theme::Light.look(0),
         mark: rec.summary.as_ref().and_then(|s| s.outcome.mark()),
         schedule: Some(&schedule),
         optimizer: config.optimizer,
