@@ -31,7 +31,7 @@ pub fn samples_per_sec(
     batch_size: usize,
     min_secs: f64,
     repeats: usize,
-    clock: &mut impl FnMut() -> f64,
+    clock: &mut dyn FnMut() -> f64,
 ) -> f64 {
     let n = data.train_len();
     let steps_per_epoch = n.div_ceil(batch_size);
@@ -61,7 +61,7 @@ pub fn samples_per_sec(
 }
 
 /// The whole reference workload: every batch size, and the 20-epoch accuracy check at B = 32.
-pub fn reference(data: &Dataset, min_secs: f64, repeats: usize, clock: &mut impl FnMut() -> f64) -> BenchReport {
+pub fn reference(data: &Dataset, min_secs: f64, repeats: usize, clock: &mut dyn FnMut() -> f64) -> BenchReport {
     let results = BATCH_SIZES
         .into_iter()
         .map(|batch_size| {

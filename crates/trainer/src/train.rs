@@ -508,7 +508,9 @@ impl Trainer {
     }
 
     /// Does one update (reporting the initial point first). Returns `false` once the run has ended.
-    pub fn step(&mut self, observer: &mut impl Observer) -> bool {
+    /// The observer is a trait object so that the step is compiled here, at the trainer's opt-level,
+    /// not in each host crate that calls it (the page's crates are optimised for size).
+    pub fn step(&mut self, observer: &mut dyn Observer) -> bool {
         if self.summary.is_some() {
             return false;
         }
@@ -564,7 +566,7 @@ impl Trainer {
     }
 
     /// Divergence watch, validation points, diagnostics and the summary after an update.
-    fn report(&mut self, observer: &mut impl Observer, loss: f64) {
+    fn report(&mut self, observer: &mut dyn Observer, loss: f64) {
         self.pending_loss_sum += loss;
         self.pending_steps += 1;
         let diverged = self.monitor.observe(self.step, loss, self.last_rows);
@@ -656,12 +658,12 @@ impl Trainer {
     }
 
     /// Steps until the run ends or `should_yield` (asked after every step) says to hand back control.
-    pub fn run_until(&mut self, observer: &mut impl Observer, mut should_yield: impl FnMut() -> bool) {
+    pub fn run_until(&mut self, observer: &mut dyn Observer, mut should_yield: impl FnMut() -> bool) {
         while self.step(observer) && !should_yield() {}
     }
 
     /// Runs to the end.
-    pub fn run(&mut self, observer: &mut impl Observer) {
+    pub fn run(&mut self, observer: &mut dyn Observer) {
         self.run_until(observer, || false);
     }
 }
