@@ -3,6 +3,7 @@
 //! Installs what is missing (wasm32 target, pinned Trunk, wasm-bindgen-cli and wasm-opt, and for
 //! tests Chromium + chromedriver from the system packages) so a fresh machine needs nothing by hand.
 
+mod bench;
 mod csp;
 mod tools;
 
@@ -141,23 +142,6 @@ fn science() -> Result {
     run(cargo().args(["run", "--release", "-p", "batchlab-science", "--", "--out", "docs/science"]))
 }
 
-/// The reference workload natively (criterion), then in headless Chromium (the bench page).
-fn bench() -> Result {
-    run(cargo().args(["bench", "-p", "batchlab-trainer", "--bench", "reference"]))?;
-    dist()?;
-    tools::ensure_browser()?;
-    let e2e = root().join("tests/e2e");
-    tools::npm_install(&e2e)?;
-    run(Command::new("node")
-        .args(["--test", "--test-name-pattern", "bench page", "tests/e2e/"])
-        .env("BATCHLAB_DIST", root().join("dist"))
-        .env("BATCHLAB_ARTIFACTS", root().join("target/e2e"))
-        .env("BATCHLAB_BENCH_SECS", "3"))?;
-    let metrics = std::fs::read_to_string(root().join("target/e2e/metrics.json")).map_err(|e| e.to_string())?;
-    println!("browser (headless Chromium, Web Worker): {metrics}");
-    Ok(())
-}
-
 /// The property test of every outside input (`tests/inputs.rs`: links, form edits, run files, sweep
 /// files, kept sessions, CSV files) with a million cases per property from a new seed, which it
 /// prints so that a failure can be run again (`BATCHLAB_FUZZ_SEED=… cargo xtask fuzz`).
@@ -200,7 +184,7 @@ fn main() -> ExitCode {
         "serve" => serve(),
         "test" => test(),
         "dist" => dist(),
-        "bench" => bench(),
+        "bench" => bench::bench(),
         "science" => science(),
         "fuzz" => fuzz(),
         "slow" => slow(),
