@@ -324,6 +324,31 @@ test("measured: frame intervals while runs train at once", { timeout: LONG }, as
   }
 });
 
+test("measured: frame intervals with 8 runs of 10,000 points on screen, the last two training", { timeout: LONG }, async () => {
+  const rates = [0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2];
+  const page = await ctx.open(`?steps=10000&eval_every=1&bs=32&workers=2&${rates.map((r) => `run=lr:${r}`).join("&")}`);
+  await page.waitForFunction(() => {
+    const s = [...document.querySelectorAll("[data-testid=run-item]")].map((i) => i.dataset.status);
+    return s.length === 8 && s.filter((x) => x === "finished").length >= 6 && s.filter((x) => x === "training").length === 2;
+  }, null, { timeout: LONG, polling: 200 });
+  const gaps = await page.evaluate(() => new Promise((resolve) => {
+    const gaps = [];
+    let last = performance.now();
+    const tick = (t) => {
+      gaps.push(t - last);
+      last = t;
+      if (gaps.length < 180) requestAnimationFrame(tick);
+      else resolve(gaps);
+    };
+    requestAnimationFrame(tick);
+  }));
+  gaps.sort((a, b) => a - b);
+  const training = await page.getByTestId("pool").innerText();
+  metrics.frames_8_runs = { p50_ms: gaps[90], p95_ms: gaps[Math.floor(gaps.length * 0.95)], max_ms: gaps.at(-1), training };
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("a grid too big for a page is refused at once; the largest allowed starts and cancels promptly", { timeout: LONG }, async () => {
   const page = await ctx.open("?epochs=1");
   const many = Array.from({ length: 1000 }, (_, i) => i + 1).join(",");

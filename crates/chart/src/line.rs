@@ -401,13 +401,24 @@ where
         let text = Text::new(l.label.clone(), (xa, y), (FONT, chart.px(12.0)).into_font().color(&l.color));
         ctx.draw_series([text]).map_err(err)?;
     }
-    for b in &chart.bars {
-        let style = b.color.mix(0.35).stroke_width(chart.px(1.0));
-        ctx.draw_series(b.bars.iter().map(|&(x, lo, hi)| PathElement::new(vec![(x, pin(lo)), (x, pin(hi))], style)))
+    // More points than pixel columns draw no differently, only slower: each column keeps what shows.
+    let column = |x: f64| ctx.backend_coord(&(x, y0)).0;
+    let bars: Vec<Bars> = chart
+        .bars
+        .iter()
+        .map(|b| Bars {
+            color: b.color,
+            bars: merge_bars(b.bars.iter().map(|&(x, lo, hi)| (x, pin(lo), pin(hi))), column),
+        })
+        .collect();
+    let lines: Vec<Vec<(f64, f64)>> =
+        chart.series.iter().map(|s| decimate(s.points.iter().map(|&(x, y)| (x, pin(y))), column)).collect();
+    for Bars { color, bars } in bars {
+        let style = color.mix(0.35).stroke_width(chart.px(1.0));
+        ctx.draw_series(bars.into_iter().map(|(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], style)))
             .map_err(err)?;
     }
-    for s in &chart.series {
-        let pinned: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (x, pin(y))).collect();
+    for (s, pinned) in chart.series.iter().zip(lines) {
         if s.fill {
             ctx.draw_series(AreaSeries::new(pinned.iter().copied(), y0, s.color.mix(0.15))).map_err(err)?;
         }
@@ -440,6 +451,61 @@ where
     }
     let (xr, yr) = ctx.plotting_area().get_pixel_range();
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, ..Frame::default() })
+}
+
+/// The points of a line that show at pixel columns `column(x)`: of the points falling in one column,
+/// the first, the lowest, the highest and the last, in order (M4), so the line drawn is the same to
+/// the pixel, every spike and pinned blow-up kept.
+fn decimate(points: impl Iterator<Item = (f64, f64)>, column: impl Fn(f64) -> i32) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    // The current column's first, lowest, highest and last points.
+    let mut group: Option<(i32, [(f64, f64); 4])> = None;
+    let flush = |out: &mut Vec<(f64, f64)>, g: [(f64, f64); 4]| {
+        let [first, low, high, last] = g;
+        let (a, b) = if low.0 <= high.0 { (low, high) } else { (high, low) };
+        for p in [first, a, b, last] {
+            if out.last() != Some(&p) {
+                out.push(p);
+            }
+        }
+    };
+    for p in points {
+        let c = column(p.0);
+        match &mut group {
+            Some((at, g)) if *at == c => {
+                if p.1 < g[1].1 {
+                    g[1] = p;
+                }
+                if p.1 > g[2].1 {
+                    g[2] = p;
+                }
+                g[3] = p;
+            }
+            _ => {
+                if let Some((_, g)) = group.take() {
+                    flush(&mut out, g);
+                }
+                group = Some((c, [p; 4]));
+            }
+        }
+    }
+    if let Some((_, g)) = group {
+        flush(&mut out, g);
+    }
+    out
+}
+
+/// Bars merged per pixel column: the lowest low and the highest high of the bars in it.
+fn merge_bars(bars: impl Iterator<Item = (f64, f64, f64)>, column: impl Fn(f64) -> i32) -> Vec<(f64, f64, f64)> {
+    let mut out: Vec<(i32, (f64, f64, f64))> = Vec::new();
+    for (x, lo, hi) in bars {
+        let c = column(x);
+        match out.last_mut() {
+            Some((at, b)) if *at == c => *b = (b.0, b.1.min(lo), b.2.max(hi)),
+            _ => out.push((c, (x, lo, hi))),
+        }
+    }
+    out.into_iter().map(|(_, b)| b).collect()
 }
 
 /// Where a line's glyphs go: [`GLYPHS_PER_LINE`] points spread over it, shifted along by the glyph, so
@@ -526,6 +592,36 @@ mod tests {
 
     /// Two range tests at other batch sizes suggest nearby rates: their markers' labels sit on lines
     /// of their own, never over each other.
+    #[test]
+    fn decimation_keeps_every_column_extreme_and_the_ends() {
+        // 10,000 points over 100 columns, with a spike and a dip in the middle of columns.
+        let points: Vec<(f64, f64)> = (0..10_000)
+            .map(|i| {
+                let y = match i {
+                    4_321 => 1e9,
+                    7_777 => -5.0,
+                    _ => f64::from(i % 17),
+                };
+                (f64::from(i), y)
+            })
+            .collect();
+        let column = |x: f64| (x / 100.0) as i32;
+        let kept = decimate(points.iter().copied(), column);
+        assert!(kept.len() <= 4 * 100, "{} points kept", kept.len());
+        assert!(kept.windows(2).all(|w| w[0].0 <= w[1].0), "in x order");
+        for c in 0..100 {
+            let of = |ps: &[(f64, f64)]| {
+                let ys: Vec<f64> = ps.iter().filter(|p| column(p.0) == c).map(|p| p.1).collect();
+                (ys.iter().copied().fold(f64::INFINITY, f64::min), ys.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+            };
+            assert_eq!(of(&kept), of(&points), "column {c}");
+        }
+        assert_eq!((kept[0], *kept.last().unwrap()), (points[0], *points.last().unwrap()));
+        let bars = merge_bars(points.iter().map(|&(x, y)| (x, y - 1.0, y + 1.0)), column);
+        assert_eq!(bars.len(), 100);
+        assert!(bars.iter().any(|b| b.2 == 1e9 + 1.0) && bars.iter().any(|b| b.1 == -6.0));
+    }
+
     #[test]
     fn glyphs_sit_on_their_line_whatever_its_length() {
         for n in 0..40 {
