@@ -299,27 +299,28 @@ test("measured: a 6 × 8 sweep with one worker and with the pool", { timeout: LO
   }
 });
 
+/** The page's next `n` frame intervals (ms), sorted: p50, p95 and max are read off them. */
+const frameGaps = (page, n) => page.evaluate((n) => new Promise((resolve) => {
+  const gaps = [];
+  let last = performance.now();
+  const tick = (t) => {
+    gaps.push(t - last);
+    last = t;
+    if (gaps.length < n) requestAnimationFrame(tick);
+    else resolve(gaps.sort((a, b) => a - b));
+  };
+  requestAnimationFrame(tick);
+}), n);
+const at = (sorted, q) => sorted[Math.floor(sorted.length * q)];
+
 test("measured: frame intervals while runs train at once", { timeout: LONG }, async () => {
   metrics.frames = {};
   for (const k of [1, 2, 4, 6, 8]) {
     const page = await ctx.open(`?epochs=10000&workers=${k}`);
     for (let i = 0; i < k; i++) await page.getByTestId("start").click();
     await page.waitForTimeout(1500);
-    const p95 = await page.evaluate(() => new Promise((resolve) => {
-      const gaps = [];
-      let last = performance.now();
-      const tick = (t) => {
-        gaps.push(t - last);
-        last = t;
-        if (gaps.length < 120) requestAnimationFrame(tick);
-        else {
-          gaps.sort((a, b) => a - b);
-          resolve(gaps[Math.floor(gaps.length * 0.95)]);
-        }
-      };
-      requestAnimationFrame(tick);
-    }));
-    metrics.frames[`runs_${k}`] = { p95_ms: p95, training: await page.getByTestId("pool").innerText() };
+    const gaps = await frameGaps(page, 120);
+    metrics.frames[`runs_${k}`] = { p95_ms: at(gaps, 0.95), training: await page.getByTestId("pool").innerText() };
     await page.close();
   }
 });
@@ -331,20 +332,9 @@ test("measured: frame intervals with 8 runs of 10,000 points on screen, the last
     const s = [...document.querySelectorAll("[data-testid=run-item]")].map((i) => i.dataset.status);
     return s.length === 8 && s.filter((x) => x === "finished").length >= 6 && s.filter((x) => x === "training").length === 2;
   }, null, { timeout: LONG, polling: 200 });
-  const gaps = await page.evaluate(() => new Promise((resolve) => {
-    const gaps = [];
-    let last = performance.now();
-    const tick = (t) => {
-      gaps.push(t - last);
-      last = t;
-      if (gaps.length < 180) requestAnimationFrame(tick);
-      else resolve(gaps);
-    };
-    requestAnimationFrame(tick);
-  }));
-  gaps.sort((a, b) => a - b);
+  const gaps = await frameGaps(page, 180);
   const training = await page.getByTestId("pool").innerText();
-  metrics.frames_8_runs = { p50_ms: gaps[90], p95_ms: gaps[Math.floor(gaps.length * 0.95)], max_ms: gaps.at(-1), training };
+  metrics.frames_8_runs = { p50_ms: at(gaps, 0.5), p95_ms: at(gaps, 0.95), max_ms: gaps.at(-1), training };
   assert.deepEqual(page.errors, []);
   await page.close();
 });
