@@ -215,6 +215,12 @@ impl Lab {
         self.runs.iter().filter(|r| r.kind == RunKind::Curve)
     }
 
+    /// The classes of the first visible run's data (10, the digits', with none): the accuracy chart's
+    /// chance level, drawn and said.
+    pub fn chart_classes(&self) -> usize {
+        self.curves().find(|r| r.visible).map_or(10, |r| r.config.dataset.classes())
+    }
+
     pub fn range_tests(&self) -> impl Iterator<Item = &Run> {
         self.runs.iter().filter(|r| r.kind == RunKind::RangeTest)
     }

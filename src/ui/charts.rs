@@ -134,7 +134,7 @@ pub fn curves<'a>(
     } else {
         visible.iter().map(|r| extent(r, options.x_axis)).fold(0.0, f64::max)
     };
-    let classes = visible.first().map_or(10, |r| r.config.dataset.classes());
+    let classes = lab.chart_classes();
     Curves {
         runs,
         ensembles,
@@ -317,7 +317,7 @@ pub fn Charts() -> impl IntoView {
     let smoothing = move || state.charts.with(|c| c.smoothing);
     // The sentences follow the runs' figures, not every redraw.
     let lines = Memo::new(move |_| state.lab.with(crate::summary::lines));
-    let classes = move || state.lab.with(|l| l.curves().find(|r| r.visible).map_or(10, |r| r.config.dataset.classes()));
+    let classes = move || state.lab.with(Lab::chart_classes);
     view! {
         <div class="chart-tools">
             <label class="toggle">
