@@ -23,8 +23,8 @@ pub use crate::share::RunKind;
 use crate::share::{Origin, RunSpec, SweepLink};
 use crate::view_state::{fmt_lr, RunView, Status};
 
-/// Colours a run can take: the chart's palette.
-const COLOURS: usize = batchlab_chart::DISTINCT_LOOKS;
+/// Looks a run can take: a colour and a glyph each.
+const LOOKS: usize = batchlab_chart::DISTINCT_LOOKS;
 
 /// One run on the page.
 #[derive(Clone, Debug)]
@@ -226,7 +226,7 @@ impl Lab {
     }
 
     fn free_colour(&self) -> usize {
-        (0..COLOURS).find(|c| !self.runs.iter().any(|r| r.colour == *c)).unwrap_or(self.runs.len() % COLOURS)
+        (0..LOOKS).find(|c| !self.runs.iter().any(|r| r.colour == *c)).unwrap_or(self.runs.len() % LOOKS)
     }
 
     /// Adds a run and queues it; returns its id and the commands to start what can start.

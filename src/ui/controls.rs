@@ -175,6 +175,33 @@ pub fn Controls() -> impl IntoView {
     }
 }
 
+/// The batch-size slider: one position per choice of B, saying its value.
+#[component]
+fn BatchSlider(testid: &'static str) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <input type="range" min="0" step="1" data-testid=testid aria-label="batch size"
+            aria-valuetext=move || format!("batch size {}", batch_text(state))
+            prop:max=move || (batch_choices(train_len(state)).len() - 1).to_string()
+            prop:value=move || batch_position(state).to_string()
+            on:input=move |ev| move_batch(state, &event_target_value(&ev)) />
+    }
+}
+
+/// The learning-rate slider, logarithmic from 0.0001 to 10, saying its value.
+#[component]
+fn LrSlider(testid: &'static str) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lr = move || state.config.with(|c| c.lr);
+    view! {
+        <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid=testid
+            aria-label="learning rate (log scale, 0.0001 to 10)"
+            aria-valuetext=move || format!("learning rate {}", fmt_lr(lr()))
+            prop:value=move || lr_to_slider(lr()).to_string()
+            on:input=move |ev| move_lr(state, &event_target_value(&ev)) />
+    }
+}
+
 /// On a phone, B and η beside Start at the foot of the screen, so a change and the curves it makes are
 /// in view together. Wider screens hide it: there the form sits beside the charts.
 #[component]
@@ -184,21 +211,13 @@ fn QuickStrip(show_bs: bool, show_lr: bool) -> impl IntoView {
     let batch = view! {
         <label class="quick-field">
             <span>"B " <output>{move || batch_text(state)}</output></span>
-            <input type="range" min="0" step="1" data-testid="quick-batch-size" aria-label="batch size"
-                aria-valuetext=move || format!("batch size {}", batch_text(state))
-                prop:max=move || (batch_choices(train_len(state)).len() - 1).to_string()
-                prop:value=move || batch_position(state).to_string()
-                on:input=move |ev| move_batch(state, &event_target_value(&ev)) />
+            <BatchSlider testid="quick-batch-size" />
         </label>
     };
     let rate = view! {
         <label class="quick-field">
             <span>"η " <output>{lr}</output></span>
-            <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="quick-learning-rate"
-                aria-label="learning rate (log scale, 0.0001 to 10)"
-                aria-valuetext=move || format!("learning rate {}", lr())
-                prop:value=move || lr_to_slider(state.config.with(|c| c.lr)).to_string()
-                on:input=move |ev| move_lr(state, &event_target_value(&ev)) />
+            <LrSlider testid="quick-learning-rate" />
         </label>
     };
     view! { <div class="quick" data-testid="quick">{show_bs.then_some(batch)} {show_lr.then_some(rate)}</div> }
@@ -413,11 +432,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
     let batch = view! {
         <div class="field">
             <span class="label">{bs.label} " = " <output data-testid="batch-size-value">{bs_text}</output></span>
-            <input type="range" min="0" step="1" data-testid="batch-size" aria-label="batch size"
-                aria-valuetext=move || format!("batch size {}", bs_text())
-                prop:max=move || (batch_choices(train_len(state)).len() - 1).to_string()
-                prop:value=move || batch_position(state).to_string()
-                on:input=move |ev| move_batch(state, &event_target_value(&ev)) />
+            <BatchSlider testid="batch-size" />
             <span class="hint">{bs.help}</span>
             <label class="lock">
                 "η follows B: "
@@ -436,11 +451,7 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
             <span class="label">{lr.label}</span>
             <div class="lr-row">
                 <div class="lr-slider">
-                    <input type="range" min="0" max=LR_SLIDER_STEPS step="1" data-testid="learning-rate-slider"
-                        aria-label="learning rate (log scale, 0.0001 to 10)"
-                        aria-valuetext=move || format!("learning rate {}", fmt_lr(config.with(|c| c.lr)))
-                        prop:value=move || lr_to_slider(config.with(|c| c.lr)).to_string()
-                        on:input=move |ev| move_lr(state, &event_target_value(&ev)) />
+                    <LrSlider testid="learning-rate-slider" />
                     {move || edge().map(|e| {
                         let at = lr_to_slider(e) / LR_SLIDER_STEPS * 100.0;
                         view! {

@@ -254,18 +254,20 @@ fn open_files(state: AppState, ev: &leptos::ev::Event) {
 #[component]
 pub fn SweepPanel() -> impl IntoView {
     let fields = Fields::new();
+    // One key for the form's download link and the results.
+    let key = results_key(expect_context::<AppState>());
     view! {
         <section class="panel sweep" aria-label="Sweep">
             <h2>"Sweep: batch size × learning rate"</h2>
             <p class="hint">"Trains every pair on the form's other settings, in the pool of workers. The best η per B shows which rule it follows, and where the stability edge stops it."</p>
-            <SweepForm fields />
-            <SweepResults measure=fields.measure />
+            <SweepForm fields key />
+            <SweepResults measure=fields.measure key />
         </section>
     }
 }
 
 #[component]
-fn SweepForm(fields: Fields) -> impl IntoView {
+fn SweepForm(fields: Fields, key: Memo<Option<ResultsKey>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     // A sweep with results on screen is replaced only on a second press, after a notice says so.
     let armed = RwSignal::new(false);
@@ -295,7 +297,6 @@ fn SweepForm(fields: Fields) -> impl IntoView {
     };
     let running = move || progress(state).is_some_and(|p| p.3);
     let on_file = move |ev: leptos::ev::Event| open_files(state, &ev);
-    let key = results_key(state);
     let csv_href = Memo::new(move |_| {
         key.with(|_| ()); // read, not only tracked: a memo updates when read
         state.lab.with_untracked(|l| {
@@ -352,10 +353,9 @@ fn SweepForm(fields: Fields) -> impl IntoView {
 }
 
 #[component]
-fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
+fn SweepResults(measure: RwSignal<Measure>, key: Memo<Option<ResultsKey>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     // The table, coloured by the chosen measure: computed once per change of the results.
-    let key = results_key(state);
     let table = Memo::new(move |_| {
         key.with(|_| ()); // read, not only tracked: a memo updates when read
         let m = measure.get();
@@ -477,8 +477,11 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
         table.with(|t| {
             let t = t.as_ref()?;
             let (b, lr, cell) = (t.batch_sizes.get(r)?, t.lrs.get(c)?, t.cells.get(r)?.get(c)?);
-            let measure = if matches!(cell, CellSummary::Mean(_)) { t.measure.label() } else { "" };
-            Some(format!("B {b}, η {}: {measure} {}. Enter opens it as a run.", fmt_lr(*lr), cell_text(*cell)))
+            let value = match cell {
+                CellSummary::Mean(_) => format!("{} {}", t.measure.label(), cell_text(*cell)),
+                _ => cell_text(*cell),
+            };
+            Some(format!("B {b}, η {}: {value}. Enter opens it as a run.", fmt_lr(*lr)))
         })
     };
     // What the best η per B shows, in one sentence computed from the table.
@@ -486,8 +489,8 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
     // While cells finish, the heatmap and the status show the progress; the table of values (a
     // thousand buttons at the largest grid) is built once, when the sweep ends.
     let running = move || key.with(|k| k.is_some_and(|k| k.running));
-    let key = batchlab_chart::heatmap::KEY;
-    let key = format!("{}{}.", key[..1].to_uppercase(), &key[1..]);
+    let legend = batchlab_chart::heatmap::KEY;
+    let legend = format!("{}{}.", legend[..1].to_uppercase(), &legend[1..]);
     view! {
         <div hidden=move || progress(state).is_none()>
             <progress data-testid="sweep-progress" max=move || progress(state).map_or(1, |p| p.1)
@@ -501,7 +504,7 @@ fn SweepResults(measure: RwSignal<Measure>) -> impl IntoView {
                 on:click=on_click on:keydown=on_key on:focus=on_focus on:blur=move |_| focus.set(None)></canvas>
             <p class="sr-only" aria-live="polite" data-testid="sweep-focus">{focused}</p>
             <p class="caption" data-testid="sweep-caption">{caption}</p>
-            <p class="hint">{key}" Click a cell (or, on the focused heatmap, move with the arrow keys and press Enter) to open it as a run."</p>
+            <p class="hint">{legend}" Click a cell (or, on the focused heatmap, move with the arrow keys and press Enter) to open it as a run."</p>
             <canvas node_ref=by_lr_ref class="plot" data-testid="sweep-by-lr" aria-label="final loss against η, one curve per batch size"></canvas>
             <p class="hint">"Diverged cells sit on the top edge (▲); stalled ones, which learned nothing, are left out."</p>
             <p class="hint" hidden=move || !running()>"The table of values comes when the sweep ends."</p>
