@@ -9,7 +9,7 @@ use batchlab_chart::Frame;
 use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::schedule::Schedule;
 
-use super::charts::{curves, paint, redraw_on_change, track_curves};
+use super::charts::{curves, paint_layered, redraw_on_change, track_curves, BaseCache};
 use super::AppState;
 use crate::lab::Run;
 
@@ -83,6 +83,7 @@ pub fn Diagnostics() -> impl IntoView {
     let missing = move || figures().map_or((Missing::NoRun, Missing::NoRun), |f| f.missing);
     let chart_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
+    let kept: BaseCache = StoredValue::new_local(None);
     let redraw = move || {
         let options = state.charts.get_untracked();
         let form = state.config.get_untracked();
@@ -90,7 +91,7 @@ pub fn Diagnostics() -> impl IntoView {
             let schedules: Vec<(u32, Schedule)> = Vec::new();
             let ratio = window().device_pixel_ratio().max(1.0);
             if let Some(c) = chart_ref.get_untracked() {
-                frame.set(paint(&c, |_| {
+                frame.set(paint_layered(&c, kept, |_| {
                     curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked())).sharpness_chart()
                 }));
             }

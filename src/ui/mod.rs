@@ -58,7 +58,21 @@ pub struct AppState {
     pub theme: RwSignal<Theme>,
     /// The pool's workers, one per slot; `None` before a slot's first job and after its worker died.
     clients: StoredValue<Vec<Option<WorkerClient>>, LocalStorage>,
+    /// When the views last heard of the workers' replies, or that they are about to.
+    lab_told: StoredValue<LabTold>,
 }
+
+/// When the views last heard of a change of the lab by a worker's reply.
+#[derive(Clone, Copy)]
+enum LabTold {
+    /// At this time (ms), and nothing has changed since.
+    At(f64),
+    /// A change is to be told: the views hear of it soon.
+    Pending,
+}
+
+/// The shortest time between two tellings of the workers' replies to the views.
+const TELL_EVERY_MS: f64 = 100.0;
 
 pub fn now_ms() -> f64 {
     window().performance().map_or_else(js_sys::Date::now, |p| p.now())
@@ -116,7 +130,7 @@ impl AppState {
         }
         let state = *self;
         let spawned = WorkerClient::spawn(
-            move |msg| state.answer(|l| l.on_message(slot, msg, now_ms())),
+            move |msg| state.answer_soon(|l| l.on_message(slot, msg, now_ms())),
             move |why| state.worker_died(slot, &why),
             now_ms,
         );
@@ -145,10 +159,36 @@ impl AppState {
     fn answer(&self, f: impl FnOnce(&mut Lab) -> (Vec<Command>, Option<String>)) {
         let mut out = (Vec::new(), None);
         self.lab.update(|l| out = f(l));
-        if let Some(text) = out.1 {
+        self.carry_out(out);
+    }
+
+    fn carry_out(&self, (commands, said): (Vec<Command>, Option<String>)) {
+        if let Some(text) = said {
             self.notify(text);
         }
-        self.execute(out.0);
+        self.execute(commands);
+    }
+
+    /// [`Self::answer`] for a worker's reply: the lab changes at once, but the views hear of it at
+    /// most every [`TELL_EVERY_MS`], once however many replies came in between (each worker reports
+    /// about 30 times a second while training; figures that change faster cannot be read, and every
+    /// change costs the page a layout and a paint while the workers hold the cores).
+    fn answer_soon(&self, f: impl FnOnce(&mut Lab) -> (Vec<Command>, Option<String>)) {
+        let mut out = (Vec::new(), None);
+        self.lab.update_untracked(|l| out = f(l));
+        let (lab, told) = (self.lab, self.lab_told);
+        if let LabTold::At(last_ms) = told.get_value() {
+            told.set_value(LabTold::Pending);
+            let wait_ms = (last_ms + TELL_EVERY_MS - now_ms()).max(0.0);
+            set_timeout(
+                move || {
+                    told.set_value(LabTold::At(now_ms()));
+                    lab.notify();
+                },
+                Duration::from_secs_f64(wait_ms / 1000.0),
+            );
+        }
+        self.carry_out(out);
     }
 
     /// Runs `f` on the lab and carries out the commands it returns.
@@ -377,6 +417,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         save_failed: RwSignal::new(None),
         theme: RwSignal::new(Theme::Light),
         clients: StoredValue::new_local(Vec::new()),
+        lab_told: StoredValue::new(LabTold::At(f64::NEG_INFINITY)),
     };
     follow_colour_scheme(state.theme);
     provide_context(state);

@@ -14,7 +14,7 @@ pub mod trace;
 
 pub use boundary::{draw_boundary, Boundary, Plane};
 pub use heatmap::{draw_heatmap, Heatmap};
-pub use line::{draw, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Series};
+pub use line::{draw, draw_part, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Part, Series};
 pub use look::{Glyph, Look, Theme, DISTINCT_LOOKS};
 pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis};
 pub use trace::Trace;

@@ -17,7 +17,7 @@ use thiserror::Error;
 use crate::look::{Glyph, Look, Theme};
 
 /// How a series' line is drawn.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum LineStyle {
     #[default]
     Solid,
@@ -39,6 +39,8 @@ pub struct Series {
     pub style: LineStyle,
     /// Drawn at a few points along the line and in the legend: which run this is, without colour.
     pub glyph: Option<Glyph>,
+    /// Still growing (a run training): drawn on the live layer, over a base that is kept.
+    pub live: bool,
 }
 
 impl Series {
@@ -57,6 +59,7 @@ impl Default for Series {
             fill: false,
             style: LineStyle::Solid,
             glyph: None,
+            live: false,
         }
     }
 }
@@ -67,6 +70,8 @@ impl Default for Series {
 pub struct Bars {
     pub color: RGBColor,
     pub bars: Vec<(f64, f64, f64)>,
+    /// Still growing, like [`Series::live`].
+    pub live: bool,
 }
 
 /// A shaded band between `lo` and `hi` at each `(x, lo, hi)`: the range of a seed ensemble.
@@ -112,6 +117,29 @@ pub struct LineChart {
     /// Device pixels per CSS pixel (0 means 1): fonts, lines and margins scale with it.
     pub scale: f64,
     pub theme: Theme,
+}
+
+/// What of a chart to draw. A host that redraws a chart often draws its base once and keeps it,
+/// and over a copy of it draws the live layer alone: the lines that still grow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Part {
+    /// Everything.
+    All,
+    /// Everything but the live series and bars.
+    Base,
+    /// The live series and bars alone, without a background, in the frame the base was drawn in.
+    Live(Frame),
+}
+
+impl Part {
+    /// Whether a series or bars drawn `live` belong to this part.
+    fn has(self, live: bool) -> bool {
+        match self {
+            Part::All => true,
+            Part::Base => !live,
+            Part::Live(_) => live,
+        }
+    }
 }
 
 /// Where the plot landed: its pixel rectangle and the x values at its left and right edges, so a
@@ -216,6 +244,49 @@ impl LineChart {
         (v * self.scale()).round().max(1.0) as u32
     }
 
+    /// A digest of everything [`Part::Base`] draws (the plotted ranges, which the live lines help
+    /// set, among it): a host keeps a drawn base while the key stays the same.
+    pub fn base_key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        let f = |v: f64, h: &mut std::hash::DefaultHasher| v.to_bits().hash(h);
+        let colour = |c: RGBColor, h: &mut std::hash::DefaultHasher| (c.0, c.1, c.2).hash(h);
+        (&self.title, &self.x_label, &self.y_label, self.log_x, self.log_y, self.theme).hash(&mut h);
+        let ((x0, x1), (y0, y1)) = (self.x_extent(), self.y_extent());
+        for v in [x0, x1, y0, y1, self.scale] {
+            f(v, &mut h);
+        }
+        for s in &self.series {
+            // The legend shows every labelled series; the base draws the lines of those not live.
+            (&s.label, s.glyph, s.live).hash(&mut h);
+            colour(s.color, &mut h);
+            if !s.live {
+                (s.fill, s.style, s.points.len()).hash(&mut h);
+                s.points.iter().for_each(|p| {
+                    f(p.0, &mut h);
+                    f(p.1, &mut h);
+                });
+            }
+        }
+        for b in self.bars.iter().filter(|b| !b.live) {
+            colour(b.color, &mut h);
+            b.bars.iter().for_each(|p| [p.0, p.1, p.2].into_iter().for_each(|v| f(v, &mut h)));
+        }
+        for b in &self.bands {
+            colour(b.color, &mut h);
+            b.points.iter().for_each(|p| [p.0, p.1, p.2].into_iter().for_each(|v| f(v, &mut h)));
+        }
+        for m in &self.markers {
+            (&m.label, m.x.to_bits()).hash(&mut h);
+            colour(m.color, &mut h);
+        }
+        for l in &self.levels {
+            (&l.label, l.y.to_bits()).hash(&mut h);
+            colour(l.color, &mut h);
+        }
+        h.finish()
+    }
+
     fn x_extent(&self) -> (f64, f64) {
         if let Some(r) = self.x_range {
             return r;
@@ -262,40 +333,61 @@ pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 
 /// Draws `chart` filling `area`; returns where the plot landed.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> Result<Frame, ChartError> {
-    area.fill(&chart.theme.background()).map_err(err)?;
-    let labelled: Vec<&Series> = chart.series.iter().filter(|s| !s.label.is_empty()).collect();
-    let (_, full_height) = area.dim_in_pixel();
-    let area = if labelled.is_empty() {
-        area.clone()
-    } else {
-        let (plot, legend) = area.split_vertically(full_height.saturating_sub(chart.px(24.0)));
-        draw_legend(&legend, chart, &labelled)?;
-        plot
-    };
+    draw_part(area, chart, Part::All)
+}
+
+/// Draws `part` of `chart` filling `area`; returns where the plot landed.
+pub fn draw_part<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    part: Part,
+) -> Result<Frame, ChartError> {
     let (x0, x1) = chart.x_extent();
     let (y0, y1) = chart.y_extent();
+    let area = match part {
+        Part::Live(f) => {
+            let size = ((f.right - f.left).max(0) as u32, (f.bottom - f.top).max(0) as u32);
+            area.clone().shrink((f.left, f.top), size)
+        }
+        Part::All | Part::Base => {
+            area.fill(&chart.theme.background()).map_err(err)?;
+            let labelled: Vec<&Series> = chart.series.iter().filter(|s| !s.label.is_empty()).collect();
+            let (_, full_height) = area.dim_in_pixel();
+            if labelled.is_empty() {
+                area.clone()
+            } else {
+                let (plot, legend) = area.split_vertically(full_height.saturating_sub(chart.px(24.0)));
+                draw_legend(&legend, chart, &labelled)?;
+                plot
+            }
+        }
+    };
     let (width_px, height_px) = area.dim_in_pixel();
     let s = chart.scale();
     let x_labels = ((f64::from(width_px) / s / 90.0) as usize).clamp(2, 10);
     let y_labels = ((f64::from(height_px) / s / 36.0) as usize).clamp(2, 10);
     let small = f64::from(height_px) / s < 150.0;
     let mut builder = ChartBuilder::on(&area);
-    builder
-        .margin(chart.px(8.0))
-        .x_label_area_size(chart.px(if small { 26.0 } else { 36.0 }))
-        .y_label_area_size(chart.px(58.0));
-    if !chart.title.is_empty() {
-        builder.caption(&chart.title, (FONT, chart.px(16.0)).into_font().color(&chart.theme.text()));
+    if !matches!(part, Part::Live(_)) {
+        builder
+            .margin(chart.px(8.0))
+            .x_label_area_size(chart.px(if small { 26.0 } else { 36.0 }))
+            .y_label_area_size(chart.px(58.0));
+        if !chart.title.is_empty() {
+            builder.caption(&chart.title, (FONT, chart.px(16.0)).into_font().color(&chart.theme.text()));
+        }
     }
     let labels = (x_labels, y_labels);
     let key = |lo: f64, hi: f64, max: usize| log_ticks(lo, hi, max);
     let frame = match (chart.log_x, chart.log_y) {
-        (false, false) => plot(&mut builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?, chart, (y0, y1), labels),
+        (false, false) => {
+            plot(&mut builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?, (chart, part), (y0, y1), labels)
+        }
         (false, true) => plot(
             &mut builder
                 .build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(key(y0, y1, y_labels)))
                 .map_err(err)?,
-            chart,
+            (chart, part),
             (y0, y1),
             labels,
         ),
@@ -303,7 +395,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
             &mut builder
                 .build_cartesian_2d((x0..x1).log_scale().with_key_points(key(x0, x1, x_labels)), y0..y1)
                 .map_err(err)?,
-            chart,
+            (chart, part),
             (y0, y1),
             labels,
         ),
@@ -314,12 +406,15 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart
                     (y0..y1).log_scale().with_key_points(key(y0, y1, y_labels)),
                 )
                 .map_err(err)?,
-            chart,
+            (chart, part),
             (y0, y1),
             labels,
         ),
     }?;
-    Ok(Frame { x_range: (x0, x1), log_x: chart.log_x, ..frame })
+    match part {
+        Part::Live(f) => Ok(f),
+        Part::All | Part::Base => Ok(Frame { x_range: (x0, x1), log_x: chart.log_x, ..frame }),
+    }
 }
 
 /// The legend, as a row under the plot.
@@ -347,7 +442,7 @@ fn draw_legend<DB: DrawingBackend>(
 /// Axes, guides, bands, bars and series, for linear or logarithmic axes `X` and `Y`.
 fn plot<'a, DB, X, Y>(
     ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    chart: &LineChart,
+    (chart, part): (&LineChart, Part),
     (y0, y1): (f64, f64),
     (x_labels, y_labels): (usize, usize),
 ) -> Result<Frame, ChartError>
@@ -356,69 +451,38 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let fmt = |v: &f64| fmt_tick(*v);
-    let theme = chart.theme;
-    let font = (FONT, chart.px(12.0)).into_font().color(&theme.text());
-    ctx.configure_mesh()
-        .x_desc(&chart.x_label)
-        .y_desc(&chart.y_label)
-        .x_labels(x_labels)
-        .y_labels(y_labels)
-        .x_label_formatter(&fmt)
-        .y_label_formatter(&fmt)
-        .label_style(font.clone())
-        .axis_desc_style(font.clone())
-        .light_line_style(theme.grid())
-        .bold_line_style(theme.axis().mix(0.5))
-        .axis_style(theme.axis())
-        .draw()
-        .map_err(err)?;
-    let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
     // A non-finite or out-of-range value is pinned to the top edge, never dropped.
     let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
-    for b in &chart.bands {
-        let upper = b.points.iter().map(|p| (p.0, pin(p.2)));
-        let lower = b.points.iter().rev().map(|p| (p.0, pin(p.1)));
-        ctx.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), b.color.mix(0.18).filled())])
-            .map_err(err)?;
-    }
-    // Each marker's label on a line of its own, so markers at nearby x never print over each other.
-    for (i, m) in chart.markers.iter().enumerate() {
-        ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], line(m.color))).map_err(err)?;
-        let font = (FONT, chart.px(13.0)).into_font().color(&m.color);
-        let dy = i as i32 * chart.px(15.0) as i32;
-        let label = EmptyElement::at((m.x, y1)) + Text::new(format!(" {}", m.label), (0, dy), font);
-        ctx.draw_series([label]).map_err(err)?;
-    }
-    let (xa, xb) = {
-        let r = ctx.x_range();
-        (r.start, r.end)
-    };
-    for l in &chart.levels {
-        let y = pin(l.y);
-        ctx.draw_series(DashedLineSeries::new([(xa, y), (xb, y)], chart.px(6.0), chart.px(4.0), line(l.color)))
-            .map_err(err)?;
-        let text = Text::new(l.label.clone(), (xa, y), (FONT, chart.px(12.0)).into_font().color(&l.color));
-        ctx.draw_series([text]).map_err(err)?;
+    if !matches!(part, Part::Live(_)) {
+        guides(ctx, chart, (y0, y1), (x_labels, y_labels))?;
     }
     // More points than pixel columns draw no differently, only slower: each column keeps what shows.
     let column = |x: f64| ctx.backend_coord(&(x, y0)).0;
     let bars: Vec<Bars> = chart
         .bars
         .iter()
+        .filter(|b| part.has(b.live))
         .map(|b| Bars {
             color: b.color,
             bars: merge_bars(b.bars.iter().map(|&(x, lo, hi)| (x, pin(lo), pin(hi))), column),
+            live: b.live,
         })
         .collect();
+    let series: Vec<&Series> = chart.series.iter().filter(|s| part.has(s.live)).collect();
     let lines: Vec<Vec<(f64, f64)>> =
-        chart.series.iter().map(|s| decimate(s.points.iter().map(|&(x, y)| (x, pin(y))), column)).collect();
-    for Bars { color, bars } in bars {
+        series.iter().map(|s| decimate(s.points.iter().map(|&(x, y)| (x, pin(y))), column)).collect();
+    for Bars { color, bars, .. } in bars {
         let style = color.mix(0.35).stroke_width(chart.px(1.0));
         ctx.draw_series(bars.into_iter().map(|(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], style)))
             .map_err(err)?;
     }
-    for (s, pinned) in chart.series.iter().zip(lines) {
+    // A dense line (more points than every other pixel column) is a zigzag whose ink is its own
+    // spread: drawn one pixel wide it reads as well, and a browser without a GPU rasterises it
+    // several times faster than at two.
+    let columns = ctx.plotting_area().get_pixel_range().0.len();
+    let line_of = |c: RGBColor, points: usize| c.stroke_width(chart.px(if points * 2 > columns { 1.0 } else { 2.0 }));
+    for (s, pinned) in series.into_iter().zip(lines) {
+        let line = |c: RGBColor| line_of(c, pinned.len());
         if s.fill {
             ctx.draw_series(AreaSeries::new(pinned.iter().copied(), y0, s.color.mix(0.15))).map_err(err)?;
         }
@@ -451,6 +515,65 @@ where
     }
     let (xr, yr) = ctx.plotting_area().get_pixel_range();
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, ..Frame::default() })
+}
+
+/// The base's axes, grid, bands, markers and levels.
+fn guides<'a, DB, X, Y>(
+    ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    chart: &LineChart,
+    (y0, y1): (f64, f64),
+    (x_labels, y_labels): (usize, usize),
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let fmt = |v: &f64| fmt_tick(*v);
+    let theme = chart.theme;
+    let font = (FONT, chart.px(12.0)).into_font().color(&theme.text());
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_labels(x_labels)
+        .y_labels(y_labels)
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&fmt)
+        .label_style(font.clone())
+        .axis_desc_style(font.clone())
+        .light_line_style(theme.grid())
+        .bold_line_style(theme.axis().mix(0.5))
+        .axis_style(theme.axis())
+        .draw()
+        .map_err(err)?;
+    let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
+    let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
+    for b in &chart.bands {
+        let upper = b.points.iter().map(|p| (p.0, pin(p.2)));
+        let lower = b.points.iter().rev().map(|p| (p.0, pin(p.1)));
+        ctx.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), b.color.mix(0.18).filled())])
+            .map_err(err)?;
+    }
+    // Each marker's label on a line of its own, so markers at nearby x never print over each other.
+    for (i, m) in chart.markers.iter().enumerate() {
+        ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], line(m.color))).map_err(err)?;
+        let font = (FONT, chart.px(13.0)).into_font().color(&m.color);
+        let dy = i as i32 * chart.px(15.0) as i32;
+        let label = EmptyElement::at((m.x, y1)) + Text::new(format!(" {}", m.label), (0, dy), font);
+        ctx.draw_series([label]).map_err(err)?;
+    }
+    let (xa, xb) = {
+        let r = ctx.x_range();
+        (r.start, r.end)
+    };
+    for l in &chart.levels {
+        let y = pin(l.y);
+        ctx.draw_series(DashedLineSeries::new([(xa, y), (xb, y)], chart.px(6.0), chart.px(4.0), line(l.color)))
+            .map_err(err)?;
+        let text = Text::new(l.label.clone(), (xa, y), (FONT, chart.px(12.0)).into_font().color(&l.color));
+        ctx.draw_series([text]).map_err(err)?;
+    }
+    Ok(())
 }
 
 /// The points of a line that show at pixel columns `column(x)`: of the points falling in one column,
@@ -568,6 +691,61 @@ mod tests {
             area.present().unwrap();
         }
         out
+    }
+
+    fn svg_part(chart: &LineChart, part: Part) -> (Vec<String>, Frame) {
+        let mut out = String::new();
+        let frame = {
+            let area = SVGBackend::with_string(&mut out, (640, 360)).into_drawing_area();
+            let frame = draw_part(&area, chart, part).unwrap();
+            area.present().unwrap();
+            frame
+        };
+        let mut elements: Vec<String> =
+            out.lines().filter(|l| !l.starts_with("<svg") && !l.starts_with("</svg")).map(str::to_owned).collect();
+        elements.sort();
+        (elements, frame)
+    }
+
+    /// Two runs done and one training whose blow-up sets the y range: the base and the live layer
+    /// drawn over it in the base's frame are, element for element, the whole chart.
+    #[test]
+    fn the_base_and_the_live_layer_draw_the_whole_chart() {
+        let line = |color, ys: &[f64], live| Series {
+            color,
+            points: ys.iter().enumerate().map(|(i, &y)| (i as f64, y)).collect(),
+            glyph: Some(Glyph::Square),
+            live,
+            ..Series::default()
+        };
+        let bars = |color, live| Bars { color, bars: vec![(1.0, 0.5, 1.5), (2.0, 0.4, 0.9)], live };
+        let mut chart = LineChart {
+            log_y: true,
+            series: vec![line(BLUE, &[2.0, 1.0, 0.5], false), line(RED, &[2.5, 9.0, f64::INFINITY], true)],
+            bars: vec![bars(BLUE, false), bars(RED, true)],
+            markers: vec![Marker { x: 2.0, label: "diverged at step 2".into(), color: RED }],
+            levels: vec![Level { y: 0.3, label: "edge".into(), color: GREEN }],
+            ..Default::default()
+        };
+        let (all, whole) = svg_part(&chart, Part::All);
+        let (base, frame) = svg_part(&chart, Part::Base);
+        assert_eq!(frame, whole);
+        let (live, _) = svg_part(&chart, Part::Live(frame));
+        assert!(!live.is_empty() && !live.iter().any(|e| e.contains("edge") || e.contains("<rect")));
+        let mut both = [base, live].concat();
+        both.sort();
+        assert_eq!(both, all);
+
+        // The base is kept while only the live line grows within the range, and redrawn when the
+        // range moves or a line of the base changes.
+        let key = chart.base_key();
+        chart.series[1].points[2].1 = 3.0;
+        assert_eq!(chart.base_key(), key, "a live line within the range");
+        chart.series[1].points.push((3.0, 20.0));
+        let wider = chart.base_key();
+        assert_ne!(wider, key, "the live line widened the range");
+        chart.series[0].points.push((3.0, 0.4));
+        assert_ne!(chart.base_key(), wider, "a line of the base changed");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use plotters::style::RGBColor;
 
 /// The page's colour scheme (`prefers-color-scheme`); charts are drawn for it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Theme {
     #[default]
     Light,
@@ -89,7 +89,7 @@ impl Theme {
 }
 
 /// A shape drawn along a run's curves, in its legend and beside its name in the run list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Glyph {
     Circle,
     Square,
@@ -158,7 +158,7 @@ impl Glyph {
 }
 
 /// One run's colour and glyph.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Look {
     pub color: RGBColor,
     pub glyph: Glyph,

@@ -60,6 +60,8 @@ pub struct RunCurve<'a> {
     pub schedule: Option<&'a Schedule>,
     pub optimizer: OptimizerConfig,
     pub lr: f64,
+    /// Still training: its lines are drawn on the live layer (see [`crate::Part`]).
+    pub live: bool,
 }
 
 /// A seed ensemble: the same settings with different seeds, drawn as a mean over a min–max band.
@@ -67,6 +69,8 @@ pub struct RunCurve<'a> {
 pub struct Ensemble<'a> {
     pub members: Vec<&'a Trace>,
     pub look: Look,
+    /// A member still trains.
+    pub live: bool,
 }
 
 /// The runs on screen and how to show them.
@@ -139,7 +143,7 @@ impl Curves<'_> {
                 (self.x_axis.of(b), s.min, s.max)
             })
             .collect();
-        Bars { color, bars }
+        Bars { color, bars, live: false }
     }
 
     fn markers(&self) -> Vec<Marker> {
@@ -177,7 +181,7 @@ impl Curves<'_> {
     pub fn loss_chart(&self) -> LineChart {
         let mut chart = self.frame("loss", self.log_y);
         for r in &self.runs {
-            let mut train = self.line(r.trace, r.look, |b| b.last.train_loss);
+            let mut train = Series { live: r.live, ..self.line(r.trace, r.look, |b| b.last.train_loss) };
             if self.smoothing > 0.0 {
                 let ys: Vec<f64> = train.points.iter().map(|p| p.1).collect();
                 let smoothed = smooth(&ys, self.smoothing);
@@ -187,15 +191,16 @@ impl Curves<'_> {
                 }
             }
             chart.series.push(train);
-            chart.series.push(Series { style: LineStyle::Dashed, ..self.line(r.trace, r.look, |b| b.last.val_loss) });
-            chart.bars.push(self.bars(r.trace, r.look.color, |b| b.train_loss));
+            let val = self.line(r.trace, r.look, |b| b.last.val_loss);
+            chart.series.push(Series { style: LineStyle::Dashed, live: r.live, ..val });
+            chart.bars.push(Bars { live: r.live, ..self.bars(r.trace, r.look.color, |b| b.train_loss) });
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.train_loss);
-            chart.series.push(mean);
+            chart.series.push(Series { live: e.live, ..mean });
             chart.bands.push(band);
             let (val, _) = self.ensemble(e, |b| b.last.val_loss);
-            chart.series.push(Series { style: LineStyle::Dashed, ..val });
+            chart.series.push(Series { style: LineStyle::Dashed, live: e.live, ..val });
         }
         chart
     }
@@ -205,12 +210,12 @@ impl Curves<'_> {
         let mut chart = self.frame("validation accuracy", false);
         chart.y_range = Some((0.0, 1.0));
         for r in &self.runs {
-            chart.series.push(self.line(r.trace, r.look, |b| b.last.val_acc));
-            chart.bars.push(self.bars(r.trace, r.look.color, |b| b.val_acc));
+            chart.series.push(Series { live: r.live, ..self.line(r.trace, r.look, |b| b.last.val_acc) });
+            chart.bars.push(Bars { live: r.live, ..self.bars(r.trace, r.look.color, |b| b.val_acc) });
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.val_acc);
-            chart.series.push(mean);
+            chart.series.push(Series { live: e.live, ..mean });
             chart.bands.push(band);
         }
         let chance = 1.0 / self.classes.max(1) as f64;
@@ -228,22 +233,24 @@ impl Curves<'_> {
         let mut chart = self.frame("η", false);
         for r in &self.runs {
             let planned = r.schedule.filter(|_| matches!(self.x_axis, XAxis::Steps | XAxis::Epochs));
-            let points = match planned {
+            // A planned schedule is drawn whole from the start: only the η a run used still grows.
+            let (points, live) = match planned {
                 Some(s) => {
                     let total = s.total_steps;
                     let samples = 200.min(total.max(1));
-                    (0..=samples)
+                    let points = (0..=samples)
                         .map(|i| {
                             let at = i * total / samples;
                             let x = if self.x_axis == XAxis::Steps { at as f64 } else { s.epoch(at) };
                             (x, s.lr(at.min(total.saturating_sub(1))))
                         })
-                        .collect()
+                        .collect();
+                    (points, false)
                 }
-                None => self.line(r.trace, r.look, |b| b.last.lr).points,
+                None => (self.line(r.trace, r.look, |b| b.last.lr).points, r.live),
             };
             let fill = self.runs.len() == 1;
-            chart.series.push(Series { fill, ..Series::of(r.look, points) });
+            chart.series.push(Series { fill, live, ..Series::of(r.look, points) });
         }
         let positive: Vec<f64> = chart
             .series
@@ -269,7 +276,7 @@ impl Curves<'_> {
         let mut chart = self.frame("sharpness λ_max", true);
         for r in &self.runs {
             let points = r.trace.buckets().iter().filter_map(|b| b.sharpness.map(|s| (self.x_axis.of(b), s))).collect();
-            chart.series.push(Series { style: LineStyle::Dots, ..Series::of(r.look, points) });
+            chart.series.push(Series { style: LineStyle::Dots, live: r.live, ..Series::of(r.look, points) });
             let kind = r.optimizer.kind;
             if let (Some(c), Some(label)) = (kind.stability_constant(r.optimizer.momentum), kind.edge_formula("η")) {
                 chart.levels.push(Level { y: c / r.lr, label: format!(" {label}"), color: r.look.color });
@@ -346,6 +353,7 @@ mod tests {
             schedule: Some(&schedule),
             optimizer: config.optimizer,
             lr: config.lr,
+            live: false,
         };
         let curves = Curves::one(run, XAxis::Epochs, 5.0, 10);
         let chart = curves.loss_chart();
@@ -374,6 +382,7 @@ mod tests {
                 schedule: None,
                 optimizer: RunConfig::default().optimizer,
                 lr: 0.1,
+                live: false,
             })
             .collect();
         let curves = Curves {
@@ -406,7 +415,7 @@ mod tests {
         let traces: Vec<Trace> = [1.0, 3.0].map(|l| trace((0..3).map(|s| point(s, s as f64, l)))).to_vec();
         let curves = Curves {
             runs: Vec::new(),
-            ensembles: vec![Ensemble { members: traces.iter().collect(), look: Theme::Light.look(1) }],
+            ensembles: vec![Ensemble { members: traces.iter().collect(), look: Theme::Light.look(1), live: false }],
             x_axis: XAxis::Steps,
             log_y: false,
             smoothing: 0.0,
