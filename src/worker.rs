@@ -105,4 +105,7 @@ pub fn run() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&scope, &FromWorker::Ready);
+    // Decode the shipped digits now, while nothing waits: the first Start then trains at once. A
+    // damaged file is reported by the job that needs it.
+    let _ = batchlab_trainer::data::digits();
 }

@@ -75,6 +75,19 @@ export function countColour(page, testid, [r, g, b], tol = 40) {
   }, { testid, r, g, b, tol });
 }
 
+/**
+ * Whether a canvas comes to show more than `min` pixels of a colour within a few seconds: a chart
+ * redraws at most ten times a second, in turn with the others, so it follows the page's text by a
+ * few frames.
+ */
+export async function drawsColour(page, testid, colour, min, tol = 40, timeout = 5000) {
+  for (const until = Date.now() + timeout; ;) {
+    if ((await countColour(page, testid, colour, tol)) > min) return true;
+    if (Date.now() > until) return false;
+    await page.waitForTimeout(100);
+  }
+}
+
 /** The chart palette's first colours (crates/chart/src/run.rs). */
 export const PALETTE = [[37, 99, 235], [234, 88, 12], [22, 163, 74]];
 

@@ -83,12 +83,18 @@ fn check_core_purity() -> Result {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| WEB_CRATES.iter().any(|w| name.starts_with(w)))
         .collect();
-    if bad.is_empty() {
-        eprintln!("xtask: the trainer core depends on no browser crate");
-        Ok(())
-    } else {
-        Err(format!("the trainer core depends on browser crates: {bad:?}"))
+    if !bad.is_empty() {
+        return Err(format!("the trainer core depends on browser crates: {bad:?}"));
     }
+    eprintln!("xtask: the trainer core depends on no browser crate");
+    // matrixmultiply's `std` picks kernels at run time, fused multiply-adds among them, for every
+    // crate of a build that turns it on (nalgebra's `std` did): native bits would then differ.
+    let features = output(cargo().args(["tree", "--workspace", "-e", "features", "-i", "matrixmultiply"]))?;
+    if features.contains("matrixmultiply feature \"std\"") {
+        return Err(format!("a crate turns on matrixmultiply's `std` (run-time FMA kernels):\n{features}"));
+    }
+    eprintln!("xtask: no crate turns on matrixmultiply's run-time kernel choice");
+    Ok(())
 }
 
 /// The run the browser test repeats to compare fingerprints with a native run.

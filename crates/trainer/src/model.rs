@@ -554,6 +554,38 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
+    /// The matrix products sum each output over k in one order (in matrixmultiply's blocks of 256, each
+    /// from zero, added to C in turn), without fused multiply-adds, whatever the SIMD width of the
+    /// kernel: SSE2 or AVX natively, simd128 in the browser. So a run is the same bit for bit on each;
+    /// this checks the kernel this build uses against that order, for the shapes training meets
+    /// (k of 1 to 600 covers a batch of 512 and the blocks) and a few rows, which take the loops.
+    #[test]
+    fn products_sum_in_one_fixed_order_whatever_the_kernel() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-2.0f32..2.0)).collect() };
+        for &(m, k, n) in &[(3, 64, 10), (32, 64, 128), (128, 128, 10), (37, 300, 19), (64, 600, 128), (9, 1, 33)] {
+            for beta in [0.0f32, 1.0] {
+                let a = Array2::from_shape_vec((m, k), draw(m * k)).unwrap();
+                let b = Array2::from_shape_vec((k, n), draw(k * n)).unwrap();
+                let c0 = Array2::from_shape_vec((m, n), draw(m * n)).unwrap();
+                let mut c = c0.clone();
+                mul(m, &a.view(), &b.view(), beta, &mut c.view_mut());
+                for ((i, j), got) in c.indexed_iter() {
+                    let mut want = c0[(i, j)];
+                    for (block, ps) in (0..k).collect::<Vec<_>>().chunks(256).enumerate() {
+                        let sum = ps.iter().fold(0.0f32, |s, &p| s + a[(i, p)] * b[(p, j)]);
+                        want = sum + if block == 0 { beta } else { 1.0 } * want;
+                    }
+                    if m <= SMALL_ROWS {
+                        // The loops add each product into C in turn.
+                        want = (0..k).fold(beta * c0[(i, j)], |s, p| s + a[(i, p)] * b[(p, j)]);
+                    }
+                    assert_eq!(got.to_bits(), want.to_bits(), "({m}×{k})·({k}×{n}), β {beta}, at ({i}, {j})");
+                }
+            }
+        }
+    }
+
     /// Central finite differences in f64 against the analytic gradient, for every parameter of small
     /// networks covering each layer type, activation and loss.
     #[test]

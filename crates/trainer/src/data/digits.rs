@@ -4,6 +4,7 @@
 use flate2::read::GzDecoder;
 use ndarray::Array2;
 use std::io::Read;
+use std::sync::OnceLock;
 
 use super::{DataError, Dataset};
 
@@ -21,31 +22,36 @@ pub const DIGITS_VAL_ROWS: usize = DIGITS_ROWS - DIGITS_TRAIN_ROWS;
 const PIXELS: usize = 64;
 
 /// Loads the digits with the reference split: pixels / 16, first 1437 rows train, last 360 validate.
+/// Decoded once a process, then copied: a worker trains many jobs on them (a sweep's every cell).
 pub fn digits() -> Result<Dataset, DataError> {
+    static DECODED: OnceLock<Result<Dataset, String>> = OnceLock::new();
+    DECODED.get_or_init(decode).clone().map_err(DataError::Corrupt)
+}
+
+/// The digits, or why the shipped file is damaged.
+fn decode() -> Result<Dataset, String> {
     let mut text = String::new();
-    GzDecoder::new(DIGITS_CSV_GZ).read_to_string(&mut text).map_err(|e| DataError::Corrupt(e.to_string()))?;
+    GzDecoder::new(DIGITS_CSV_GZ).read_to_string(&mut text).map_err(|e| e.to_string())?;
     let mut pixels = Vec::with_capacity(DIGITS_ROWS * PIXELS);
     let mut labels = Vec::with_capacity(DIGITS_ROWS);
     for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != PIXELS + 1 {
-            return Err(DataError::Corrupt(format!("row {} has {} fields", i + 1, fields.len())));
+            return Err(format!("row {} has {} fields", i + 1, fields.len()));
         }
         for f in &fields[..PIXELS] {
-            let v: f32 = f.trim().parse().map_err(|_| DataError::Corrupt(format!("row {}: `{f}`", i + 1)))?;
+            let v: f32 = f.trim().parse().map_err(|_| format!("row {}: `{f}`", i + 1))?;
             pixels.push(v / 16.0);
         }
-        let label: usize = fields[PIXELS]
-            .trim()
-            .parse()
-            .map_err(|_| DataError::Corrupt(format!("row {}: label `{}`", i + 1, fields[PIXELS])))?;
+        let label: usize =
+            fields[PIXELS].trim().parse().map_err(|_| format!("row {}: label `{}`", i + 1, fields[PIXELS]))?;
         labels.push(label);
     }
     let rows = labels.len();
     if rows <= DIGITS_TRAIN_ROWS {
-        return Err(DataError::Corrupt(format!("only {rows} rows")));
+        return Err(format!("only {rows} rows"));
     }
-    let x = Array2::from_shape_vec((rows, PIXELS), pixels).map_err(|e| DataError::Corrupt(e.to_string()))?;
+    let x = Array2::from_shape_vec((rows, PIXELS), pixels).map_err(|e| e.to_string())?;
     Ok(Dataset {
         name: "digits".to_owned(),
         x_train: x.slice(ndarray::s![..DIGITS_TRAIN_ROWS, ..]).to_owned(),
