@@ -142,6 +142,10 @@ pub fn redraw_on_change(track: impl Fn() + 'static, redraw: impl Fn() + Copy + '
     let last_ms = StoredValue::new(f64::NEG_INFINITY);
     let enqueue = move || {
         queue_redraw(Box::new(move || {
+            // A chart taken off the page before its turn has nothing to draw on.
+            if pending.is_disposed() {
+                return;
+            }
             pending.set_value(false);
             last_ms.set_value(super::now_ms());
             redraw();
