@@ -451,27 +451,22 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    // A non-finite or out-of-range value is pinned to the top edge, never dropped.
-    let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
+    let pin = |y: f64| pin(y, (y0, y1));
     if !matches!(part, Part::Live(_)) {
         guides(ctx, chart, (y0, y1), (x_labels, y_labels))?;
     }
     // More points than pixel columns draw no differently, only slower: each column keeps what shows.
     let column = |x: f64| ctx.backend_coord(&(x, y0)).0;
-    let bars: Vec<Bars> = chart
+    let bars: Vec<_> = chart
         .bars
         .iter()
         .filter(|b| part.has(b.live))
-        .map(|b| Bars {
-            color: b.color,
-            bars: merge_bars(b.bars.iter().map(|&(x, lo, hi)| (x, pin(lo), pin(hi))), column),
-            live: b.live,
-        })
+        .map(|b| (b.color, merge_bars(b.bars.iter().map(|&(x, lo, hi)| (x, pin(lo), pin(hi))), column)))
         .collect();
     let series: Vec<&Series> = chart.series.iter().filter(|s| part.has(s.live)).collect();
     let lines: Vec<Vec<(f64, f64)>> =
         series.iter().map(|s| decimate(s.points.iter().map(|&(x, y)| (x, pin(y))), column)).collect();
-    for Bars { color, bars, .. } in bars {
+    for (color, bars) in bars {
         let style = color.mix(0.35).stroke_width(chart.px(1.0));
         ctx.draw_series(bars.into_iter().map(|(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], style)))
             .map_err(err)?;
@@ -547,7 +542,7 @@ where
         .draw()
         .map_err(err)?;
     let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
-    let pin = |y: f64| if y.is_finite() { y.clamp(y0, y1) } else { y1 };
+    let pin = |y: f64| pin(y, (y0, y1));
     for b in &chart.bands {
         let upper = b.points.iter().map(|p| (p.0, pin(p.2)));
         let lower = b.points.iter().rev().map(|p| (p.0, pin(p.1)));
@@ -574,6 +569,16 @@ where
         ctx.draw_series([text]).map_err(err)?;
     }
     Ok(())
+}
+
+/// `y` on a plot of `y0..y1`: a non-finite or out-of-range value is pinned to the edge (the top for a
+/// non-finite one), never dropped.
+fn pin(y: f64, (y0, y1): (f64, f64)) -> f64 {
+    if y.is_finite() {
+        y.clamp(y0, y1)
+    } else {
+        y1
+    }
 }
 
 /// The points of a line that show at pixel columns `column(x)`: of the points falling in one column,
