@@ -1,14 +1,15 @@
-//! Every sentence the page says about a run: the banner after it ends (what happened, the measured
-//! stability limit, what to try), and the diagnostics cards' readings. Each is a function of the run's
+//! Every sentence the page says about a run: the banner after it ends (what happened, its regime
+//! against the edge c/λ₀ and η_max(B), what to try), and the diagnostics cards' readings. Each is a function of the run's
 //! measured values, tested for truth like a number (below and in `crates/trainer/tests/advice.rs`).
 //!
 //! The trainer writes the sentences it shares with the CLI beside the figures they state: an
 //! outcome's reason (`outcome.rs`), [`Summary::note`](batchlab_trainer::Summary::note), the range
 //! test's reading and a sweep's scaling caption. Lessons write their own, in `src/lessons/`.
 
-use batchlab_trainer::advice::{advise, AdviceReason};
+use batchlab_trainer::advice::advise;
 use batchlab_trainer::outcome::Outcome;
-use batchlab_trainer::{RunConfig, StabilityLimit};
+use batchlab_trainer::regime::{self, Limits, Regime};
+use batchlab_trainer::RunConfig;
 
 use crate::lab::Run;
 use crate::view_state::{fmt_lr, RunView, Status};
@@ -19,13 +20,16 @@ pub enum BannerKind {
     Diverged,
     Stalled,
     Unstable,
+    /// A run above the edge c/λ₀ that trained anyway: what happened, not a warning.
+    CaughtItself,
     /// The LR range test's reading (a ramp run ends by breaking away on purpose).
     RangeTest,
     Failed,
 }
 
 /// Plain-language explanation of how the run of `config` ended, with what to try: every figure in
-/// it is one the run measured.
+/// it is one the run measured. The regime, η_max and the advice are the trainer's sentences, which
+/// the CLI's summary says in the same words.
 pub fn banner(view: &RunView, config: &RunConfig) -> Option<(BannerKind, String)> {
     if view.status == Status::Failed {
         let why = view.failure.as_deref().unwrap_or("it stopped").trim_end_matches('.');
@@ -35,78 +39,32 @@ pub fn banner(view: &RunView, config: &RunConfig) -> Option<(BannerKind, String)
         ));
     }
     let summary = view.summary.as_ref()?;
-    let limit = view.start_limit(config);
-    let advice = advise(config, summary, limit);
-    let try_lr = advice.map(|a| {
-        let lr = fmt_lr(a.lr);
-        match a.reason {
-            AdviceReason::RangeTest => format!(" η = {lr} is a safe start for a short run."),
-            AdviceReason::StabilityLimit if config.optimizer.kind.effective_step(config.optimizer.momentum) == Some(1.0) => {
-                format!(" Try η = {lr}, the largest round rate below 1/λ₀, half that limit: a safe start, not the best η for this budget (a sweep finds that).")
-            }
-            AdviceReason::StabilityLimit => format!(
-                " Try η = {lr}, the largest round rate whose effective step η/(1 − β) stays below 1/λ₀: a safe start, not \
-                 the best η for this budget (a sweep finds that)."
-            ),
-            AdviceReason::Smaller => format!(" Try η = {lr}, about three times smaller."),
-            AdviceReason::Larger if limit.is_some() => {
-                format!(" η = {} is far below that limit: try η = {lr}.", fmt_lr(config.lr))
-            }
-            AdviceReason::Larger => format!(
-                " η = {} is far below {}'s usual {lr}: try η = {lr}.",
-                fmt_lr(config.lr),
-                config.optimizer.kind.label()
-            ),
-            AdviceReason::Longer => format!(
-                " η = {lr} is already within 10× of that limit, so a smaller η would not help: train for more steps."
-            ),
-            AdviceReason::AdaptiveDefault => {
-                format!(" Try η = {lr}, {}'s usual default.", config.optimizer.kind.label())
-            }
-        }
-    });
-    let try_lr = try_lr.unwrap_or_default();
+    let limits = Limits { edge: view.start_limit(config), ..view.limits.clone().unwrap_or_default() };
+    let max_lr = limits.max_lr.as_ref();
+    let advice = advise(config, summary, limits.edge, max_lr);
+    let try_lr = advice.map(|a| format!(" {}", a.sentence(config, max_lr))).unwrap_or_default();
     if let Some(r) = summary.range_test {
         let reached = view.latest().map_or(config.schedule.end_lr, |p| p.lr);
-        let edge = limit.map(|l| l.lr);
+        let edge = limits.edge.map(|l| l.lr);
         return Some((BannerKind::RangeTest, format!("{}{try_lr}", r.explain(config.lr, reached, edge))));
     }
-    let limit = limit.map(|l| stability_sentence(config, l)).unwrap_or_default();
+    let regime = regime::sentence(config, summary, &limits).map(|t| format!(" {t}")).unwrap_or_default();
+    let measured = max_lr.map(|m| format!(" {}", m.sentence())).unwrap_or_default();
+    let after = format!("{regime}{measured}{try_lr}");
     match &summary.outcome {
-        Outcome::Finished => summary.note().map(|n| (BannerKind::Unstable, format!("Finished, but {n}.{try_lr}"))),
+        Outcome::Finished if regime::regime(config, summary, limits.edge) == Some(Regime::CaughtItself) => {
+            Some((BannerKind::CaughtItself, after.trim_start().to_owned()))
+        }
+        Outcome::Finished => None,
         Outcome::Diverged(d) => Some((
             BannerKind::Diverged,
-            format!(
-                "Diverged at step {} (epoch {:.2}), with η = {}: {}.{limit}{try_lr}",
-                d.step,
-                d.epoch,
-                fmt_lr(d.lr),
-                d,
-            ),
+            format!("Diverged at step {} (epoch {:.2}), with η = {}: {}.{after}", d.step, d.epoch, fmt_lr(d.lr), d),
         )),
-        Outcome::Stalled(s) => {
-            Some((BannerKind::Stalled, format!("Finished, but learned nothing: {s}.{limit}{try_lr}")))
-        }
+        Outcome::Stalled(s) => Some((BannerKind::Stalled, format!("Finished, but learned nothing: {s}.{after}"))),
         Outcome::Unstable(u) => {
-            Some((BannerKind::Unstable, format!("Unstable with η = {}: {u}.{limit}{try_lr}", fmt_lr(config.lr))))
+            Some((BannerKind::Unstable, format!("Unstable with η = {}: {u}.{after}", fmt_lr(config.lr))))
         }
     }
-}
-
-/// What the measured stability limit says, in a sentence or two.
-fn stability_sentence(config: &RunConfig, l: StabilityLimit) -> String {
-    let o = config.optimizer;
-    let (Some(method), Some(bound)) = (o.kind.edge_method(o.momentum), o.kind.edge_formula("λ₀")) else {
-        // An adaptive optimiser has no such limit, and the worker measures none for it.
-        return String::new();
-    };
-    format!(
-        " At the start the sharpness (the loss's largest curvature) was λ₀ = {:.3}, so {method} is stable there only \
-         for η < {bound} = {}. A network can still train above that once it reaches flatter ground, after an early \
-         jump in the loss.",
-        l.lambda_max,
-        fmt_lr(l.lr)
-    )
 }
 
 /// What the gradient-noise scale B_simple says about the run's batch size B: a batch's gradient
@@ -170,13 +128,15 @@ pub fn sharpness_sentence(run: &Run, lambda: f64, step: usize, lr: f64) -> Strin
         (Some(c), Some(formula)) => {
             let edge = c / lambda;
             let side = if lr > edge {
-                "above it: on this curvature descent would diverge, unless the network moves to flatter ground"
+                "above it: there the loss jumps, and the run either moves to flatter ground, where λ_max is below \
+                 2/η, and goes on, or breaks"
             } else {
-                "below it"
+                "below it: descent is stable on this curvature"
             };
             let formula = if step == 0 { formula } else { formula.replace('λ', &format!("λ(step {step})")) };
             format!(
-                "λ_max is {on}. Full-batch descent is stable there only while η < {formula} = {}; this run's η = {} is {side}.",
+                "λ_max is {on}. On this curvature full-batch descent first overshoots at η = {formula} = {} — an edge, \
+                 not a cap; this run's η = {} is {side}.",
                 fmt_lr(edge),
                 fmt_lr(lr)
             )
@@ -225,22 +185,23 @@ mod tests {
         assert!(noise_sentence(32, 100.0, 4096, 80_000).contains("estimated from 4096 of the 80000"));
     }
 
-    /// One stability limit per run: the banner, the η slider's tick and the first sharpness reading
-    /// state the same c/λ₀.
+    /// One edge per run: the banner, the η slider's tick and the first sharpness reading state the
+    /// same c/λ₀, as where the loss first jumps, never as a cap.
     #[test]
-    fn the_banner_and_the_slider_state_one_limit() {
+    fn the_banner_and_the_slider_state_one_edge() {
         // Ten epochs: the run affords its reading at the start.
         let (view, config) = run(&[("lr", "10"), ("epochs", "10")]);
         let first = view.trace.buckets().first().and_then(|b| b.sharpness).unwrap();
-        let limit = view.stability.unwrap();
-        assert_eq!(limit.lambda_max, first, "the worker's limit is the first reading");
+        let limit = view.limits.as_ref().and_then(|l| l.edge).unwrap();
+        assert_eq!(limit.lambda_max, first, "the worker's edge is the first reading");
         assert_eq!(view.start_limit(&config), Some(limit), "the slider's tick");
         let (_, text) = banner(&view, &config).unwrap();
-        assert!(text.contains(&format!("λ₀ = {first:.3}")) && text.contains(&fmt_lr(2.0 / first)), "{text}");
+        assert!(text.contains(&format!("λ₀ = {}", fmt_lr(first))) && text.contains(&fmt_lr(2.0 / first)), "{text}");
+        assert!(text.contains("first overshoots") && !text.contains("stable there only"), "{text}");
     }
 
     #[test]
-    fn a_divergence_names_its_step_its_rate_the_limit_and_advice_that_works() {
+    fn a_divergence_names_its_step_its_rate_its_regime_and_advice_from_max_lr() {
         let (view, config) = run(&[("lr", "10"), ("epochs", "2")]);
         assert_eq!(view.status.word(), "diverged");
         let d = view.divergence().unwrap();
@@ -250,10 +211,31 @@ mod tests {
             text.starts_with(&format!("Diverged at step {} (epoch {:.2}), with η = 10:", d.step, d.epoch)),
             "{text}"
         );
-        let limit = view.stability.unwrap();
-        assert!(text.contains(&format!("λ₀ = {:.3}", limit.lambda_max)) && text.contains(&fmt_lr(limit.lr)), "{text}");
-        assert!(text.contains("Try η = 0.1,"), "{text}");
+        assert!(text.contains("Broke: η = 10 is"), "{text}");
+        let max_lr = view.max_lr().unwrap();
+        let best = max_lr.lr_max.unwrap();
+        assert!(text.contains(&format!("η_max at B 32 measured {}", fmt_lr(best))), "{text}");
+        let advised = max_lr.advised_lr().unwrap();
+        assert!(advised < best && advised > best / 3.0, "{max_lr:?}");
+        assert!(text.contains(&format!("Try η = {}, about half of η_max", fmt_lr(advised))), "{text}");
         assert!(!text.contains("larger batch"), "the app's own runs contradict that advice: {text}");
+    }
+
+    /// A run above the edge that trained anyway says so, with its evidence: the jump, the way back
+    /// and how far its sharpness came down.
+    #[test]
+    fn a_run_above_the_edge_that_trained_caught_itself() {
+        let (view, config) = run(&[("lr", "1"), ("epochs", "3")]);
+        let limits = view.limits.clone().unwrap();
+        let edge = limits.edge.unwrap();
+        assert!(config.lr > edge.lr, "η 1 is above 2/λ₀ = {}", edge.lr);
+        let (kind, text) = banner(&view, &config).unwrap();
+        println!("{kind:?}: {text}");
+        if matches!(view.status.word(), "finished" | "unstable") {
+            assert!(text.contains("Caught itself: η = 1 is"), "{text}");
+            let end = limits.final_sharpness.unwrap();
+            assert!(text.contains(&format!("to {} at the end", fmt_lr(end))), "{text}");
+        }
     }
 
     #[test]
@@ -288,7 +270,8 @@ mod tests {
         assert_eq!(view.status.word(), "stalled");
         let (kind, text) = banner(&view, &config).unwrap();
         assert_eq!(kind, BannerKind::Stalled);
-        assert!(text.contains("at chance") && text.contains("try η = 0.1"), "{text}");
+        let advised = view.max_lr().and_then(batchlab_trainer::edge::MaxLr::advised_lr).unwrap();
+        assert!(text.contains("at chance") && text.contains(&format!("try η = {}", fmt_lr(advised))), "{text}");
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn provenance(file: &RunFile) -> String {
 /// A run's points as CSV under its provenance; `None` while it trains.
 pub fn run_csv(run: &Run) -> Option<String> {
     let file = run_file(run)?;
-    Some(provenance(&file) + &points_csv(file.points.iter().map(|(p, _)| p)))
+    Some(provenance(&file) + &points_csv(file.points.iter().map(|(p, _)| p), Some(&file.summary)))
 }
 
 /// A chart's provenance: the app's version, the session's link and the fingerprints of the runs drawn.

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use batchlab_trainer::bench::BenchReport;
 use batchlab_trainer::data::{CsvFile, Table};
 use batchlab_trainer::model::ModelWeights;
+use batchlab_trainer::regime::Limits;
 use batchlab_trainer::train::WeightsFile;
-use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
+use batchlab_trainer::{Point, RunConfig, Summary};
 use serde::{Deserialize, Serialize};
 
 /// The page's number for a job, unique for the page's lifetime.
@@ -59,8 +60,8 @@ pub struct ForkFrom {
 /// What the page wants to see of a job.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Mode {
-    /// A run on screen: its curve points as they come, automatic diagnostics, and the stability limit
-    /// if it goes wrong.
+    /// A run on screen: its curve points as they come, automatic diagnostics, and once it ends its
+    /// limits (the edge c/λ₀, its final sharpness above it, η_max(B)).
     Curves,
     /// A sweep's cell: only the result, as fast as possible, with the first step at which the
     /// validation accuracy reached `target`.
@@ -137,11 +138,11 @@ pub enum FromWorker {
         step: usize,
     },
     /// The job ended: finished, stalled or diverged (a divergence is a result, not a failure).
-    /// `stability` is measured for a run on screen that diverged or stalled.
+    /// `limits` are measured for a run on screen, after it ended.
     Finished {
         job: JobId,
         summary: Box<Summary>,
-        stability: Option<StabilityLimit>,
+        limits: Option<Box<Limits>>,
         steps_to_target: Option<usize>,
         /// The final weights of a run on screen, for export, when at most [`MAX_SENT_WEIGHTS`].
         weights: Option<Box<WeightsFile>>,

@@ -2,7 +2,9 @@
 //! slices to [`FromWorker`] messages. The worker binary only moves messages and schedules slices.
 
 use batchlab_trainer::data::Table;
-use batchlab_trainer::{bench, Observer, Outcome, Point, Summary, Trainer};
+use batchlab_trainer::edge::MaxLrSearch;
+use batchlab_trainer::regime::Limits;
+use batchlab_trainer::{bench, Observer, Point, Summary, Trainer};
 
 use crate::protocol::{
     ForkFrom, FromWorker, JobId, Mode, Stamped, ToWorker, MAX_LIVE_WEIGHTS, MAX_PLANE_POINTS, MAX_SENT_WEIGHTS,
@@ -38,6 +40,9 @@ struct Job {
     /// Training time and steps since the job started (for steps per second and time stamps).
     busy_ms: f64,
     busy_steps: usize,
+    /// A run on screen that has ended: its limits, once measured, and the η_max search under way.
+    limits: Option<Limits>,
+    search: Option<MaxLrSearch>,
 }
 
 /// What a slice produced, until it is posted.
@@ -98,7 +103,7 @@ fn trainer_for(
 impl Session {
     /// True while there is work: the host should schedule [`Session::slice`].
     pub fn wants_slice(&self) -> bool {
-        self.bench.is_some() || self.job.as_ref().is_some_and(|j| !j.paused && !j.trainer.is_done())
+        self.bench.is_some() || self.job.as_ref().is_some_and(|j| !j.paused && !j.is_over())
     }
 
     /// Acts on one message; returns the replies.
@@ -127,6 +132,8 @@ impl Session {
                             last_post_ms: now_ms,
                             busy_ms: 0.0,
                             busy_steps: 0,
+                            limits: None,
+                            search: None,
                         });
                         vec![started]
                     }
@@ -152,6 +159,8 @@ impl Session {
                 Some(j) => {
                     let before = (j.trainer.steps_done(), j.busy_ms / 1000.0);
                     j.trainer.step(&mut j.outbox);
+                    // The last step ends the run: its limits are measured in the slices that follow.
+                    j.paused = !j.trainer.is_done();
                     j.outbox.stamp(before, (j.trainer.steps_done(), j.busy_ms / 1000.0));
                     // Every step is answered, with or without a new curve point, so the counter moves.
                     let mut out = j.flush(now_ms);
@@ -201,12 +210,15 @@ impl Session {
             Mode::Cell { .. } => CELL_SLICE_MS,
         };
         j.trainer.run_until(&mut j.outbox, || clock() - start >= slice_ms);
+        if j.trainer.is_done() && j.mode == Mode::Curves {
+            j.measure(|| clock() - start >= slice_ms);
+        }
         let now = clock();
         j.busy_ms += now - start;
         j.busy_steps += j.trainer.steps_done() - before.0;
         j.outbox.stamp(before, (j.trainer.steps_done(), j.busy_ms / 1000.0));
         let since = now - j.last_post_ms;
-        let due = j.outbox.finished.is_some()
+        let due = (j.outbox.finished.is_some() && j.is_over())
             || (since >= PROGRESS_INTERVAL_MS && !j.outbox.points.is_empty())
             || since >= HEARTBEAT_MS;
         if !due {
@@ -221,6 +233,34 @@ impl Session {
 }
 
 impl Job {
+    /// Trained to the end, and for a run on screen its limits measured: the result can be sent.
+    fn is_over(&self) -> bool {
+        self.trainer.is_done() && (self.mode != Mode::Curves || self.limits.is_some())
+    }
+
+    /// After a run on screen ended: its edge and final sharpness at once, then η_max(B) a probe step
+    /// at a time until `should_yield` says to hand back control.
+    fn measure(&mut self, mut should_yield: impl FnMut() -> bool) {
+        if self.limits.is_some() {
+            return;
+        }
+        if self.search.is_none() {
+            if !self.trainer.max_lr_applies() {
+                self.limits = Some(self.trainer.limits(false));
+                return;
+            }
+            self.search = Some(self.trainer.max_lr_search());
+        }
+        let Some(search) = self.search.as_mut() else { return };
+        while search.step() {
+            if should_yield() {
+                return;
+            }
+        }
+        let max_lr = self.search.take().map(|s| s.result());
+        self.limits = Some(Limits { max_lr, ..self.trainer.limits(false) });
+    }
+
     fn progress(&self, points: Vec<Stamped>) -> FromWorker {
         let steps_per_sec = if self.busy_ms > 0.0 { 1000.0 * self.busy_steps as f64 / self.busy_ms } else { 0.0 };
         let live = self.mode == Mode::Curves
@@ -237,12 +277,9 @@ impl Job {
             let points = std::mem::take(&mut self.outbox.points);
             out.push(self.progress(points));
         }
-        if let Some(summary) = self.outbox.finished.take() {
-            // A run on screen that went wrong gets its measured stability limit, for the explanation.
-            let stability = match (&summary.outcome, self.mode) {
-                (Outcome::Finished, _) | (_, Mode::Cell { .. }) => None,
-                _ => self.trainer.stability_limit(),
-            };
+        let over = self.is_over();
+        if let Some(summary) = self.outbox.finished.take_if(|_| over) {
+            let limits = self.limits.clone().map(Box::new);
             let steps_to_target = self.outbox.reached_target;
             let weights = match self.mode {
                 Mode::Curves if self.trainer.model().param_count() <= MAX_SENT_WEIGHTS => {
@@ -253,7 +290,7 @@ impl Job {
             out.push(FromWorker::Finished {
                 job: self.id,
                 summary: Box::new(summary),
-                stability,
+                limits,
                 steps_to_target,
                 weights,
             });
@@ -316,7 +353,7 @@ mod tests {
         assert_eq!(points.len(), 1 + 2 * 9, "initial point + 9 per epoch (every 5 steps of 45)");
         assert!(points.windows(2).all(|w| w[0].secs <= w[1].secs && w[1].secs.is_finite()), "time stamps grow");
         assert!(
-            matches!(msgs.last(), Some(FromWorker::Finished { job: 7, summary, stability: None, .. }) if summary.steps == 90)
+            matches!(msgs.last(), Some(FromWorker::Finished { job: 7, summary, limits: Some(_), .. }) if summary.steps == 90)
         );
     }
 
@@ -411,15 +448,23 @@ mod tests {
     }
 
     #[test]
-    fn a_run_that_goes_wrong_comes_with_its_stability_limit() {
+    fn a_run_on_screen_comes_with_its_limits_and_a_cell_without() {
         let mut s = Session::default();
         s.handle(start(RunConfig { lr: 10.0, ..RunConfig::default() }, Mode::Curves), 0.0);
         let msgs = run_all(&mut s);
-        let Some(FromWorker::Finished { summary, stability: Some(limit), .. }) = msgs.last() else {
-            panic!("{msgs:?}")
-        };
+        let Some(FromWorker::Finished { summary, limits: Some(limits), .. }) = msgs.last() else { panic!("{msgs:?}") };
         assert_eq!(summary.outcome.status(), "diverged");
-        assert!(limit.lr > 0.0 && limit.lr < 10.0, "{limit:?}");
+        let edge = limits.edge.unwrap();
+        assert!(edge.lr > 0.0 && edge.lr < 10.0, "{edge:?}");
+        let max_lr = limits.max_lr.as_ref().unwrap();
+        assert!(max_lr.lr_max.is_some_and(|lr| lr > edge.lr && lr < 10.0), "{max_lr:?}");
+        assert!(
+            msgs.iter().filter(|m| matches!(m, FromWorker::Finished { .. })).count() == 1,
+            "the result is sent once, after the measurement"
+        );
+        s.handle(start(RunConfig { lr: 10.0, ..RunConfig::default() }, Mode::Cell { target: 0.5 }), 0.0);
+        let msgs = run_all(&mut s);
+        assert!(matches!(msgs.last(), Some(FromWorker::Finished { limits: None, .. })), "{msgs:?}");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! worker's death). The UI renders it and never computes training state of its own; the sentences
 //! about a run are written from it in [`crate::explain`].
 
+use batchlab_trainer::edge::MaxLr;
 use batchlab_trainer::model::ModelWeights;
 pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Verdict};
+use batchlab_trainer::regime::Limits;
 use batchlab_trainer::train::WeightsFile;
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
@@ -60,8 +62,9 @@ pub struct RunView {
     pub total_steps: usize,
     pub steps_per_sec: f64,
     pub summary: Option<Summary>,
-    /// Measured for a run that diverged or stalled.
-    pub stability: Option<StabilityLimit>,
+    /// Measured by the worker once a run on screen ended: its edge c/λ₀, its final sharpness above it
+    /// and η_max(B).
+    pub limits: Option<Limits>,
     /// Why the worker stopped, for a failed run.
     pub failure: Option<String>,
     /// The training points of a run on 2-D data (x, y, class), for its decision boundary.
@@ -140,12 +143,12 @@ impl RunView {
                 self.status = Status::Paused;
                 self.step = step;
             }
-            FromWorker::Finished { summary, stability, weights, .. } => {
+            FromWorker::Finished { summary, limits, weights, .. } => {
                 self.weights = weights;
                 self.status = Status::Ended(summary.outcome.verdict());
                 self.step = summary.steps;
                 self.summary = Some(*summary);
-                self.stability = stability;
+                self.limits = limits.map(|l| *l);
             }
             FromWorker::Failed { message, .. } => {
                 if matches!(self.status, Status::Queued | Status::Starting) {
@@ -203,10 +206,18 @@ impl RunView {
         self.summary.as_ref()?.outcome.divergence()
     }
 
-    /// The run's one stability limit: c/λ₀ at the weights it started from, as the worker measured it
-    /// for a run that went wrong, or from the first point's sharpness reading.
+    /// The run's one stability edge: c/λ₀ at the weights it started from, as the worker measured it
+    /// once the run ended, or from the first point's sharpness reading while it trains.
     pub fn start_limit(&self, config: &RunConfig) -> Option<StabilityLimit> {
-        self.stability.or_else(|| StabilityLimit::at(config.optimizer, self.trace.buckets().first()?.sharpness?))
+        self.limits
+            .as_ref()
+            .and_then(|l| l.edge)
+            .or_else(|| StabilityLimit::at(config.optimizer, self.trace.buckets().first()?.sharpness?))
+    }
+
+    /// η_max(B) for the run's settings, once measured.
+    pub fn max_lr(&self) -> Option<&MaxLr> {
+        self.limits.as_ref()?.max_lr.as_ref()
     }
 
     /// Where the charts mark the run: where it diverged or blew up.
@@ -219,7 +230,7 @@ impl RunView {
     pub fn train_loss(&self) -> Option<(f64, &'static str)> {
         match &self.summary {
             Some(s) => Some((s.final_train_loss, "Training loss (whole set)")),
-            None => self.latest().map(|p| (p.train_loss, "Training loss")),
+            None => self.latest().map(|p| (p.train_loss, "Minibatch loss (mean since the point before)")),
         }
     }
 }

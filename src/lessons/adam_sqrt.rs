@@ -77,8 +77,15 @@ pub const LESSON: Lesson = Lesson {
     check,
 };
 
-/// The point: the linear rule carries SGD's curve, while Adam's B 16 ends between its √ and linear
-/// runs at B 64 (the linear rule overshoots, the √ rule falls short).
+/// How far apart two runs' final training losses are, as a ratio ≥ 1.
+fn apart(a: &Summary, b: &Summary) -> f64 {
+    a.final_train_loss.max(b.final_train_loss) / a.final_train_loss.min(b.final_train_loss)
+}
+
+/// The point: the linear rule carries SGD's curve closer than Adam's (on one seed SGD's pair can drift
+/// apart by a third, so the comparison is between the optimisers, not against a fixed 10 %), and
+/// Adam's B 16 ends between its √ and linear runs at B 64 (the linear rule overshoots, the √ rule
+/// falls short).
 fn check(steps: &[Vec<Summary>]) -> Verdict {
     let (Some([s16, s64]), Some([a16, root, linear])) =
         (steps.first().map(Vec::as_slice), steps.get(1).map(Vec::as_slice))
@@ -86,7 +93,7 @@ fn check(steps: &[Vec<Summary>]) -> Verdict {
         return Verdict { pass: false, text: "the lesson's runs are missing".to_owned() };
     };
     Verdict {
-        pass: sgd_matches(&steps[0]) == 0 && adam_matches(&steps[1]) == 2,
+        pass: apart(s16, s64) < apart(a16, linear) && adam_matches(&steps[1]) == 2,
         text: format!(
             "Measured, final training loss: SGD B 16 {:.3}, B 64 η ×4 {:.3}; Adam B 16 {:.3}, B 64 η ×2 {:.3}, η ×4 \
              {:.3}.",

@@ -14,8 +14,8 @@ pub const QUESTION: &str = "Should the learning rate increase or decrease with t
 /// The answer, claim by claim.
 pub const CLAIMS: &[Claim] = &[
     Claim {
-        text: "Increase it, while η stays well below the stability edge: with η ∝ B (the linear rule), runs of \
-               different batch sizes reach the same accuracy in the same number of epochs.",
+        text: "With SGD, increase it, in proportion, while η stays well below where runs break: with η ∝ B (the \
+               linear rule), runs of different batch sizes reach the same accuracy in the same number of epochs.",
         lesson: "linear-rule",
     },
     Claim {
@@ -26,20 +26,26 @@ pub const CLAIMS: &[Claim] = &[
         lesson: "three-pairs",
     },
     Claim {
-        text: "Never past the edge: the loss's curvature at the start caps η at about 2/λ₀ whatever the batch, so a \
-               larger batch does not buy a larger stable η on this problem, and the linear rule stops there.",
+        text: "Not past where runs break: above 2/λ₀, the start's curvature edge, the loss first jumps and a network \
+               can still catch itself, but past η_max(B) runs break — and a larger batch moves η_max up far more \
+               slowly than B grows, if at all, so the linear rule stops there.",
         lesson: "too-hot",
     },
     Claim {
-        text: "Only up to a point: while the batch is below the gradient noise scale B_simple, a batch k× larger with \
-               η k× larger does what k small steps do; far above it a larger batch saves few steps and wastes \
-               examples. B_simple grows as training goes on.",
+        text: "Only up to a critical batch: while the batch is below the gradient noise scale B_simple, a batch k× \
+               larger with η k× larger does what k small steps do; far above it a larger batch saves few steps and \
+               wastes examples. B_simple grows as training goes on.",
         lesson: "noise-scale",
     },
     Claim {
         text: "Late in training, growing the batch does what decaying η does, in far fewer steps: what matters is the \
                noise of a step, which grows with η/B.",
         lesson: "decay-or-grow",
+    },
+    Claim {
+        text: "With Adam, more slowly: Adam divides each step by the gradient's running size, noise included, so its \
+               η should grow more slowly than B — as √B in Malladi et al.'s analysis — and the linear rule overshoots.",
+        lesson: "adam-sqrt",
     },
 ];
 

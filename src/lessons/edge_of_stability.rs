@@ -8,8 +8,9 @@ use batchlab_trainer::Summary;
 
 use super::{Lesson, Question, Step, Verdict};
 
-/// "Near" 2/η: within this fraction, over the second half of the run.
-const NEAR: f64 = 0.1;
+/// "Near" 2/η: within this fraction, over the second half of the run. E10 holds 3000 steps to 10 %;
+/// 800 steps still swing a little more (up to 12 % at seed 5), so the lesson asks for 15 %.
+const NEAR: f64 = 0.15;
 
 /// The lowest and highest λ_max · η / 2 over the second half of a run.
 fn second_half(s: &Summary) -> Option<(f64, f64)> {
@@ -50,7 +51,7 @@ pub const LESSON: Lesson = Lesson {
         title: "Two rates, two edges",
         try_this:
             "A tanh network with squared error, full batch, 800 steps at η 0.08 and at η 0.13, reading λ_max every \
-                   20 steps (open Diagnostics). At the start λ_max is above both edges, 2/0.08 = 25 and 2/0.13 ≈ 15.4.",
+                   20 steps (the sharpness chart under the run's read-out). At the start λ_max is above both edges, 2/0.08 = 25 and 2/0.13 ≈ 15.4.",
         look_for: "The sharpness chart against its 2/η line, and the loss curve's small spikes.",
         why:
             "Above 2/η a step overshoots along the sharpest direction; the loss jumps, and that jump moves the weights \
@@ -81,7 +82,7 @@ pub const LESSON: Lesson = Lesson {
             prompt: "Where does each run's λ_max settle over its second half?",
             choices: &[
                 "at about the same value for both",
-                "each near its own 2/η: the larger η, the flatter",
+                "each near its own 2/η (within 15 %): the larger η, the flatter",
                 "above 2/η, and the runs diverge",
             ],
             answer: settle,
@@ -90,7 +91,7 @@ pub const LESSON: Lesson = Lesson {
     check,
 };
 
-/// The point: both runs start above their edge, keep λ_max · η / 2 within 10 % of 1 over their
+/// The point: both runs start above their edge, keep λ_max · η / 2 within 15 % of 1 over their
 /// second half, and do not diverge.
 fn check(steps: &[Vec<Summary>]) -> Verdict {
     let Some(runs) = steps.first().filter(|r| r.len() == 2) else {

@@ -1,5 +1,5 @@
 //! The linear scaling rule and where it stops (Goyal et al. 2017): η ∝ B keeps the accuracy from B 16
-//! to B 256, but carried to the full batch it asks for an η past the stability edge, and the run fails.
+//! to B 256, but carried to the full batch it asks for an η past where runs break, and the run fails.
 //! The app's own E1 (docs/science) measures the rule and warm-up over several seeds.
 
 use batchlab_trainer::outcome::Outcome;
@@ -24,15 +24,15 @@ fn trains(runs: &[Summary]) -> usize {
 pub const LESSON: Lesson = Lesson {
     name: "linear-rule",
     title: "The linear scaling rule, and where it stops",
-    summary: "η ∝ B keeps the accuracy as B grows 16×; carried to the full batch it asks for an η past the \
-              stability edge, and no warm-up saves it.",
+    summary: "η ∝ B keeps the accuracy as B grows 16×; carried to the full batch it asks for an η past where runs \
+              break, and no warm-up saves it.",
     paper: "Goyal et al. 2017, Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour",
     steps: &[
         Step {
             title: "B 16 to B 256, η ×16",
             try_this: "With momentum 0.9, train B 16 at η 0.02 and B 256 at η 0.32 (16× both) for 20 epochs.",
             look_for: "The two runs' final validation accuracy, and their curves against epochs.",
-            why: "While η stays well below the stability edge, a step of 16× the examples with 16× the rate moves the \
+            why: "While η stays well below where runs break, a step of 16× the examples with 16× the rate moves the \
                   weights about as far as 16 small steps: per epoch the two runs travel alike.",
             runs: &[
                 &[("optimizer", "momentum"), ("momentum", "0.9"), ("bs", "16"), ("lr", "0.02"), ("epochs", "20")],
@@ -49,9 +49,11 @@ pub const LESSON: Lesson = Lesson {
             try_this:
                 "Carry the rule to the full training set, 1437 examples: η 0.02 × 1437/16 ≈ 1.8, with and without \
                        a 5-epoch warm-up.",
-            look_for: "The runs' status, and the banner's stability limit 2(1 + β)/λ₀ at the start.",
+            look_for: "The runs' status, and the banner: the edge 2(1 + β)/λ₀ at the start, and η_max, where runs of \
+                       these settings stop training.",
             why: "The rule knows nothing of curvature: η 1.8 is several times the edge 2(1 + β)/λ₀ that the start's \
-                  sharpness sets, and warm-up only delays the step that breaks.",
+                  sharpness sets, far enough above it that the run cannot catch itself (the banner's η_max says where \
+                  runs of these settings stop training), and warm-up only delays the step that breaks.",
             runs: &[
                 &[("optimizer", "momentum"), ("momentum", "0.9"), ("bs", "full"), ("lr", "1.8"), ("epochs", "20")],
                 &[

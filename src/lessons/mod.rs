@@ -17,6 +17,7 @@ mod steps_vs_examples;
 mod three_pairs;
 mod too_hot;
 
+use batchlab_trainer::outcome::fmt_loss;
 use batchlab_trainer::settings::setting;
 use batchlab_trainer::{RunConfig, Summary};
 
@@ -131,7 +132,13 @@ pub fn what_happened(step: &Step, runs: &[Summary]) -> String {
                     label.push(word);
                 }
             }
-            format!("{}: {} ({:.1} %)", label.join(", "), s.outcome.status(), 100.0 * s.final_val_acc)
+            format!(
+                "{}: {} (training loss on the whole set {}, validation accuracy {:.1} %)",
+                label.join(", "),
+                s.outcome.status(),
+                fmt_loss(s.final_train_loss),
+                100.0 * s.final_val_acc
+            )
         })
         .collect();
     format!("Answer: {answer}. {}.", each.join("; "))
@@ -143,7 +150,7 @@ fn differs(step: &Step, setting: (&str, &str)) -> bool {
     step.runs.len() < 2 || step.runs.iter().any(|link| !link.contains(&setting))
 }
 
-/// A link's setting in words: "B 32", "η 0.1", "10 epochs", "schedule step".
+/// A link's setting in words: "B 32", "η 0.1", "10 epochs", "Schedule step", "Noise scale every 90".
 fn setting_words(key: &str, value: &str) -> String {
     match key {
         "bs" => format!("B {value}"),
@@ -151,7 +158,7 @@ fn setting_words(key: &str, value: &str) -> String {
         "momentum" => format!("β {value}"),
         "beta2" => format!("β₂ {value}"),
         "epochs" | "steps" => format!("{value} {key}"),
-        _ => format!("{} {value}", key.replace('_', " ")),
+        _ => format!("{} {value}", setting(key).map_or(key, |s| s.label)),
     }
 }
 
@@ -159,38 +166,68 @@ fn setting_words(key: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    /// A lesson's runs, step by step, as the page plays them.
-    fn play(lesson: &Lesson) -> Vec<Vec<Summary>> {
+    /// A lesson's runs, step by step, as the page plays them (at `seed`, the default's when `None`).
+    fn play(lesson: &Lesson, seed: Option<u32>) -> Vec<Vec<Summary>> {
         let run = |&link| {
-            let mut t = config(link).init().unwrap();
+            let mut c = config(link);
+            c.seed = seed.unwrap_or(c.seed);
+            let mut t = c.init().unwrap();
             t.run(&mut ());
             t.summary().unwrap().clone()
         };
         lesson.steps.iter().map(|step| step.runs.iter().map(run).collect()).collect()
     }
 
+    /// Every lesson's runs at `seed`, in parallel (they are the slowest native tests), and each
+    /// lesson's verdict on them, printed with what happened.
+    fn verdicts(seed: Option<u32>) -> Vec<(&'static str, Verdict)> {
+        let played: Vec<Vec<Vec<Summary>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = LESSONS.iter().map(|&lesson| scope.spawn(move || play(lesson, seed))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        LESSONS
+            .iter()
+            .zip(&played)
+            .map(|(lesson, all)| {
+                for (step, runs) in lesson.steps.iter().zip(all) {
+                    let answer = (step.question.answer)(runs);
+                    assert!(answer < step.question.choices.len(), "{}: {answer}", step.title);
+                    println!("{seed:?} {} / {}: {}", lesson.name, step.title, what_happened(step, runs));
+                }
+                let verdict = (lesson.check)(all);
+                println!("{seed:?} {}: {verdict:?}", lesson.name);
+                (lesson.name, verdict)
+            })
+            .collect()
+    }
+
     /// Every lesson's check passes on the current trainer, natively (the page runs the same check on
-    /// the same runs, bit for bit). Lessons play in parallel: they are the slowest native test.
+    /// the same runs, bit for bit).
     #[test]
     fn every_lesson_still_makes_its_point() {
         for (i, lesson) in LESSONS.iter().enumerate() {
             assert!(!LESSONS[..i].contains(lesson), "two lessons named {}", lesson.name);
             assert_eq!(find(lesson.name).map(|l| l.title), Some(lesson.title));
         }
-        let played: Vec<Vec<Vec<Summary>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = LESSONS.iter().map(|&lesson| scope.spawn(move || play(lesson))).collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        for (lesson, all) in LESSONS.iter().zip(&played) {
-            for (step, runs) in lesson.steps.iter().zip(all) {
-                let answer = (step.question.answer)(runs);
-                assert!(answer < step.question.choices.len(), "{}: {answer}", step.title);
-                println!("{} / {}: {}", lesson.name, step.title, what_happened(step, runs));
-            }
-            let verdict = (lesson.check)(all);
-            println!("{}: {verdict:?}", lesson.name);
-            assert!(verdict.pass, "{}: {}", lesson.name, verdict.text);
+        for (name, verdict) in verdicts(None) {
+            assert!(verdict.pass, "{name}: {}", verdict.text);
         }
+    }
+
+    /// A lesson's point is no accident of its seed: every check passes at seeds 1 to 5 (the slow tier,
+    /// `cargo xtask slow`; seed 1 is the page's, checked above).
+    #[test]
+    #[ignore = "slow: every lesson at four more seeds"]
+    fn every_lesson_makes_its_point_at_seeds_1_to_5() {
+        let failed: Vec<String> = (2..=5)
+            .flat_map(|seed| {
+                verdicts(Some(seed))
+                    .into_iter()
+                    .filter(|(_, v)| !v.pass)
+                    .map(move |(name, v)| format!("seed {seed}, {name}: {}", v.text))
+            })
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub const LESSON: Lesson = Lesson {
     steps: &[
         step(
             "The same number of steps",
-            "Train B 16 at η 0.5 and B 256 at η 1.41 for 100 steps each: the rates the app's E7 (docs/science) found \
-             fastest to a training loss of 0.1 at these batch sizes.",
+            "Train B 16 at η 0.5 and B 256 at η 1.41 for 100 steps each: the rates the project's own \
+             steps-to-target experiment (E7 in docs/science) found fastest to a training loss of 0.1 here.",
             "Each step of B 256 averages 16× the examples, so its gradient is far less noisy and each step goes \
              further. Counted in steps, the large batch is ahead.",
             &[&[("bs", "16"), ("lr", "0.5"), ("steps", "100")], &[("bs", "256"), ("lr", "1.41"), ("steps", "100")]],

@@ -42,7 +42,9 @@ pub const LESSON: Lesson = Lesson {
             look_for: "Which curve falls furthest, and each run's validation accuracy at the end.",
             why:
                 "From one pair to the next B grows 4× but η grows 10×: the larger batches get a much larger step. On a \
-                  fixed number of epochs η 0.001 is simply too small to get far.",
+                  fixed number of epochs η 0.001 is simply too small to get far. Each figure here is one seed's: the \
+                  ranking holds at other seeds, but the middle run's accuracy moves by several points — press \
+                  \"+ seed\" on a run to see its spread.",
             runs: &[
                 &[("bs", "32"), ("lr", "0.001"), ("epochs", "10")],
                 &[("bs", "128"), ("lr", "0.01"), ("epochs", "10")],

@@ -602,6 +602,7 @@ fn ChartTable() -> impl IntoView {
                         p.map_or_else(String::new, |p| p.step.to_string()),
                         r.view.trace.buckets().first().map_or_else(String::new, |b| fmt_loss(b.last.train_loss)),
                         p.map_or_else(String::new, |p| fmt_loss(p.train_loss)),
+                        r.view.summary.as_ref().map_or_else(String::new, |s| fmt_loss(s.final_train_loss)),
                         p.map_or_else(String::new, |p| fmt_loss(p.val_loss)),
                         p.map_or_else(String::new, |p| format!("{:.1} %", 100.0 * p.val_acc)),
                     )
@@ -612,10 +613,10 @@ fn ChartTable() -> impl IntoView {
     view! {
         <div class="sr-only"><table data-testid="chart-table">
             <caption>"The runs on the charts, at their latest point"</caption>
-            <thead><tr><th>"run"</th><th>"status"</th><th>"step"</th><th>"training loss at the start"</th><th>"training loss"</th><th>"validation loss"</th><th>"validation accuracy"</th></tr></thead>
+            <thead><tr><th>"run"</th><th>"status"</th><th>"step"</th><th>"training loss on the whole set at the start"</th><th>"minibatch loss (mean since the point before)"</th><th>"training loss on the whole set at the end"</th><th>"validation loss"</th><th>"validation accuracy"</th></tr></thead>
             <tbody>
-                {move || rows().into_iter().map(|(name, status, step, start, train, val, acc)| view! {
-                    <tr><td>{name}</td><td>{status}</td><td>{step}</td><td>{start}</td><td>{train}</td><td>{val}</td><td>{acc}</td></tr>
+                {move || rows().into_iter().map(|(name, status, step, start, minibatch, end, val, acc)| view! {
+                    <tr><td>{name}</td><td>{status}</td><td>{step}</td><td>{start}</td><td>{minibatch}</td><td>{end}</td><td>{val}</td><td>{acc}</td></tr>
                 }).collect_view()}
             </tbody>
         </table></div>

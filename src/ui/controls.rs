@@ -421,13 +421,42 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
     let on_lock = move |ev: leptos::ev::Event| {
         state.lock.set(ScalingRule::from_name(&event_target_value(&ev)).unwrap_or(ScalingRule::None));
     };
-    // The stability edge of the current run, on the η slider: its one limit, c/λ₀ at its start (the
-    // banner's figure).
-    let edge = move || {
+    // The current run's two marks on the η slider: the edge c/λ₀ at its start (where the catapult
+    // begins: the banner's figure) and η_max(B), measured by runs of its settings (where it breaks).
+    let marks = move || {
         state.lab.with(|l| {
             let run = l.current()?;
-            run.view.start_limit(&run.config).map(|limit| limit.lr).filter(|e| e.is_finite() && *e > 0.0)
+            let edge = run.view.start_limit(&run.config).map(|limit| limit.lr).filter(|e| e.is_finite() && *e > 0.0);
+            let max = run.view.max_lr().and_then(|m| Some((m.batch_size, m.lr_max?)));
+            let formula = run.config.optimizer.kind.edge_formula("λ₀");
+            Some((edge.zip(formula), max))
         })
+    };
+    let tick = |class: &'static str, testid: &'static str, lr: f64, title: String| {
+        let at = lr_to_slider(lr) / LR_SLIDER_STEPS * 100.0;
+        view! {
+            <span class=class data-testid=testid data-value=lr.to_string() style:left=format!("{at:.1}%") title=title></span>
+        }
+    };
+    let ticks = move || {
+        let (edge, max) = marks()?;
+        Some(view! {
+            {edge.map(|(e, formula)| tick("edge", "stability-edge", e, format!(
+                "{formula} = {} for the current run: above it the loss first jumps, and the run may still catch itself",
+                fmt_lr(e)
+            )))}
+            {max.map(|(b, m)| tick("edge max", "max-lr", m, format!(
+                "η_max at B {b} = {}: the largest η that trained in runs of the current run's settings",
+                fmt_lr(m)
+            )))}
+        })
+    };
+    let legend = move || {
+        let (edge, max) = marks()?;
+        let edge = edge.map(|(e, formula)| format!("amber: {formula} = {}, where the loss first jumps", fmt_lr(e)));
+        let max = max.map(|(b, m)| format!("red: η_max at B {b} = {}, measured, where runs stop training", fmt_lr(m)));
+        let both: Vec<String> = edge.into_iter().chain(max).collect();
+        (!both.is_empty()).then(|| format!(" Ticks for the current run — {}.", both.join("; ")))
     };
     let batch = view! {
         <div class="field">
@@ -452,20 +481,13 @@ fn BatchAndRate(show_bs: bool, show_lr: bool) -> impl IntoView {
             <div class="lr-row">
                 <div class="lr-slider">
                     <LrSlider testid="learning-rate-slider" />
-                    {move || edge().map(|e| {
-                        let at = lr_to_slider(e) / LR_SLIDER_STEPS * 100.0;
-                        view! {
-                            <span class="edge" data-testid="stability-edge" data-value=e.to_string()
-                                style:left=format!("{at:.1}%")
-                                title=format!("stability edge of the current run at its start: η = {} (from its sharpness λ₀)", fmt_lr(e))></span>
-                        }
-                    })}
+                    {ticks}
                 </div>
                 <input type="number" step="any" min="0" data-testid="learning-rate" aria-label="learning rate"
                     prop:value=move || fmt_lr(config.with(|c| c.lr))
                     on:change=setter(state, "lr") />
             </div>
-            <span class="hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10; its red tick is the current run's stability edge."</span>
+            <span class="hint" data-testid="lr-ticks-hint">{lr.help} " The slider is logarithmic, from 0.0001 to 10." {legend}</span>
         </div>
     };
     view! { {show_bs.then_some(batch)} {show_lr.then_some(rate)} }.into_any()

@@ -125,7 +125,7 @@ pub fn Diagnostics() -> impl IntoView {
                 <span class="hint">"The size of the last minibatch gradient, before any clipping."</span>
             </div>
             <figure class="chart">
-                <figcaption>"Sharpness λ_max of each run; dashed: its stability edge (2/η for SGD, 2(1 + β)/η with momentum)"</figcaption>
+                <figcaption>"Sharpness λ_max of each run; dashed: 2/η for each run (c/η with momentum), the curvature above which its steps first overshoot"</figcaption>
                 <canvas node_ref=chart_ref class="plot" data-testid="sharpness-chart" aria-label="sharpness of each run against its stability edge"></canvas>
             </figure>
         </section>

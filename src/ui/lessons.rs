@@ -162,7 +162,7 @@ pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
                         on:click=move |_| current.set(k)>{format!("{}. {}", k + 1, lesson.steps[k].title)}</button>
                 }).collect_view()}
             </nav>
-            {move || { let k = current.get(); view! { <StepView lesson k predictions played /> } }}
+            {move || { let k = current.get(); view! { <StepView lesson k current predictions played /> } }}
             {move || verdict().map(|v| view! {
                 <p class="lesson-verdict" data-testid="lesson-verdict" data-pass=v.pass.to_string()>
                     <strong>{if v.pass { "The lesson's point shows: " } else { "The lesson's point did not show this time: " }}</strong>
@@ -179,6 +179,7 @@ pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
 fn StepView(
     lesson: &'static Lesson,
     k: usize,
+    current: RwSignal<usize>,
     predictions: RwSignal<Vec<Option<usize>>>,
     played: Played,
 ) -> impl IntoView {
@@ -232,8 +233,22 @@ fn StepView(
                 <p><strong>"You predicted: "</strong>{said}</p>
                 <p><strong>"What happened: "</strong>{happened}</p>
                 <p><strong>"Why: "</strong>{step.why}</p>
+                {(k + 1 < n).then(|| view! {
+                    <button type="button" class="primary" data-testid="lesson-next" on:click=move |_| next_step(current, k + 1)>
+                        {format!("Next: step {} of {n}, {}", k + 2, lesson.steps[k + 1].title)}
+                    </button>
+                })}
             </div>
         })}
         {move || (is_played() && result().is_none()).then(|| view! { <p class="hint">"Training… the runs are in the list below."</p> })}
+    }
+}
+
+/// Goes to step `k` and brings its heading into view: the student has read the reveal at the bottom
+/// of the step before.
+fn next_step(current: RwSignal<usize>, k: usize) {
+    current.set(k);
+    if let Some(heading) = document().query_selector("[data-testid=lesson] h3").ok().flatten() {
+        heading.scroll_into_view_with_bool(true);
     }
 }

@@ -70,7 +70,7 @@ pub fn Banner() -> impl IntoView {
             let class = match kind {
                 BannerKind::Diverged | BannerKind::Failed => "banner diverged",
                 BannerKind::Stalled | BannerKind::Unstable => "banner stalled",
-                BannerKind::RangeTest => "banner info",
+                BannerKind::RangeTest | BannerKind::CaughtItself => "banner info",
             };
             view! { <div class=class role="alert" data-testid="banner">{text}</div> }
         })

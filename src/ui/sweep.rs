@@ -259,7 +259,7 @@ pub fn SweepPanel() -> impl IntoView {
     view! {
         <section class="panel sweep" aria-label="Sweep">
             <h2>"Sweep: batch size × learning rate"</h2>
-            <p class="hint">"Trains every pair on the form's other settings, in the pool of workers. The best η per B shows which rule it follows, and where the stability edge stops it."</p>
+            <p class="hint">"Trains every pair on the form's other settings, in the pool of workers. The best η per B shows which rule it follows, and where runs start to break caps it: diverged and stalled cells are marked."</p>
             <SweepForm fields key />
             <SweepResults measure=fields.measure key />
         </section>

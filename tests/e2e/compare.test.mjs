@@ -282,7 +282,7 @@ test("diagnostics are visible and finite, and their cost is measured", { timeout
   metrics.diagnostics = { steps_per_sec_off: off, steps_per_sec_auto: on, cost: 1 - on / off, ...figures };
   const page = await ctx.open("?epochs=100&autostart=1");
   await waitRuns(page, 1);
-  assert.match(await page.locator(".diag").first().innerText(), /stable there only while η < 2\/λ(₀|\(step \d+\)) = [0-9.]+; this run's η = 0\.1 is (below|above) it/);
+  assert.match(await page.locator(".diag").first().innerText(), /first overshoots at η = 2\/λ(₀|\(step \d+\)) = [0-9.]+ — an edge, not a cap; this run's η = 0\.1 is (below|above) it/);
   assert.ok(Number(await page.getByTestId("stability-edge").getAttribute("data-value")) > 0.1, "the edge is drawn on the η slider");
   await page.close();
 });

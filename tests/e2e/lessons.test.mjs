@@ -48,6 +48,28 @@ test("the three-pairs lesson plays by itself and its point shows", { timeout: LO
   await page.close();
 });
 
+test("too hot: the reveal says where runs broke at each batch size, and its point shows", { timeout: LONG }, async () => {
+  const page = await ctx.open("?lesson=too-hot&autoplay=1");
+  await page.waitForFunction(() => document.querySelector("[data-testid=lesson-verdict]")?.dataset.pass, null, { timeout: LONG });
+  const verdict = page.getByTestId("lesson-verdict");
+  assert.equal(await verdict.getAttribute("data-pass"), "true", await verdict.innerText());
+  assert.match(await verdict.innerText(), /at B 32 the first rate that broke was η [0-9.]+, at B 512 η [0-9.]+: (×[0-9.]+ in η|the same rate) for ×16 in B/);
+  const reveal = await page.getByTestId("lesson-result").innerText();
+  assert.match(reveal, /Why: Every rate here is above 2\/λ₀/);
+  assert.match(reveal, /training loss on the whole set [0-9.]+, validation accuracy [0-9.]+ %/);
+  await page.getByTestId("lesson-result").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, "too-hot-reveal.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.getByTestId("lesson-result").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, "too-hot-reveal-phone.png") });
+  // The reveal leads on: Next goes to step 2 and brings its heading into view.
+  await page.getByTestId("lesson-next").click();
+  await page.getByRole("heading", { name: /Step 2 of 2: At B = 512/ }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 /** Presses Tab until the focused element matches `selector` (at most 200 times); a keyboard user's way there. */
 async function tabTo(page, selector) {
   for (let i = 0; i < 200; i++) {

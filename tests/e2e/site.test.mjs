@@ -63,7 +63,7 @@ test("Start on digits draws curves, and 5 epochs reach validation accuracy above
   await page.close();
 });
 
-test("a learning rate of 10 diverges, with the marker, the measured limit and advice", { timeout: LONG }, async () => {
+test("a learning rate of 10 diverges, with the marker, its regime, η_max and advice", { timeout: LONG }, async () => {
   const page = await open();
   await page.getByTestId("learning-rate").fill("10");
   await page.getByTestId("learning-rate").press("Enter");
@@ -73,13 +73,19 @@ test("a learning rate of 10 diverges, with the marker, the measured limit and ad
   assert.ok(at > 0 && at <= (await step(page)), `diverged at ${at}, stopped at ${await step(page)}`);
   const banner = await page.getByTestId("banner").innerText();
   assert.match(banner, new RegExp(`^Diverged at step ${at} \\(epoch [0-9.]+\\), with η = 10:`));
-  assert.match(banner, /λ₀ = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ₀ = [0-9.]+/);
-  assert.match(banner, /Try η = 0\.1,/);
+  // 2/λ₀ is named for what it is (where descent first overshoots), never as a cap.
+  assert.match(banner, /Broke: η = 10 is [0-9.]+× 2\/λ₀ = [0-9.]+, the rate above which descent on the start's curvature \(λ₀ = [0-9.]+\) first overshoots/);
+  assert.ok(!/stable there only|caps η/.test(banner), banner);
+  const measured = Number(banner.match(/η_max at B 32 measured ([0-9.]+)/)[1]);
+  const advised = Number(banner.match(/Try η = ([0-9.]+), about half of η_max, where a run of these settings trained/)[1]);
+  assert.ok(advised < measured && advised >= measured / 3, `advice ${advised}, η_max ${measured}`);
   assert.ok(!banner.includes("larger batch"), banner);
-  // The η slider's red tick is the banner's limit, not one measured after the blow-up.
+  // The η slider's amber tick is the banner's 2/λ₀, not one measured after the blow-up, and its red
+  // tick the banner's η_max.
   const limit = Number(banner.match(/2\/λ₀ = ([0-9]+(?:\.[0-9]+)?)/)[1]);
   const edge = Number(await page.getByTestId("stability-edge").getAttribute("data-value"));
   assert.ok(Math.abs(edge / limit - 1) < 0.01, `edge ${edge}, banner ${limit}`);
+  assert.equal(Number(await page.getByTestId("max-lr").getAttribute("data-value")), measured);
   const sharpness = await page.locator(".diag").first().innerText();
   // The card names the λ it uses: the start's, with the banner's limit, or one read after the blow-up.
   const measuredAt = Number(sharpness.match(/\(step (\d+)\)/)?.[1]);
@@ -87,6 +93,27 @@ test("a learning rate of 10 diverges, with the marker, the measured limit and ad
   else assert.match(sharpness, new RegExp(`measured after the loss diverged at step ${at}:`), sharpness);
   assert.match(await page.getByTestId("chart-table").innerText(), new RegExp(`diverged at step ${at}\\b`), "the chart's text says where");
   await page.screenshot({ path: join(ARTIFACTS, "diverged.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a run above 2/λ₀ that trains caught itself, and the η slider shows 2/λ₀ and η_max", { timeout: LONG }, async () => {
+  const page = await open("?lr=1&epochs=3&autostart=1");
+  await page.waitForFunction(() => ["finished", "unstable"].includes(document.querySelector("[data-testid=status]")?.textContent), null, { timeout: LONG });
+  const banner = await page.getByTestId("banner").innerText();
+  const [, times, limit] = banner.match(/^Caught itself: η = 1 is ([0-9.]+)× 2\/λ₀ = ([0-9.]+), the rate above which descent/);
+  assert.ok(Math.abs(Number(times) * Number(limit) - 1) < 0.02, banner);
+  assert.match(banner, /Its sharpness λ_max went from [0-9.]+ at the start to [0-9.]+ at the end \(step 135\), (below|still above) 2\/η = 2\./);
+  assert.match(banner, /η_max at B 32 measured [0-9.]+: of \d+ runs of these settings over 3 epochs, differing only in η, the largest that trained/);
+  const edge = Number(await page.getByTestId("stability-edge").getAttribute("data-value"));
+  const max = Number(await page.getByTestId("max-lr").getAttribute("data-value"));
+  assert.ok(Math.abs(edge / Number(limit) - 1) < 0.01 && max > 1 && max > edge, `2/λ₀ ${edge}, η_max ${max}`);
+  assert.match(await page.getByTestId("lr-ticks-hint").innerText(), /amber: 2\/λ₀ = [0-9.]+, where the loss first jumps; red: η_max at B 32 = [0-9.]+, measured, where runs stop training/);
+  await page.screenshot({ path: join(ARTIFACTS, "caught-itself.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId("learning-rate-slider").scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, "caught-itself-phone.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -117,7 +144,10 @@ test("a stalled run has its own status word and reason", { timeout: LONG }, asyn
   await waitStatus(page, "stalled");
   const banner = await page.getByTestId("banner").innerText();
   assert.match(banner, /^Finished, but learned nothing: validation accuracy [0-9.]+ % is at chance/);
-  assert.match(banner, /try η = 0\.1\./);
+  assert.match(banner, /Stable from the start: η = 1\.00e-5 is below 2\/λ₀/);
+  const measured = Number(banner.match(/η_max at B 32 measured ([0-9.]+)/)[1]);
+  const advised = Number(banner.match(/is far below η_max: try η = ([0-9.]+)\./)[1]);
+  assert.ok(advised < measured, banner);
   await page.close();
 });
 
@@ -346,7 +376,7 @@ test("a huge model that blows up ends diverged, not failed: long work tells the 
   // The issue's case: diverged, with its measured limit.
   const page = await ctx.open("?dataset=moons&n=20000&hidden=2048&lr=1000&bs=2&steps=5&autostart=1");
   await waitStatus(page, "diverged");
-  assert.match(await page.getByTestId("banner").innerText(), /λ₀ = [0-9.]+, so full-batch gradient descent is stable there only for η < 2\/λ₀/);
+  assert.match(await page.getByTestId("banner").innerText(), /Broke: η = 1000 is [0-9.e]+× 2\/λ₀ = [0-9.e-]+, the rate above which/);
   // A model whose first evaluation of the whole set takes the worker seconds: the page hears that it
   // is working, says so, and the run goes on to its end.
   const t0 = Date.now();

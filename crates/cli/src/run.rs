@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use batchlab_chart::{Curves, RunCurve, Theme, Trace, XAxis};
+use batchlab_trainer::advice::advise;
+use batchlab_trainer::edge::MaxLr;
+use batchlab_trainer::regime::{self, Limits, Regime};
 use batchlab_trainer::train::Recorder;
 use batchlab_trainer::{RunConfig, StabilityLimit, Summary};
 use clap::Args;
@@ -42,19 +45,32 @@ struct SummaryJson<'a> {
     final_val_acc: f64,
     steps: usize,
     examples: u64,
-    /// For a run that diverged or stalled: λ_max at the initial weights and the η it allows.
+    /// λ_max at the initial weights and the edge c/λ₀ it sets (none for Adam).
     stability_limit: Option<StabilityLimit>,
+    /// Below the edge, above it and trained anyway, or broke; and the page's sentence on it.
+    regime: Option<Regime>,
+    regime_sentence: Option<String>,
+    /// λ_max at the final weights, for a run that trained above the edge.
+    final_sharpness: Option<f64>,
+    /// For a run that went wrong: η_max(B) measured by runs of the same settings, and the page's
+    /// sentence on it.
+    max_lr: Option<MaxLr>,
+    max_lr_sentence: Option<String>,
+    /// For a run that went wrong (or a ramp run): the η to try next, and the advice in the page's words.
+    advised_lr: Option<f64>,
+    advice: Option<String>,
     /// For a ramp (LR range test) run: the suggested η.
     suggested_lr: Option<f64>,
     wall_secs: f64,
     digest: &'a str,
 }
 
-fn summary_json(s: &Summary, stability_limit: Option<StabilityLimit>, wall_secs: f64) -> Result<String, String> {
+fn summary_json(config: &RunConfig, s: &Summary, limits: &Limits, wall_secs: f64) -> Result<String, String> {
     let d = s.outcome.divergence();
+    let advice = advise(config, s, limits.edge, limits.max_lr.as_ref());
     let json = SummaryJson {
         status: s.outcome.status(),
-        reason: s.outcome.reason().or_else(|| s.note()),
+        reason: s.outcome.reason(),
         diverged_at_step: d.map(|d| d.step),
         diverged_at_epoch: d.map(|d| d.epoch),
         diverged_at_lr: d.map(|d| d.lr),
@@ -64,7 +80,14 @@ fn summary_json(s: &Summary, stability_limit: Option<StabilityLimit>, wall_secs:
         final_val_acc: s.final_val_acc,
         steps: s.steps,
         examples: s.examples,
-        stability_limit,
+        stability_limit: limits.edge,
+        regime: regime::regime(config, s, limits.edge),
+        regime_sentence: regime::sentence(config, s, limits),
+        final_sharpness: limits.final_sharpness,
+        max_lr: limits.max_lr.clone(),
+        max_lr_sentence: limits.max_lr.as_ref().map(MaxLr::sentence),
+        advised_lr: advice.map(|a| a.lr),
+        advice: advice.map(|a| a.sentence(config, limits.max_lr.as_ref())),
         suggested_lr: s.range_test.map(|r| r.suggested_lr),
         wall_secs,
         digest: &s.digest,
@@ -101,10 +124,11 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     trainer.run(&mut rec);
     let wall_secs = t0.elapsed().as_secs_f64();
     let summary = rec.summary.as_ref().ok_or("the run did not finish")?;
-    let limit = if summary.outcome.reason().is_some() { trainer.stability_limit() } else { None };
-    let json = summary_json(summary, limit, wall_secs)?;
+    // η_max(B) costs a few more runs: measured when the advice needs it.
+    let limits = trainer.limits(summary.outcome != batchlab_trainer::Outcome::Finished);
+    let json = summary_json(&config, summary, &limits, wall_secs)?;
     if let Some(dir) = &args.out {
-        crate::write(dir, "metrics.csv", &batchlab_trainer::train::points_csv(&rec.points))?;
+        crate::write(dir, "metrics.csv", &batchlab_trainer::train::points_csv(&rec.points, rec.summary.as_ref()))?;
         crate::write(dir, "summary.json", &json)?;
     }
     if let Some(path) = &args.svg {

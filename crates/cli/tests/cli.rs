@@ -122,11 +122,15 @@ fn run_writes_metrics_summary_and_svg() {
     );
     let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(
-        lines.next(),
-        Some("step,epoch,examples,lr,batch_size,train_loss,val_loss,val_acc,sharpness,noise_scale,grad_norm")
-    );
-    assert_eq!(lines.count(), 4, "initial point + one per full-batch step");
+    assert_eq!(lines.next(), Some(batchlab_trainer::train::POINTS_CSV_HEADER));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4, "initial point + one per full-batch step");
+    // The whole-set training loss at the start and the end, the minibatch mean in between: named apart.
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let whole = |r: &Vec<&str>| r[6].parse::<f64>().ok();
+    assert_eq!(whole(&rows[0]), summary["initial_train_loss"].as_f64());
+    assert_eq!(whole(&rows[3]), summary["final_train_loss"].as_f64());
+    assert!(rows[0][5].is_empty() && rows[1][5].parse::<f64>().is_ok() && whole(&rows[1]).is_none());
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
     // Every file was written whole, then renamed: no part file is left behind.
     let mut names: Vec<String> =
@@ -147,6 +151,29 @@ fn a_diverging_run_is_a_result_not_an_error() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["status"], "diverged");
     assert!(summary["diverged_at_step"].as_u64().unwrap() > 0);
+}
+
+/// The CLI says what the page says after a run that went wrong: its regime against 2/λ₀, η_max(B)
+/// and the advice built on it, in the same words (the trainer writes them for both).
+#[test]
+fn a_run_that_went_wrong_prints_its_regime_max_lr_and_advice() {
+    let out = batchlab(&["run", "--lr", "10", "--epochs", "2", "--noise-scale-every", "off"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["regime"], "broke");
+    assert!(summary["regime_sentence"].as_str().unwrap().starts_with("Broke: η = 10 is "), "{summary}");
+    let max = summary["max_lr"]["lr_max"].as_f64().unwrap();
+    let edge = summary["stability_limit"]["lr"].as_f64().unwrap();
+    assert!(max > edge && max < 10.0, "η_max {max}, 2/λ₀ {edge}");
+    let advised = summary["advised_lr"].as_f64().unwrap();
+    assert!(advised < max && advised > max / 3.0, "{summary}");
+    let advice = summary["advice"].as_str().unwrap();
+    assert!(advice.starts_with(&format!("Try η = {}, about half of η_max", batchlab_trainer::outcome::fmt_lr(advised))));
+    assert!(summary["max_lr_sentence"].as_str().unwrap().starts_with("η_max at B 32 measured "), "{summary}");
+    // A run that finished well needs no advice, and the CLI spends no probes on it.
+    let out = batchlab(&["run", "--lr", "0.1", "--epochs", "2", "--noise-scale-every", "off"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((summary["status"].as_str(), summary["regime"].as_str()), (Some("finished"), Some("stable")));
+    assert!(summary["advice"].is_null() && summary["max_lr"].is_null(), "{summary}");
 }
 
 #[test]

@@ -9,6 +9,7 @@
 pub mod e0;
 pub mod e1;
 pub mod e10;
+pub mod e11;
 pub mod e3;
 pub mod e4;
 pub mod e6;

@@ -107,3 +107,27 @@ fn live_sharpness_matches_a_dense_hessian_where_the_top_eigenvalues_are_close() 
     println!("step 40: live λ_max {live:.5}, dense {:.5} (next {:.5}), relative error {rel:.1e}", eig[0], eig[1]);
     assert!(rel < 1e-3, "live {live} vs exact {}", eig[0]);
 }
+
+/// E11 on a slice of its grid: η_max(B) within one grid step of the sweep's first failing rate, and
+/// the advice built on it within ×4 of the sweep's best η, on digits and on moons (`cargo xtask
+/// science` runs B 8–512 at seeds 1–3).
+#[test]
+fn e11_max_lr_agrees_with_the_sweep_and_the_advice_with_its_best() {
+    use batchlab_science::e11;
+    for (w, batch_sizes) in e11::workloads().iter().zip([&[32, 512][..], &[32][..]]) {
+        let rows = e11::measure(w, batch_sizes, &[1]);
+        println!("{}", e11::describe(w.name, &rows));
+        for r in &rows {
+            assert!(r.agrees(), "{} B {}: gap ×{:?}", w.name, r.bs, r.gap());
+            assert!(
+                r.advice_factor().is_some_and(|f| f <= 4.0),
+                "{} B {}: {:?} vs {:?}",
+                w.name,
+                r.bs,
+                r.max_lr,
+                r.best
+            );
+            assert!(r.edge.zip(r.max_lr.lr_max).is_some_and(|(e, m)| m > e), "{} B {}: η_max above 2/λ₀", w.name, r.bs);
+        }
+    }
+}

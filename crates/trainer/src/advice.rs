@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::Outcome;
+use crate::edge::MaxLr;
+use crate::outcome::{fmt_lr, Outcome};
 use crate::train::{StabilityLimit, Summary};
 use crate::RunConfig;
 
@@ -18,6 +19,8 @@ pub struct Advice {
 pub enum AdviceReason {
     /// A ramp run: the η where the loss fell fastest.
     RangeTest,
+    /// Half of η_max(B), measured by runs of the same settings ([`MaxLr::advised_lr`]).
+    MaxLr,
     /// The largest round η whose effective rate η/(1 − β) is below 1/λ₀ ([`safe_lr`]).
     StabilityLimit,
     /// About three times smaller than the η that failed (no limit to go by, or it is higher).
@@ -34,25 +37,32 @@ pub enum AdviceReason {
 /// The customary learning rate of Adam and AdamW (Kingma & Ba 2015).
 pub const ADAPTIVE_DEFAULT_LR: f64 = 1e-3;
 
-/// The advice after `summary` of a run of `config`, with the stability limit measured for it
-/// (`None` for an adaptive optimiser). `None` for a run that finished well.
-pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimit>) -> Option<Advice> {
+/// The advice after `summary` of a run of `config`, with the stability edge measured for it (`None`
+/// for an adaptive optimiser) and η_max(B) when measured. `None` for a run that finished well.
+pub fn advise(
+    config: &RunConfig,
+    summary: &Summary,
+    limit: Option<StabilityLimit>,
+    max_lr: Option<&MaxLr>,
+) -> Option<Advice> {
     if let Some(r) = summary.range_test {
         return r.suggested_lr.is_finite().then_some(Advice { lr: r.suggested_lr, reason: AdviceReason::RangeTest });
     }
-    let adaptive = config.optimizer.kind.is_adaptive();
-    // The ceiling: the largest round η below the measured limit, or Adam's default.
-    let ceiling = match limit.and_then(|l| safe_lr(config, l)) {
-        Some(lr) => Some((round_down(lr), AdviceReason::StabilityLimit)),
-        None if adaptive => Some((ADAPTIVE_DEFAULT_LR, AdviceReason::AdaptiveDefault)),
-        None => None,
-    };
-    let smaller = |failed_lr: f64| {
-        let third = smaller_lr(failed_lr);
-        match ceiling {
-            Some((c, reason)) if c < third => Advice { lr: c, reason },
-            _ => Advice { lr: third, reason: AdviceReason::Smaller },
+    // The ceiling: half the measured η_max; else the largest round η below the edge's half, or Adam's
+    // default.
+    let ceiling = match (max_lr.and_then(MaxLr::advised_lr), limit.and_then(|l| safe_lr(config, l))) {
+        (Some(lr), _) => Some((lr, AdviceReason::MaxLr)),
+        (None, Some(lr)) => Some((round_down(lr), AdviceReason::StabilityLimit)),
+        (None, None) if config.optimizer.kind.is_adaptive() => {
+            Some((ADAPTIVE_DEFAULT_LR, AdviceReason::AdaptiveDefault))
         }
+        (None, None) => None,
+    };
+    let smaller = |failed_lr: f64| match ceiling {
+        Some((c, reason)) if c < failed_lr && (reason == AdviceReason::MaxLr || c < smaller_lr(failed_lr)) => {
+            Advice { lr: c, reason }
+        }
+        _ => Advice { lr: smaller_lr(failed_lr), reason: AdviceReason::Smaller },
     };
     match &summary.outcome {
         Outcome::Finished => None,
@@ -64,6 +74,46 @@ pub fn advise(config: &RunConfig, summary: &Summary, limit: Option<StabilityLimi
             Some((c, _)) if config.lr <= c => Some(Advice { lr: config.lr, reason: AdviceReason::Longer }),
             _ => Some(smaller(config.lr)),
         },
+    }
+}
+
+impl Advice {
+    /// The advice in words, as the page's banner and the CLI's summary say it; `max_lr` is the
+    /// measurement a [`AdviceReason::MaxLr`] advice halves.
+    pub fn sentence(&self, config: &RunConfig, max_lr: Option<&MaxLr>) -> String {
+        let lr = fmt_lr(self.lr);
+        let o = config.optimizer;
+        let measured = max_lr.and_then(|m| m.lr_max).is_some();
+        match self.reason {
+            AdviceReason::RangeTest => format!("η = {lr} is a safe start for a short run."),
+            AdviceReason::MaxLr => format!(
+                "Try η = {lr}, about half of η_max, where a run of these settings trained: a measured margin, not \
+                 the best η for this budget (a sweep finds that)."
+            ),
+            AdviceReason::StabilityLimit if o.kind.effective_step(o.momentum) == Some(1.0) => format!(
+                "Try η = {lr}, the largest round rate below 1/λ₀, half the edge: a safe start, not the best η for \
+                 this budget (a sweep finds that)."
+            ),
+            AdviceReason::StabilityLimit => format!(
+                "Try η = {lr}, the largest round rate whose effective step η/(1 − β) stays below 1/λ₀: a safe start, \
+                 not the best η for this budget (a sweep finds that)."
+            ),
+            AdviceReason::Smaller => format!("Try η = {lr}, about three times smaller."),
+            AdviceReason::Larger if measured => {
+                format!("η = {} is far below η_max: try η = {lr}.", fmt_lr(config.lr))
+            }
+            AdviceReason::Larger if !o.kind.is_adaptive() => {
+                format!("η = {} is far below the edge: try η = {lr}.", fmt_lr(config.lr))
+            }
+            AdviceReason::Larger => {
+                format!("η = {} is far below {}'s usual {lr}: try η = {lr}.", fmt_lr(config.lr), o.kind.label())
+            }
+            AdviceReason::Longer => format!(
+                "η = {lr} is already within 10× of the rate advised here, so a smaller η would not help: train for \
+                 more steps."
+            ),
+            AdviceReason::AdaptiveDefault => format!("Try η = {lr}, {}'s usual default.", o.kind.label()),
+        }
     }
 }
 

@@ -16,10 +16,34 @@ pub const WINDOW_EXAMPLES: usize = 256;
 pub const BLOWUP_FACTOR: f64 = 1e3;
 /// A smoothed training loss above this multiple of the initial loss is divergence.
 pub const SMOOTHED_FACTOR: f64 = 2.0;
-/// A loss measured on a whole set at an evaluation point above this multiple of its value at the
-/// start (or of the loss of predicting the class frequencies, when that is larger: a lucky start is no
-/// baseline) is a blow-up, however short.
-pub const EVAL_BLOWUP_FACTOR: f64 = 2.0;
+/// A blow-up (or an early rise) is judged on a short moving average of the minibatch losses, over at
+/// least this many consecutive steps…
+pub const SPIKE_WINDOW_STEPS: usize = 4;
+/// …and at least this many examples: fixed in steps and examples, never in evaluation points, so a
+/// run's label does not depend on how often it is evaluated.
+pub const SPIKE_WINDOW_EXAMPLES: usize = 128;
+/// That short average above this multiple of the loss at the start (or of the loss of predicting the
+/// class frequencies, when that is larger: a lucky start is no baseline) is a blow-up, however short.
+pub const SPIKE_FACTOR: f64 = 2.0;
+/// A run has learned once its short average fell below this multiple of the class-frequency loss; a
+/// run that learned and ends at chance collapsed, which is a divergence, never a stall.
+pub const LEARNED_FACTOR: f64 = 0.5;
+/// A finished run at chance accuracy stalled when its loss is above this multiple of the
+/// class-frequency loss…
+pub const STALL_FACTOR: f64 = 0.8;
+/// …and its weights moved less than this multiple of their initial size: a run at chance whose weights
+/// moved further was not too small to move, it collapsed.
+pub const MOVED_FACTOR: f64 = 0.5;
+
+/// How a run ended, as the end's rules read it: its last step, the loss on the whole training set,
+/// the validation accuracy and how far the weights moved from the start (relative to their size).
+#[derive(Clone, Copy, Debug)]
+pub struct End {
+    pub step: usize,
+    pub final_loss: f64,
+    pub val_acc: f64,
+    pub weights_moved: f64,
+}
 
 /// The end of a run. A divergence is a result to show, not an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,34 +57,41 @@ pub enum Outcome {
     Diverged(Divergence),
 }
 
-/// The first evaluation point where a loss over many examples exceeded [`EVAL_BLOWUP_FACTOR`] × its
-/// value at the start of the run (or × the loss of predicting the class frequencies, when larger).
+/// The first stretch of steps whose short moving average of minibatch losses ([`SPIKE_WINDOW_STEPS`],
+/// [`SPIKE_WINDOW_EXAMPLES`]) exceeded [`SPIKE_FACTOR`] × the loss at the start (or × the loss of
+/// predicting the class frequencies, when larger).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlowUp {
+    /// The first step of the stretch whose own loss was above the threshold: where the loss left its
+    /// course.
     pub step: usize,
     pub epoch: f64,
-    /// Which loss: the validation set's there, or the mean of the minibatch losses since the point
-    /// before (over `steps` steps, at least two: never one minibatch's loss).
-    pub measure: BlowUpLoss,
-    /// That loss there, and at the start.
+    /// The steps the average spans (absent from files written before blow-ups were judged on steps).
+    #[serde(default)]
+    pub from_step: usize,
+    #[serde(default)]
+    pub to_step: usize,
+    /// That average, and the baseline it was compared with.
     pub loss: f64,
     pub initial_loss: f64,
 }
 
-/// The loss a blow-up was seen in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BlowUpLoss {
-    Validation,
-    /// The mean training loss of the steps since the point before, from `from_step`.
-    TrainingSince {
-        from_step: usize,
-    },
+/// How the early training loss went above its start before it came down: the evidence that a run
+/// above the stability edge caught itself. Judged on the same short moving average as a blow-up.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rise {
+    /// The highest short average above the initial training loss, and the step it ended at.
+    pub peak_loss: f64,
+    pub peak_step: usize,
+    /// The first step after that peak whose short average was below the initial loss again.
+    pub back_step: Option<usize>,
 }
 
-/// The blow-up a run recovered from.
+/// A run that trained, but not calmly: it blew up and recovered, or ended above where it started.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Instability {
-    pub blowup: BlowUp,
+    /// The blow-up it recovered from; `None` when it never blew up but ended above its start.
+    pub blowup: Option<BlowUp>,
     /// The loss on the whole training set at the start and at the end.
     pub initial_loss: f64,
     pub final_loss: f64,
@@ -101,10 +132,14 @@ pub enum DivergenceRule {
     /// The loss on the whole training set after the last step exceeded [`SMOOTHED_FACTOR`] × (or
     /// [`BLOWUP_FACTOR`] ×) the initial loss.
     EndedHigh { loss: f64 },
-    /// The validation loss blew up at an evaluation point ([`BlowUp`], where the divergence is marked)
-    /// and the run never recovered: it ended no better than it started (`final_loss` on the whole
-    /// training set), or at chance accuracy.
+    /// The loss blew up ([`BlowUp`], where the divergence is marked) and the run never recovered: it
+    /// ended no better than it started (`final_loss` on the whole training set), or at chance accuracy.
     NeverRecovered { blowup: BlowUp, final_loss: f64, at_chance: bool },
+    /// The run ended at chance accuracy with a loss no better than guessing the class frequencies
+    /// (`final_loss`), though it had learned (its short average reached `learned` = (loss, step), below
+    /// [`LEARNED_FACTOR`] × the class-frequency loss) or its weights moved far (`weights_moved` ×
+    /// their initial size): η too large to settle, not too small to move.
+    Collapsed { learned: Option<(f64, usize)>, weights_moved: f64, final_loss: f64 },
 }
 
 /// Why a finished run counts as stalled: at chance accuracy, with a loss no better than predicting
@@ -144,7 +179,7 @@ impl Outcome {
     pub fn mark(&self) -> Option<Mark> {
         match self {
             Outcome::Diverged(d) => Some(Mark { step: d.step, epoch: d.epoch, what: "diverged" }),
-            Outcome::Unstable(Instability { blowup: b, .. }) => {
+            Outcome::Unstable(Instability { blowup: Some(b), .. }) => {
                 Some(Mark { step: b.step, epoch: b.epoch, what: "blew up" })
             }
             _ => None,
@@ -234,21 +269,34 @@ impl fmt::Display for Divergence {
                     )
                 }
             }
+            DivergenceRule::Collapsed { learned, weights_moved, final_loss } => {
+                match learned {
+                    Some((loss, step)) => write!(
+                        f,
+                        "the run learned (its training loss was down to {} by step {step}) and then collapsed: it",
+                        fmt_loss(loss)
+                    )?,
+                    None => write!(f, "the run")?,
+                }
+                write!(
+                    f,
+                    " ended at chance accuracy, with a loss on the whole training set of {}, no better than guessing \
+                     the class frequencies, though its weights moved {weights_moved:.2} × their initial size: η was too \
+                     large to settle, not too small to move",
+                    fmt_loss(final_loss)
+                )
+            }
         }
     }
 }
 
 impl fmt::Display for BlowUp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.measure {
-            BlowUpLoss::Validation => write!(f, "the validation loss at step {}", self.step)?,
-            BlowUpLoss::TrainingSince { from_step } => {
-                write!(f, "the training loss averaged over steps {from_step}–{}", self.step)?;
-            }
-        }
         write!(
             f,
-            " was {}, more than {EVAL_BLOWUP_FACTOR} × its initial value {}",
+            "the training loss averaged over steps {}–{} was {}, more than {SPIKE_FACTOR} × its initial value {}",
+            self.from_step,
+            self.to_step,
             fmt_loss(self.loss),
             fmt_loss(self.initial_loss)
         )
@@ -258,11 +306,18 @@ impl fmt::Display for BlowUp {
 impl fmt::Display for Instability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (start, end) = (fmt_loss(self.initial_loss), fmt_loss(self.final_loss));
-        write!(
-            f,
-            "{}; it recovered, ending with a loss on the whole training set of {end} (it started at {start})",
-            self.blowup
-        )
+        match self.blowup {
+            Some(b) => write!(
+                f,
+                "{b}; it recovered, ending with a loss on the whole training set of {end} (it started at {start})"
+            ),
+            None => write!(
+                f,
+                "it never blew up, but the loss on the whole training set ended at {end}, {:.2} × where it started \
+                 ({start}): the run made it worse",
+                self.final_loss / self.initial_loss
+            ),
+        }
     }
 }
 
@@ -288,19 +343,74 @@ struct Entry {
     rows: usize,
 }
 
-/// Watches the per-step training loss and the evaluation points' validation loss for divergence.
+/// An example-weighted moving average of the minibatch losses over at least `min_steps` consecutive
+/// steps and at least `min_rows` examples.
 #[derive(Clone, Debug)]
-pub struct DivergenceMonitor {
-    initial_loss: f64,
-    /// The validation loss at the first evaluation point, and the first blow-up above twice it (or
-    /// twice `prior_loss`, when larger).
-    initial_eval_loss: Option<f64>,
-    prior_loss: f64,
-    blowup: Option<BlowUp>,
-    window: VecDeque<Entry>,
+struct Window {
+    min_steps: usize,
+    min_rows: usize,
+    entries: VecDeque<Entry>,
     /// Σ loss × rows and Σ rows over the window.
     weighted_sum: f64,
     rows: usize,
+}
+
+impl Window {
+    fn new(min_steps: usize, min_rows: usize) -> Self {
+        Self { min_steps, min_rows, entries: VecDeque::new(), weighted_sum: 0.0, rows: 0 }
+    }
+
+    /// Adds a step, dropping the oldest ones the window no longer needs.
+    fn push(&mut self, e: Entry) {
+        self.entries.push_back(e);
+        self.weighted_sum += e.loss * e.rows as f64;
+        self.rows += e.rows;
+        while self.entries.len() > self.min_steps
+            && self.entries.front().is_some_and(|f| self.rows - f.rows >= self.min_rows)
+        {
+            if let Some(f) = self.entries.pop_front() {
+                self.weighted_sum -= f.loss * f.rows as f64;
+                self.rows -= f.rows;
+            }
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.entries.len() >= self.min_steps && self.rows >= self.min_rows
+    }
+
+    fn mean(&self) -> f64 {
+        self.weighted_sum / self.rows.max(1) as f64
+    }
+
+    /// The first and last steps it spans.
+    fn span(&self) -> (usize, usize) {
+        (self.entries.front().map_or(0, |e| e.step), self.entries.back().map_or(0, |e| e.step))
+    }
+
+    /// The first step in the window whose own loss is above `threshold` (else the window's first):
+    /// where the loss left its course.
+    fn first_above(&self, threshold: f64) -> usize {
+        self.entries.iter().find(|e| e.loss > threshold).or(self.entries.front()).map_or(0, |e| e.step)
+    }
+}
+
+/// Watches every step's minibatch loss for divergence, blow-ups, an early rise and a collapse. It
+/// never sees an evaluation point: a run's label is the same however often it is evaluated.
+#[derive(Clone, Debug)]
+pub struct DivergenceMonitor {
+    initial_loss: f64,
+    prior_loss: f64,
+    /// The "rose and stayed" window, and the short one blow-ups, rises and learning are judged on.
+    long: Window,
+    short: Window,
+    blowup: Option<BlowUp>,
+    rise: Option<Rise>,
+    /// The short average's first value below [`LEARNED_FACTOR`] × the prior's loss, and its step.
+    learned: Option<(f64, usize)>,
+    /// After learning, the first step whose short average was back above [`STALL_FACTOR`] × the
+    /// prior's loss: where a collapse is marked.
+    relapse_step: Option<usize>,
 }
 
 /// A broken rule, before the trainer adds the step's epoch and learning rate.
@@ -311,12 +421,13 @@ impl DivergenceMonitor {
     pub fn new(initial_loss: f64) -> Self {
         Self {
             initial_loss,
-            initial_eval_loss: None,
             prior_loss: 0.0,
+            long: Window::new(WINDOW_STEPS, WINDOW_EXAMPLES),
+            short: Window::new(SPIKE_WINDOW_STEPS, SPIKE_WINDOW_EXAMPLES),
             blowup: None,
-            window: VecDeque::new(),
-            weighted_sum: 0.0,
-            rows: 0,
+            rise: None,
+            learned: None,
+            relapse_step: None,
         }
     }
 
@@ -325,80 +436,84 @@ impl DivergenceMonitor {
         Self { prior_loss, ..self }
     }
 
-    /// Feeds an evaluation point (the first one is the start's): its validation loss, and the mean
-    /// training loss of the `steps` steps since the point before. Records the first blow-up of either
-    /// above [`EVAL_BLOWUP_FACTOR`] × its start (or × the prior's loss, when larger); a mean over fewer
-    /// than two steps is one minibatch's loss, which is noise, not a blow-up.
-    pub fn observe_eval(&mut self, step: usize, epoch: f64, val_loss: f64, train_mean: f64, steps: usize) {
-        let Some(initial) = self.initial_eval_loss else {
-            self.initial_eval_loss = Some(val_loss);
-            return;
-        };
-        if self.blowup.is_some() {
-            return;
-        }
-        let high = |loss: f64, start: f64| !loss.is_finite() || loss > EVAL_BLOWUP_FACTOR * start.max(self.prior_loss);
-        let blowup = |measure, loss, initial_loss| BlowUp { step, epoch, measure, loss, initial_loss };
-        if high(val_loss, initial) {
-            self.blowup = Some(blowup(BlowUpLoss::Validation, val_loss, initial));
-        } else if steps >= 2 && high(train_mean, self.initial_loss) {
-            let from_step = step + 1 - steps;
-            self.blowup = Some(blowup(BlowUpLoss::TrainingSince { from_step }, train_mean, self.initial_loss));
-        }
-    }
-
-    /// The verdict on a run that broke none of the divergence rules as it trained: a blow-up it never
-    /// recovered from (it ended no better than it started, or at chance) is a divergence marked where it
-    /// blew up; a recovered one is unstable; a run that never blew up and learned nothing is stalled. (A
-    /// finished run that ended above its start says so: [`crate::Summary::note`].)
-    pub fn judge_end(
-        &self,
-        final_loss: f64,
-        val_acc: f64,
-        class_frequencies: &[f64],
-        prior_loss: f64,
-    ) -> Result<Outcome, Breach> {
-        let chance = chance_accuracy(class_frequencies);
-        let at_chance = val_acc < chance + (1.0 - chance) / 10.0;
-        let worse = final_loss >= self.initial_loss;
-        match self.blowup {
-            Some(blowup) if worse || at_chance => {
-                Err((blowup.step, DivergenceRule::NeverRecovered { blowup, final_loss, at_chance }))
-            }
-            Some(blowup) => Ok(Outcome::Unstable(Instability { blowup, initial_loss: self.initial_loss, final_loss })),
-            None => Ok(judge_finished(final_loss, val_acc, class_frequencies, prior_loss)),
-        }
-    }
-
     pub fn initial_loss(&self) -> f64 {
         self.initial_loss
     }
 
-    /// Feeds the loss of step `step` (1-based), a mean over `rows` examples; returns the rule it
-    /// breaks, if any, with the step where the loss left its course.
-    pub fn observe(&mut self, step: usize, loss: f64, rows: usize) -> Option<Breach> {
+    /// How the loss rose above its start, if it did.
+    pub fn rise(&self) -> Option<Rise> {
+        self.rise
+    }
+
+    /// Feeds the loss of step `step` (1-based, at `epoch`), a mean over `rows` examples; returns the
+    /// rule it breaks, if any, with the step where the loss left its course.
+    pub fn observe(&mut self, step: usize, epoch: f64, loss: f64, rows: usize) -> Option<Breach> {
         if !loss.is_finite() {
             return Some((step, DivergenceRule::NotFinite));
         }
         if loss > BLOWUP_FACTOR * self.initial_loss {
             return Some((step, DivergenceRule::BlewUp { loss }));
         }
-        self.window.push_back(Entry { step, loss, rows });
-        self.weighted_sum += loss * rows as f64;
-        self.rows += rows;
-        while self.window.len() > WINDOW_STEPS
-            && self.window.front().is_some_and(|e| self.rows - e.rows >= WINDOW_EXAMPLES)
-        {
-            if let Some(e) = self.window.pop_front() {
-                self.weighted_sum -= e.loss * e.rows as f64;
-                self.rows -= e.rows;
-            }
+        let e = Entry { step, loss, rows };
+        self.long.push(e);
+        self.short.push(e);
+        if self.short.is_full() {
+            self.watch_short(epoch);
         }
-        let full = self.window.len() >= WINDOW_STEPS && self.rows >= WINDOW_EXAMPLES;
-        if full {
+        if self.long.is_full() {
             self.judge_window()
         } else {
             None
+        }
+    }
+
+    /// Blow-up, rise and learning on the short average after a step.
+    fn watch_short(&mut self, epoch: f64) {
+        let mean = self.short.mean();
+        let (from_step, to_step) = self.short.span();
+        let baseline = self.initial_loss.max(self.prior_loss);
+        if self.blowup.is_none() && mean > SPIKE_FACTOR * baseline {
+            let step = self.short.first_above(SPIKE_FACTOR * baseline);
+            self.blowup = Some(BlowUp { step, epoch, from_step, to_step, loss: mean, initial_loss: baseline });
+        }
+        match &mut self.rise {
+            Some(r) if mean > r.peak_loss => *r = Rise { peak_loss: mean, peak_step: to_step, back_step: None },
+            Some(r) if r.back_step.is_none() && mean < self.initial_loss => r.back_step = Some(to_step),
+            None if mean > self.initial_loss => {
+                self.rise = Some(Rise { peak_loss: mean, peak_step: to_step, back_step: None });
+            }
+            _ => {}
+        }
+        if self.learned.is_none() && mean < LEARNED_FACTOR * self.prior_loss {
+            self.learned = Some((mean, to_step));
+        }
+        if self.learned.is_some() && self.relapse_step.is_none() && mean > STALL_FACTOR * self.prior_loss {
+            self.relapse_step = Some(self.short.first_above(STALL_FACTOR * self.prior_loss));
+        }
+    }
+
+    /// The verdict on a run that broke none of the divergence rules as it trained: a blow-up it never
+    /// recovered from (it ended no better than it started, or at chance) is a divergence marked where it
+    /// blew up; a recovered one is unstable. A run at chance that never blew up stalled only if it
+    /// neither learned nor moved its weights far (η too small to move); one that did collapsed, which
+    /// is a divergence. One that ended above its start is unstable.
+    pub fn judge_end(&self, end: End, class_frequencies: &[f64], prior_loss: f64) -> Result<Outcome, Breach> {
+        let End { step: last_step, final_loss, val_acc, weights_moved } = end;
+        let chance = chance_accuracy(class_frequencies);
+        let at_chance = val_acc < chance + (1.0 - chance) / 10.0;
+        let worse = final_loss >= self.initial_loss;
+        let unstable = |blowup| Instability { blowup, initial_loss: self.initial_loss, final_loss };
+        match (self.blowup, judge_finished(final_loss, val_acc, class_frequencies, prior_loss)) {
+            (Some(blowup), _) if worse || at_chance => {
+                Err((blowup.step, DivergenceRule::NeverRecovered { blowup, final_loss, at_chance }))
+            }
+            (Some(blowup), _) => Ok(Outcome::Unstable(unstable(Some(blowup)))),
+            (None, Outcome::Stalled(_)) if self.learned.is_some() || weights_moved > MOVED_FACTOR => {
+                let step = self.relapse_step.or(self.rise.map(|r| r.peak_step)).unwrap_or(last_step);
+                Err((step, DivergenceRule::Collapsed { learned: self.learned, weights_moved, final_loss }))
+            }
+            (None, Outcome::Finished) if final_loss > self.initial_loss => Ok(Outcome::Unstable(unstable(None))),
+            (None, outcome) => Ok(outcome),
         }
     }
 
@@ -409,16 +524,12 @@ impl DivergenceMonitor {
 
     fn judge_window(&self) -> Option<Breach> {
         let threshold = SMOOTHED_FACTOR * self.initial_loss;
-        let mean = self.weighted_sum / self.rows.max(1) as f64;
-        if mean.partial_cmp(&threshold) != Some(std::cmp::Ordering::Greater) {
+        let mean = self.long.mean();
+        if self.long.entries.is_empty() || mean.partial_cmp(&threshold) != Some(std::cmp::Ordering::Greater) {
             return None;
         }
-        // The mean is above the threshold, so some step in the window is: the first one is where the
-        // loss left its course.
-        let first = self.window.iter().find(|e| e.loss > threshold).or(self.window.front())?;
-        let to_step = self.window.back().map_or(first.step, |e| e.step);
-        let from_step = self.window.front().map_or(first.step, |e| e.step);
-        Some((first.step, DivergenceRule::RoseAndStayed { mean, from_step, to_step }))
+        let (from_step, to_step) = self.long.span();
+        Some((self.long.first_above(threshold), DivergenceRule::RoseAndStayed { mean, from_step, to_step }))
     }
 
     /// The rules applied to the final loss on the whole training set, after step `last_step`.
@@ -445,7 +556,7 @@ pub fn chance_accuracy(class_frequencies: &[f64]) -> f64 {
 /// MSE too, whose collapsed networks sit well below their initial loss.
 pub fn judge_finished(final_train_loss: f64, val_acc: f64, class_frequencies: &[f64], prior_loss: f64) -> Outcome {
     let chance = chance_accuracy(class_frequencies);
-    if val_acc < chance + (1.0 - chance) / 10.0 && final_train_loss > 0.8 * prior_loss {
+    if val_acc < chance + (1.0 - chance) / 10.0 && final_train_loss > STALL_FACTOR * prior_loss {
         Outcome::Stalled(Stall { val_acc, chance, train_loss: final_train_loss, prior_loss })
     } else {
         Outcome::Finished
@@ -457,15 +568,18 @@ mod tests {
     use super::*;
 
     fn feed(m: &mut DivergenceMonitor, losses: impl IntoIterator<Item = f64>, rows: usize) -> Option<Breach> {
-        losses.into_iter().enumerate().find_map(|(i, l)| m.observe(i + 1, l, rows))
+        losses.into_iter().enumerate().find_map(|(i, l)| m.observe(i + 1, 0.0, l, rows))
     }
 
     #[test]
     fn each_rule_fires_and_a_calm_run_does_not() {
         let mut m = DivergenceMonitor::new(2.3);
         assert!(feed(&mut m, (1..200).map(|s| 2.3 / (1.0 + f64::from(s) * 0.01)), 32).is_none());
-        assert_eq!(DivergenceMonitor::new(2.3).observe(5, f64::NAN, 32), Some((5, DivergenceRule::NotFinite)));
-        assert!(matches!(DivergenceMonitor::new(2.3).observe(1, 2301.0, 32), Some((1, DivergenceRule::BlewUp { .. }))));
+        assert_eq!(DivergenceMonitor::new(2.3).observe(5, 0.0, f64::NAN, 32), Some((5, DivergenceRule::NotFinite)));
+        assert!(matches!(
+            DivergenceMonitor::new(2.3).observe(1, 0.0, 2301.0, 32),
+            Some((1, DivergenceRule::BlewUp { .. }))
+        ));
         // Swinging between 5 and 150 never reaches 1e3 × 2.3, but the smoothed rule catches it.
         let hit = feed(&mut DivergenceMonitor::new(2.3), (1..100).map(|s| if s % 2 == 0 { 5.0 } else { 150.0 }), 32);
         assert!(matches!(hit, Some((1, DivergenceRule::RoseAndStayed { .. }))), "{hit:?}");
@@ -502,33 +616,69 @@ mod tests {
         assert_eq!(m.judge_final(10, 1.0), None);
     }
 
+    fn end(step: usize, final_loss: f64, val_acc: f64, weights_moved: f64) -> End {
+        End { step, final_loss, val_acc, weights_moved }
+    }
+
+    /// The steps of a run as `(loss, steps)` stretches, at B 32.
+    fn monitor(stretches: &[(f64, usize)]) -> DivergenceMonitor {
+        let mut m = DivergenceMonitor::new(2.5).with_prior_loss(10f64.ln());
+        let losses = stretches.iter().flat_map(|&(l, n)| std::iter::repeat_n(l, n));
+        assert!(feed(&mut m, losses, 32).is_none(), "no divergence rule fires while training");
+        m
+    }
+
     #[test]
-    fn an_evaluation_blowup_is_never_stalled() {
+    fn a_blowup_is_judged_on_a_short_window_of_steps_and_never_called_stalled() {
         let digits = [0.1; 10];
         let prior = 10f64.ln();
-        let monitor = |vals: &[f64]| {
-            let mut m = DivergenceMonitor::new(2.5);
-            for (i, &v) in vals.iter().enumerate() {
-                m.observe_eval(i * 5, i as f64, v, 1.0, 5);
-            }
-            m
-        };
-        // Blew up to 4× and collapsed to the prior: diverged, marked at the blow-up.
-        let m = monitor(&[2.5, 1.0, 10.0, 2.3]);
-        let Err((10, DivergenceRule::NeverRecovered { at_chance: true, .. })) = m.judge_end(2.3, 0.1, &digits, prior)
+        // A six-step spike to 4× amid calm steps: the 20-step window stays below 2×, the short one
+        // does not. It collapsed to the prior: diverged, marked at the spike.
+        let spiky = monitor(&[(1.0, 30), (10.0, 6), (2.3, 60)]);
+        let Err((31, DivergenceRule::NeverRecovered { at_chance: true, .. })) =
+            spiky.judge_end(end(96, 2.3, 0.1, 0.1), &digits, prior)
         else {
-            panic!("{:?}", m.judge_end(2.3, 0.1, &digits, prior))
+            panic!("{:?}", spiky.judge_end(end(96, 2.3, 0.1, 0.1), &digits, prior))
         };
-        // Blew up and recovered: unstable, with its mark.
-        let o = monitor(&[2.5, 1.0, 6.0, 0.4]).judge_end(0.3, 0.9, &digits, prior).unwrap();
+        // The same spike, recovered: unstable, with its mark.
+        let o = monitor(&[(1.0, 30), (10.0, 6), (0.4, 60)]).judge_end(end(96, 0.3, 0.9, 0.1), &digits, prior).unwrap();
         assert_eq!(o.status(), "unstable");
-        assert_eq!(o.mark().map(|m| m.step), Some(10));
-        // Blew up and ended above the start though above chance: diverged.
-        assert!(monitor(&[2.5, 6.0, 2.0]).judge_end(2.6, 0.5, &digits, prior).is_err());
+        assert_eq!(o.mark().map(|m| m.step), Some(31));
+        // Two spiking steps in four: still a blow-up (the short window is four steps).
+        assert!(monitor(&[(1.0, 30), (12.0, 2), (1.0, 30)]).blowup.is_some());
+        // One spiking step is noise.
+        assert!(monitor(&[(1.0, 30), (12.0, 1), (1.0, 30)]).blowup.is_none());
         // Never blew up, learned nothing: stalled.
-        assert_eq!(monitor(&[2.5, 2.45]).judge_end(2.3, 0.1, &digits, prior).unwrap().status(), "stalled");
+        assert_eq!(
+            monitor(&[(2.45, 60)]).judge_end(end(60, 2.3, 0.1, 0.1), &digits, prior).unwrap().status(),
+            "stalled"
+        );
+        // Learned, then collapsed to chance without a blow-up: diverged where it relapsed, never stalled.
+        let collapsed = monitor(&[(2.3, 10), (0.5, 40), (2.3, 40)]).judge_end(end(90, 2.3, 0.1, 0.1), &digits, prior);
+        let Err((51, DivergenceRule::Collapsed { learned: Some((_, 13)), .. })) = collapsed else {
+            panic!("{collapsed:?}")
+        };
+        // At chance without learning or a blow-up, but with weights moved far: collapsed, not stalled.
+        let wandered = monitor(&[(2.45, 60)]).judge_end(end(60, 2.3, 0.1, 3.0), &digits, prior);
+        let Err((_, DivergenceRule::Collapsed { learned: None, .. })) = wandered else { panic!("{wandered:?}") };
         // Calm: finished.
-        assert_eq!(monitor(&[2.5, 1.0, 0.5]).judge_end(0.4, 0.9, &digits, prior).unwrap().status(), "finished");
+        assert_eq!(
+            monitor(&[(1.0, 30), (0.5, 30)]).judge_end(end(60, 0.4, 0.9, 0.1), &digits, prior).unwrap().status(),
+            "finished"
+        );
+        // Ended above its start without a blow-up: unstable, and it says the run made it worse.
+        let worse = monitor(&[(2.6, 30)]).judge_end(end(30, 3.6, 0.5, 0.1), &digits, prior).unwrap();
+        assert_eq!(worse.status(), "unstable");
+        assert!(worse.reason().is_some_and(|r| r.contains("1.44 × where it started")), "{:?}", worse.reason());
+    }
+
+    #[test]
+    fn an_early_rise_is_recorded_with_its_peak_and_return() {
+        let m = monitor(&[(2.0, 8), (4.0, 8), (3.0, 8), (1.0, 30)]);
+        let r = m.rise().unwrap();
+        assert_eq!((r.peak_loss, r.peak_step), (4.0, 12), "the first four-step average at the peak");
+        assert_eq!(r.back_step, Some(26), "the first four-step average below 2.5 ends at step 26");
+        assert!(monitor(&[(2.0, 30), (1.0, 30)]).rise().is_none());
     }
 
     #[test]

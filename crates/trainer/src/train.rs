@@ -16,10 +16,12 @@ use thiserror::Error;
 use crate::config::{RunConfig, EVAL_CHUNK};
 use crate::data::{DataError, Dataset, Table};
 use crate::diagnostics::{LiveDiagnostics, Sharpness};
+use crate::edge::MaxLrSearch;
 use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, ModelWeights, Pass, Workspace};
 use crate::optim::{norm, Optimizer, OptimizerConfig};
-use crate::outcome::{fmt_loss, Breach, Divergence, DivergenceMonitor, Outcome};
+use crate::outcome::{Breach, Divergence, DivergenceMonitor, Outcome, Rise};
+use crate::regime::{Limits, Regime};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::settings::ConfigError;
 
@@ -75,25 +77,34 @@ pub struct WeightsFile {
     pub model: ModelWeights,
 }
 
-/// The CSV header of [`points_csv`].
-pub const POINTS_CSV_HEADER: &str =
-    "step,epoch,examples,lr,batch_size,train_loss,val_loss,val_acc,sharpness,noise_scale,grad_norm";
+/// The CSV header of [`points_csv`]: the mean of the minibatch losses since the point before, and the
+/// loss on the whole training set where the run measured it (at its start and at its end) — two
+/// quantities, named apart.
+pub const POINTS_CSV_HEADER: &str = "step,epoch,examples,lr,batch_size,minibatch_loss,train_loss_whole_set,val_loss,\
+     val_acc,sharpness,noise_scale,grad_norm";
 
-/// Points as CSV, a row each (an empty cell where a diagnostic was not read): the CLI's `metrics.csv`
-/// and the page's export.
-pub fn points_csv<'a>(points: impl IntoIterator<Item = &'a Point>) -> String {
+/// Points as CSV, a row each (an empty cell where a value was not measured): the CLI's `metrics.csv`
+/// and the page's export. The whole-set training loss is the first point's (the start's loss) and,
+/// once the run has ended, its summary's at the last step.
+pub fn points_csv<'a>(points: impl IntoIterator<Item = &'a Point>, summary: Option<&Summary>) -> String {
     let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let mut csv = format!("{POINTS_CSV_HEADER}\n");
-    for p in points {
+    for (i, p) in points.into_iter().enumerate() {
+        let whole = match summary {
+            Some(s) if p.step == s.steps => Some(s.final_train_loss),
+            _ if i == 0 => Some(p.train_loss),
+            _ => None,
+        };
         let _ = writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             p.step,
             p.epoch,
             p.examples,
             p.lr,
             p.batch_size,
-            p.train_loss,
+            if i == 0 { String::new() } else { p.train_loss.to_string() },
+            cell(whole),
             p.val_loss,
             p.val_acc,
             cell(p.sharpness),
@@ -125,7 +136,17 @@ pub struct Summary {
     /// lessons judge a run's curvature and noise by them.
     #[serde(default)]
     pub readings: Vec<Reading>,
+    /// How the training loss rose above its start before it came down, if it did (judged on every
+    /// step's loss, like the outcome).
+    #[serde(default)]
+    pub rise: Option<Rise>,
+    /// How far the weights moved from where the run started, relative to their size there.
+    #[serde(default)]
+    pub weights_moved: f64,
 }
+
+/// The most an η_max(B) search may cost, in multiply-adds: a few seconds of a browser's worker.
+pub const MAX_SEARCH_MACS: f64 = 2e10;
 
 /// At most this many readings are kept for a summary; past it every other one is dropped (the first
 /// stays), so an absurd cadence cannot grow a summary without bound.
@@ -139,21 +160,6 @@ pub struct Reading {
     pub lr: f64,
     pub sharpness: Option<f64>,
     pub noise_scale: Option<f64>,
-}
-
-impl Summary {
-    /// What a finished run's status leaves out: that its loss on the whole training set ended above
-    /// where it started (a noisy small-batch run can; the run is no less finished for it).
-    pub fn note(&self) -> Option<String> {
-        (self.outcome == Outcome::Finished && self.final_train_loss > self.initial_train_loss).then(|| {
-            format!(
-                "the loss on the whole training set ended at {}, {:.2} × where it started ({}): the run made it worse",
-                fmt_loss(self.final_train_loss),
-                self.final_train_loss / self.initial_train_loss,
-                fmt_loss(self.initial_train_loss)
-            )
-        })
-    }
 }
 
 /// The curvature limit on the learning rate, measured at the run's initial weights.
@@ -298,6 +304,20 @@ impl RunConfig {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// ‖b − a‖ / ‖a‖, accumulated in f64 (0 for a zero `a`).
+fn relative_change(a: &[f32], b: &[f32]) -> f64 {
+    let (mut diff, mut size) = (0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        diff += (f64::from(y) - f64::from(x)).powi(2);
+        size += f64::from(x).powi(2);
+    }
+    if size > 0.0 {
+        (diff / size).sqrt()
+    } else {
+        0.0
+    }
+}
 
 fn fnv(hash: u64, bits: u64) -> u64 {
     bits.to_le_bytes().iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
@@ -487,9 +507,10 @@ impl Trainer {
         }
     }
 
-    /// A validation point, with the diagnostics that are due; the divergence watch sees its losses
-    /// (`train_loss` is the mean over the `steps` steps since the point before).
-    fn point(&mut self, train_loss: f64, steps: usize) -> Point {
+    /// A validation point, with the diagnostics that are due (`train_loss` is the mean minibatch loss
+    /// since the point before). The divergence watch never sees it: a run's label must not depend on
+    /// how often it is evaluated.
+    fn point(&mut self, train_loss: f64) -> Point {
         let mut p = self.validation_point(train_loss);
         let step = self.local_step();
         (p.sharpness, p.noise_scale) =
@@ -503,7 +524,6 @@ impl Trainer {
             }
             self.readings.push(Reading { step: p.step, lr: p.lr, sharpness: p.sharpness, noise_scale: p.noise_scale });
         }
-        self.monitor.observe_eval(p.step, p.epoch, p.val_loss, train_loss, steps);
         p
     }
 
@@ -517,7 +537,7 @@ impl Trainer {
         crate::pulse::beat();
         if !self.started {
             self.started = true;
-            let p = self.point(self.initial_train_loss, 0);
+            let p = self.point(self.initial_train_loss);
             observer.on_point(&p);
         }
         let (lr, loss) = self.update();
@@ -569,17 +589,17 @@ impl Trainer {
     fn report(&mut self, observer: &mut dyn Observer, loss: f64) {
         self.pending_loss_sum += loss;
         self.pending_steps += 1;
-        let diverged = self.monitor.observe(self.step, loss, self.last_rows);
+        let diverged = self.monitor.observe(self.step, self.epoch(), loss, self.last_rows);
         // A range test is over once its loss has broken away: the rest of the ramp teaches nothing.
         let done = diverged.is_some()
             || self.local_step() >= self.schedule.total_steps
             || self.range_test.as_ref().is_some_and(RangeTest::is_over);
         let local = self.local_step();
         if done || self.cursor == 0 || local % self.eval_every == 0 || self.diagnostics.due(local) {
-            let (steps, train_loss) = (self.pending_steps, self.pending_loss_sum / self.pending_steps as f64);
+            let train_loss = self.pending_loss_sum / self.pending_steps as f64;
             self.pending_loss_sum = 0.0;
             self.pending_steps = 0;
-            let p = self.point(train_loss, steps);
+            let p = self.point(train_loss);
             observer.on_point(&p);
             if done {
                 let summary = self.finish(diverged, &p);
@@ -597,6 +617,7 @@ impl Trainer {
             &mut self.eval_ws,
         );
         let final_train_loss = train.mean_loss();
+        let weights_moved = relative_change(&self.initial_params, &self.model.params);
         // The rules judge every loss the run produced: a short run's partial window, and the final
         // loss on the whole training set.
         let breach = breach
@@ -606,7 +627,13 @@ impl Trainer {
             || {
                 let prior = self.data.class_frequencies();
                 let prior_loss = self.config.model.loss.prior_loss(&prior);
-                self.monitor.judge_end(final_train_loss, last.val_acc, &prior, prior_loss)
+                let end = crate::outcome::End {
+                    step: self.step,
+                    final_loss: final_train_loss,
+                    val_acc: last.val_acc,
+                    weights_moved,
+                };
+                self.monitor.judge_end(end, &prior, prior_loss)
             },
             Err,
         );
@@ -632,6 +659,8 @@ impl Trainer {
             range_test: self.range_test.as_ref().map(RangeTest::result),
             digest: format!("{digest:016x}"),
             readings: std::mem::take(&mut self.readings),
+            rise: self.monitor.rise(),
+            weights_moved,
         }
     }
 
@@ -642,13 +671,48 @@ impl Trainer {
     /// hosts ask for it when a run went wrong.
     pub fn stability_limit(&self) -> Option<StabilityLimit> {
         self.config.optimizer.kind.stability_constant(self.config.optimizer.momentum)?;
-        let lambda_max = self.initial_sharpness.or_else(|| {
-            let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
-            let mut power = Sharpness::new(&self.model, rows, self.config.seed);
-            let r = power.estimate(&self.model, &self.initial_params, self.data.train(), self.config.model.loss);
-            r.converged.then_some(r.lambda)
-        })?;
+        let lambda_max = self.initial_sharpness.or_else(|| self.sharpness_at(&self.initial_params))?;
         StabilityLimit::at(self.config.optimizer, lambda_max)
+    }
+
+    /// λ_max at the current weights, by a fresh converged reading (the same start vector whatever the
+    /// run read before, so it does not depend on the run's cadence); `None` if it did not converge.
+    pub fn final_sharpness(&self) -> Option<f64> {
+        self.sharpness_at(&self.model.params)
+    }
+
+    fn sharpness_at(&self, params: &[f32]) -> Option<f64> {
+        let rows = self.config.diagnostics.sharpness_rows.min(self.data.train_len());
+        let mut power = Sharpness::new(&self.model, rows, self.config.seed);
+        let r = power.estimate(&self.model, params, self.data.train(), self.config.model.loss);
+        r.converged.then_some(r.lambda)
+    }
+
+    /// What a host measures of a finished run's limits ([`Limits`]): the edge c/λ₀, the final
+    /// sharpness of a run that trained above it, and — when `search` — η_max(B) by
+    /// [`MaxLrSearch`] in one go (the worker slices that search itself). `None` fields where they do
+    /// not apply: forks and range tests measure no η_max.
+    pub fn limits(&self, search: bool) -> Limits {
+        let edge = self.stability_limit();
+        let summary = self.summary.as_ref();
+        let above = summary.and_then(|s| crate::regime::regime(&self.config, s, edge)) == Some(Regime::CaughtItself);
+        Limits {
+            edge,
+            final_sharpness: if above { self.final_sharpness() } else { None },
+            max_lr: (search && self.max_lr_applies()).then(|| self.max_lr_search().run()),
+        }
+    }
+
+    /// Whether η_max(B) is measured for this run: not for a fork (it starts from another run's
+    /// weights) nor a range test (its η is a ramp), nor where its probes would cost more than
+    /// [`MAX_SEARCH_MACS`] in multiply-adds (a large model on a large table).
+    pub fn max_lr_applies(&self) -> bool {
+        self.origin.step == 0 && self.range_test.is_none() && self.max_lr_search().planned_macs() <= MAX_SEARCH_MACS
+    }
+
+    /// The η_max(B) search for this run's settings, on its data.
+    pub fn max_lr_search(&self) -> MaxLrSearch {
+        MaxLrSearch::new(&self.config, self.data.clone())
     }
 
     /// What the run's diagnostics have cost so far, as shares of its own work in multiply-adds:

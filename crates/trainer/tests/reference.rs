@@ -99,8 +99,9 @@ fn batch_growth_triples_the_batch_every_ten_epochs() {
 
 /// science.md: at B = 1 a 20-step mean of single-example losses is noise, and on moons at
 /// η = 0.03–0.1 it called 4–7 of 20 healthy seeds "diverged". With the 256-example window, and
-/// blow-ups judged on whole-set losses at evaluation points, every healthy run is "finished": 80 of 80
-/// at η 0.01 and 0.03 on moons and digits.
+/// blow-ups judged on a short window of at least 128 examples, no healthy run blows up: 80 of 80 at η
+/// 0.01 and 0.03 on moons and digits finish, or (when their loss ended above where it started) are
+/// unstable, never diverged.
 #[test]
 fn healthy_runs_at_batch_size_one_are_finished() {
     for dataset in ["moons", "digits"] {
@@ -116,7 +117,10 @@ fn healthy_runs_at_batch_size_one_are_finished() {
                 let mut rec = Recorder::default();
                 c.init().unwrap().run(&mut rec);
                 let s = rec.summary.unwrap();
-                assert_eq!(s.outcome.status(), "finished", "{dataset} η = {lr}, seed {seed}: {:?}", s.outcome);
+                // Never diverged; finished, unless its whole-set loss ended above its start (which
+                // the one rule calls unstable, "the run made it worse").
+                let want = if s.final_train_loss > s.initial_train_loss { "unstable" } else { "finished" };
+                assert_eq!(s.outcome.status(), want, "{dataset} η = {lr}, seed {seed}: {:?}", s.outcome);
                 improved += usize::from(s.final_train_loss < s.initial_train_loss);
             }
             assert!(improved >= 15, "{dataset} η = {lr}: the loss fell in only {improved} of 20 seeds");
