@@ -41,7 +41,7 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
     let r = test.result();
     let reached = test.points().last().map_or(config.schedule.end_lr, |p| p.lr);
     let edge = trainer.stability_limit().map(|l| l.lr);
-    eprintln!("suggested η: {:.4}", r.suggested_lr);
+    eprintln!("suggested η: {}", batchlab_trainer::outcome::fmt_lr(r.suggested_lr));
     eprintln!("{}", r.explain(config.lr, reached, edge));
     if let Some(path) = &args.svg {
         let series = |label: &str, color, y: fn(&LrFindPoint) -> f64| Series {
