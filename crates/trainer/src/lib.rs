@@ -15,6 +15,7 @@ pub mod bench;
 pub mod config;
 pub mod data;
 pub mod diagnostics;
+pub mod figures;
 pub mod loss;
 pub mod lr_find;
 pub mod model;
