@@ -31,6 +31,7 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
         return Err(e.to_string());
     }
     let config = settings.apply_to(base)?;
+    crate::check_outputs(None, &[("--svg", args.svg.as_deref())])?;
     let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
     trainer.run(&mut ());
     let test = trainer.range_test().ok_or("the LR range test needs --schedule ramp")?;
