@@ -1,7 +1,8 @@
 //! Deep links: the URL query picks the page's view and sets the initial state
 //! (`?dataset=moons&bs=64&lr=0.3&autostart=1`), and carries a whole session's runs and chart view
 //! ([`crate::share`]). A refused value is ignored with a notice; the rest of the link still applies,
-//! and a link with a refused value never starts a run by itself.
+//! and a link with a refused value starts nothing by itself: no run, no replay, no sweep, no lesson's
+//! autoplay.
 
 use batchlab_trainer::RunConfig;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -174,7 +175,16 @@ pub fn parse(query: &str) -> DeepLink {
     let mut runs = Vec::new();
     let mut charts = ChartOptions::default();
     let (mut sweep, mut shard) = (None, Shard::WHOLE);
+    let mut seen: Vec<&str> = Vec::new();
     for (k, v) in &pairs {
+        // The page's own keys, as a setting, once each (`run=` repeats by design; the settings'
+        // repeats are the settings table's to refuse).
+        let own = k != "run" && batchlab_trainer::settings::setting(k).is_none();
+        if own && seen.contains(&k.as_str()) {
+            notices.push(batchlab_trainer::ConfigError::Repeated { key: k.clone() }.to_string());
+            continue;
+        }
+        seen.push(k);
         match k.as_str() {
             "bench" => {
                 // From a tenth of a second to a minute per measurement: the page lays out what it timed.
@@ -188,11 +198,11 @@ pub fn parse(query: &str) -> DeepLink {
                     lesson = Some(l);
                 } else {
                     let names: Vec<&str> = lessons::LESSONS.iter().map(|l| l.name).collect();
-                    notices.push(refused("lesson", v, format!("expected one of {}", names.join(", "))));
+                    notices.push(share::refused("lesson", v, format!("expected one of {}", names.join(", "))));
                 }
             }
-            "autoplay" => autoplay = matches!(v.as_str(), "1" | "true"),
-            "embed" => embed = matches!(v.as_str(), "1" | "true"),
+            "autoplay" => switch_into(&mut autoplay, k, v, &mut notices),
+            "embed" => switch_into(&mut embed, k, v, &mut notices),
             "hide" => {
                 for word in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
                     match hideable().find(|k| *k == word) {
@@ -210,14 +220,14 @@ pub fn parse(query: &str) -> DeepLink {
                 notices.push(format!("note: at most {NOTE_CHARS} characters (this one has {})", v.chars().count()));
             }
             "note" => class.note = Some(v.clone()),
-            "autostart" => match v.as_str() {
-                "1" | "true" => autostart = true,
-                "0" | "false" => autostart = false,
-                _ => notices.push(refused("autostart", v, "expected 1 or 0")),
-            },
+            "autostart" => switch_into(&mut autostart, k, v, &mut notices),
             "workers" => match v.parse::<usize>() {
                 Ok(n) if (1..=MAX_WORKERS).contains(&n) => workers = Some(n),
-                _ => notices.push(refused("workers", v, format!("expected a whole number from 1 to {MAX_WORKERS}"))),
+                _ => notices.push(share::refused(
+                    "workers",
+                    v,
+                    format!("expected a whole number from 1 to {MAX_WORKERS}"),
+                )),
             },
             "run" => runs.push(v.as_str()),
             "sweep" => sweep = Some(v.as_str()),
@@ -233,37 +243,41 @@ pub fn parse(query: &str) -> DeepLink {
             _ => settings.push((k.as_str(), v.as_str())),
         }
     }
-    if let Some(lesson) = lesson.filter(|_| page == Page::Lab) {
-        page = Page::Lesson { lesson, autoplay };
-    }
     let mut config = RunConfig::default();
     notices.extend(config.set_all(settings).iter().map(ToString::to_string));
     let runs = session_runs(&runs, &config, &mut notices);
     let sweep = link_sweep(sweep, shard, &config, &mut notices);
+    // Every notice is in: a link with any refused value starts nothing by itself.
+    let accepted = notices.is_empty();
+    if let Some(lesson) = lesson.filter(|_| page == Page::Lab) {
+        page = Page::Lesson { lesson, autoplay: autoplay && accepted };
+    }
     DeepLink {
         page,
         config,
-        autostart: autostart && notices.is_empty(),
+        autostart: autostart && accepted,
         workers,
         embed,
         class,
-        runs,
+        runs: if accepted { runs } else { Vec::new() },
         charts,
-        sweep,
+        sweep: sweep.filter(|_| accepted),
         notices,
     }
 }
 
-/// A refused value's notice.
-fn refused(key: &str, value: &str, problem: impl Into<String>) -> String {
-    batchlab_trainer::ConfigError::BadValue { key: key.to_owned(), value: value.to_owned(), problem: problem.into() }
-        .to_string()
+/// Sets `on` from an on/off pair ([`share::switch`]), or adds its refusal to `notices`.
+fn switch_into(on: &mut bool, key: &str, value: &str, notices: &mut Vec<String>) {
+    match share::switch(key, value) {
+        Ok(value) => *on = value,
+        Err(e) => notices.push(e),
+    }
 }
 
-/// A link's sweep, read against the form's `config`; like `autostart`, it runs by itself only from a
-/// link whose every value was accepted.
+/// A link's sweep, read against the form's `config` (a notice if it is refused); like `autostart`, it
+/// runs by itself only from a link whose every value was accepted, which [`parse`] decides.
 fn link_sweep(text: Option<&str>, shard: Shard, config: &RunConfig, notices: &mut Vec<String>) -> Option<SweepLink> {
-    let sweep = match text.map(|t| share::parse_sweep(t, config)) {
+    match text.map(|t| share::parse_sweep(t, config)) {
         Some(Ok(grid)) => Some(SweepLink { grid, shard }),
         Some(Err(e)) => {
             notices.push(e);
@@ -274,12 +288,11 @@ fn link_sweep(text: Option<&str>, shard: Shard, config: &RunConfig, notices: &mu
             None
         }
         None => None,
-    };
-    sweep.filter(|_| notices.is_empty())
+    }
 }
 
-/// A link's runs, each read against the form's `config`; like `autostart`, they replay only from a
-/// link whose every value was accepted (a notice for each one refused).
+/// A link's runs, each read against the form's `config` (a notice for each one refused); like
+/// `autostart`, they replay only from a link whose every value was accepted, which [`parse`] decides.
 fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -> Vec<RunSpec> {
     if texts.len() > share::MAX_RUNS {
         notices.push(format!("a link holds at most {} runs (this one has {})", share::MAX_RUNS, texts.len()));
@@ -292,26 +305,29 @@ fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -
             RunSpec::parse(text, i, config).map_err(|e| notices.push(format!("run {}: {e}", i + 1))).ok()
         })
         .collect();
-    // An ensemble is one setting's seeds: a run drawn with another differs from it in its seed alone.
+    if runs.len() < texts.len().min(share::MAX_RUNS) {
+        // A run refused: the others' numbers no longer match their places.
+        return Vec::new();
+    }
+    // An ensemble is one setting's seeds: a run drawn with another differs from it in its seed alone;
+    // a fork keeps what a fork keeps of its parent (all but η, B, the schedule and the length).
     for (i, run) in runs.iter().enumerate() {
-        if let share::Origin::SeedOf(of) = run.origin {
-            let same =
-                runs.get(of).is_some_and(|e| RunConfig { seed: e.config.seed, ..run.config.clone() } == e.config);
-            if !same {
-                notices.push(format!(
-                    "run {}: seed-of:{} but it differs from run {} in more than its seed",
-                    i + 1,
-                    of + 1,
-                    of + 1
-                ));
-            }
+        let problem = match run.origin {
+            share::Origin::SeedOf(of) => runs
+                .get(of)
+                .filter(|e| RunConfig { seed: e.config.seed, ..run.config.clone() } != e.config)
+                .map(|_| format!("seed-of:{} but it differs from run {} in more than its seed", of + 1, of + 1)),
+            share::Origin::Fork { of, at_step } => runs
+                .get(of)
+                .and_then(|parent| run.config.check_fork_of(&parent.config).err())
+                .map(|e| format!("fork:{}@{at_step}: {e}", of + 1)),
+            share::Origin::New => None,
+        };
+        if let Some(problem) = problem {
+            notices.push(format!("run {}: {problem}", i + 1));
         }
     }
-    if notices.is_empty() {
-        runs
-    } else {
-        Vec::new()
-    }
+    runs
 }
 
 /// The query string (with `?`) that reproduces `config`: `?` alone for the defaults, never `?&`.
@@ -347,6 +363,42 @@ mod tests {
         assert!(!link.autostart);
         let refused = parse("?bs=8&lr=banana&autostart=1");
         assert!(!refused.autostart, "a link with a refused value does not start by itself");
+    }
+
+    /// The links the page said it refused and trained anyway: each names its refusal and starts
+    /// nothing — no run, no sweep, no lesson's autoplay.
+    #[test]
+    fn a_refused_link_starts_nothing() {
+        for (query, says) in [
+            ("?epochs=1&run=&run=fork:1@10;seed:5", "run 2: fork:1@10: a fork keeps the run's seed"),
+            ("?epochs=1&shard=2/3&run=", "shard: a shard of what?"),
+            ("?epochs=1&sweep=batches:0;rates:0.1;seeds:1&run=", "sweep: bs"),
+            (
+                "?epochs=1&sweep=batches:8,8;rates:0.1;seeds:1&run=",
+                "names each batch size, learning rate and seed once",
+            ),
+            ("?epochs=1&sweep=batches:8;rates:0.1;seeds:1&lr=banana&autostart=1", "lr"),
+            ("?epochs=1&run=&logy=maybe", "logy = \"maybe\": expected 1 or 0"),
+            ("?epochs=1&run=&embed=yes", "embed = \"yes\": expected 1 or 0"),
+            ("?lesson=three-pairs&autoplay=2", "autoplay = \"2\": expected 1 or 0"),
+            ("?lesson=three-pairs&autoplay=1&epochs=0", "epochs"),
+            ("?epochs=1&run=&x=steps&x=epochs", "x is given twice"),
+            ("?epochs=1&run=&smooth=0.5&smooth=0.5", "smooth is given twice"),
+            ("?epochs=1&run=&autostart=1&autostart=1", "autostart is given twice"),
+        ] {
+            let link = parse(query);
+            assert!(link.notices.iter().any(|n| n.contains(says)), "{query}: {:?}", link.notices);
+            assert!(link.runs.is_empty() && link.sweep.is_none() && !link.autostart, "{query} starts something");
+            assert!(!matches!(link.page, Page::Lesson { autoplay: true, .. }), "{query} plays its lesson");
+        }
+        // A repeated view key changes nothing: the first value stands.
+        assert_eq!(parse("?x=steps&x=epochs").charts.x_axis, batchlab_chart::XAxis::Steps);
+        // The same links, their refused part mended, start what they name.
+        let fork = parse("?epochs=1&run=&run=fork:1@10;lr:0.5");
+        assert_eq!((fork.notices.len(), fork.runs.len()), (0, 2), "{:?}", fork.notices);
+        let lesson = parse("?lesson=three-pairs&autoplay=true&logy=false&embed=0");
+        assert!(lesson.notices.is_empty(), "{:?}", lesson.notices);
+        assert!(matches!(lesson.page, Page::Lesson { autoplay: true, .. }) && !lesson.charts.log_y && !lesson.embed);
     }
 
     #[test]

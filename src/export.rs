@@ -3,11 +3,13 @@
 //! its curves; importing it back shows the same run, bit for bit. CSV is a row per point (the CLI's
 //! `metrics.csv` columns) under comment lines with the same provenance.
 //!
-//! An imported file is read with its size, its number of points and every setting bounded; a file
-//! that fails any check is refused with a message naming what is wrong, and changes nothing.
+//! An imported file is read with its size, its number of points and every setting bounded, and its
+//! figures held to the ranges a run reports (`batchlab_trainer::figures`, as a `sweep.csv` row's); a
+//! file that fails any check is refused with a message naming what is wrong, and changes nothing.
 
 use std::collections::BTreeMap;
 
+use batchlab_trainer::figures::{digest_problem, point_problem, summary_problem};
 use batchlab_trainer::train::{points_csv, Point};
 use batchlab_trainer::{RunConfig, Summary};
 use serde::{Deserialize, Serialize};
@@ -56,6 +58,8 @@ pub enum ImportError {
     TooManyPoints(usize),
     #[error("it does not hold together: {0}")]
     Inconsistent(String),
+    #[error("it holds a figure no run reports: {0}")]
+    Impossible(String),
 }
 
 /// The JSON export of a run that has ended; `None` while it trains.
@@ -151,6 +155,22 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
         return Err(ImportError::TooManyPoints(file.points.len()));
     }
     let bad = |what: String| Err(ImportError::Inconsistent(what));
+    let impossible = |what: String| Err(ImportError::Impossible(what));
+    // The figures a run reports, in the ranges the sweep.csv reader holds them to.
+    if let Some(problem) = digest_problem("fingerprint", &file.fingerprint) {
+        return impossible(problem);
+    }
+    if let Some(problem) = summary_problem(&file.summary) {
+        return impossible(format!("its summary's {problem}"));
+    }
+    let verdict = file.summary.outcome.verdict();
+    for (i, (p, secs)) in file.points.iter().enumerate() {
+        let problem = point_problem(p, verdict)
+            .or_else(|| (!(secs.is_finite() && *secs >= 0.0)).then(|| format!("its time is {secs} s")));
+        if let Some(problem) = problem {
+            return impossible(format!("point {} (step {}): {problem}", i + 1, p.step));
+        }
+    }
     if file.seed != config.seed {
         return bad(format!("its seed {} is not its settings' {}", file.seed, config.seed));
     }
@@ -185,7 +205,7 @@ mod tests {
         let mut config = RunConfig::default();
         assert_eq!(config.set_all(link.iter().copied()), []);
         let mut lab = Lab::new(1);
-        let (_, commands) = lab.add_run(config, RunKind::Curve, 0.0);
+        let (_, commands) = lab.add_run(config, RunKind::Curve, 0.0).unwrap();
         drive(&mut lab, commands);
         lab
     }
@@ -198,7 +218,7 @@ mod tests {
         let imported = import(&json).unwrap();
         assert_eq!(imported.config, lab.runs[0].config);
         let mut again = Lab::new(1);
-        let id = again.import_run(imported, 0.0);
+        let id = again.import_run(imported, 0.0).unwrap();
         let json_again = serde_json::to_string_pretty(&run_file(again.run(id).unwrap()).unwrap()).unwrap();
         assert_eq!(json_again, json, "export → import → export is the same file");
         // The link in it trains the same run: its settings and seed, read back.
@@ -234,15 +254,18 @@ mod tests {
         assert!(svg_with_provenance("<svg/>", "a -- b").starts_with("<!-- a - - b -->\n<svg"));
     }
 
+    /// `file` changed by `f`, then imported: `Err` says why it was refused.
+    fn import_changed(file: &RunFile, f: &dyn Fn(&mut RunFile)) -> Result<(), String> {
+        let mut changed = file.clone();
+        f(&mut changed);
+        import(&serde_json::to_string(&changed).unwrap()).map(|_| ()).map_err(|e| e.to_string())
+    }
+
     #[test]
     fn a_bad_file_is_refused_naming_what_is_wrong() {
         let lab = lab_with(&[("epochs", "1")]);
         let file = run_file(&lab.runs[0]).unwrap();
-        let with = |f: &dyn Fn(&mut RunFile)| {
-            let mut bad = file.clone();
-            f(&mut bad);
-            import(&serde_json::to_string(&bad).unwrap()).unwrap_err().to_string()
-        };
+        let with = |f: &dyn Fn(&mut RunFile)| import_changed(&file, f).unwrap_err();
         assert!(import("{").unwrap_err().to_string().starts_with("not a BatchLab run file"));
         assert!(import(r#"{"hello": 1}"#).unwrap_err().to_string().contains("unknown field"));
         assert!(import(&" ".repeat(MAX_FILE_BYTES + 1)).unwrap_err().to_string().contains("at most"));
@@ -259,5 +282,44 @@ mod tests {
         })
         .contains("last point"));
         assert!(with(&|f| f.points.clear()).contains("no points"));
+    }
+
+    /// Curves no run can produce: each refused naming the figure and where it is.
+    #[test]
+    fn a_file_with_figures_no_run_reports_is_refused() {
+        let lab = lab_with(&[("epochs", "1")]);
+        let file = run_file(&lab.runs[0]).unwrap();
+        let with = |f: &dyn Fn(&mut RunFile)| import_changed(&file, f);
+        let every_point =
+            |set: fn(&mut Point, &mut f64)| move |f: &mut RunFile| f.points.iter_mut().for_each(|(p, s)| set(p, s));
+        for (change, says) in [
+            (with(&every_point(|p, _| p.val_acc = 7.0)), "point 1 (step 0): val_acc is 7, not between 0 and 1"),
+            (with(&every_point(|p, _| p.train_loss = -5.0)), "point 1 (step 0): train_loss is -5"),
+            (with(&every_point(|p, _| p.train_loss = 1.7e308)), "a loss is either at most"),
+            (with(&every_point(|p, _| p.val_loss = -1e-9)), "val_loss is -0.000000001"),
+            (with(&every_point(|p, _| p.lr = -1.0)), "lr is -1"),
+            (with(&every_point(|_, s| *s = -3.0)), "its time is -3 s"),
+            (with(&|f| f.summary.final_val_acc = 7.0), "its summary's final_val_acc is 7"),
+            (with(&|f| f.summary.final_train_loss = -5.0), "its summary's final_train_loss is -5"),
+            (
+                with(&|f| {
+                    f.fingerprint = "not-hex-0000000".into();
+                    f.summary.digest = f.fingerprint.clone();
+                }),
+                "fingerprint is “not-hex-0000000”, not a run's fingerprint",
+            ),
+        ] {
+            let e = change.unwrap_err();
+            assert!(e.starts_with("it holds a figure no run reports: ") && e.contains(says), "{says}: {e}");
+        }
+        // A fingerprint of all zeros is one, as the sweep.csv reader takes it (only its own run's would
+        // match, which only training again can tell).
+        assert_eq!(
+            with(&|f| {
+                f.fingerprint = "0".repeat(16);
+                f.summary.digest = f.fingerprint.clone();
+            }),
+            Ok(())
+        );
     }
 }

@@ -108,11 +108,11 @@ mod tests {
             assert_eq!(c.set_all([("bs", bs), ("epochs", "1")]), []);
             c
         };
-        let mut commands = lab.add_run(config("64"), RunKind::Curve, 0.0).1;
+        let mut commands = lab.add_run(config("64"), RunKind::Curve, 0.0).unwrap().1;
         commands.extend(lab.add_seed(lab.runs[0].id, 0.0).unwrap().1);
         drive(&mut lab, commands);
         // A third run, stopped part way as a closed page would leave it.
-        let (third, commands) = lab.add_run(config("8"), RunKind::Curve, 0.0);
+        let (third, commands) = lab.add_run(config("8"), RunKind::Curve, 0.0).unwrap();
         let mut worker = Session::default();
         let mut t = 0.0;
         for c in commands {
@@ -130,10 +130,11 @@ mod tests {
         }
         let form = config("32");
         let text = Saved::of(&lab, &form, ChartOptions::default()).write();
-        let Kept { link, runs, sweep_csv, tables } = Saved::read(&text).unwrap();
-        assert_eq!((link.config, sweep_csv, tables), (form, None, vec![]));
+        let kept = Saved::read(&text).unwrap();
+        assert_eq!((&kept.link.config, &kept.sweep_csv, &kept.tables), (&form, &None, &vec![]));
         let mut restored = Lab::new(1);
-        restored.restore(&link.runs, runs, 0.0);
+        let (commands, notices) = restored.restore(kept, 0.0);
+        assert!(commands.is_empty() && notices.is_empty(), "{notices:?}");
         assert_eq!(restored.specs(), lab.specs());
         for (a, b) in restored.runs.iter().zip(&lab.runs).take(2) {
             assert_eq!(a.view.summary, b.view.summary);
@@ -149,7 +150,7 @@ mod tests {
         let commands = restored.retrain(id, 0.0);
         drive(&mut restored, commands);
         let mut fresh = Lab::new(1);
-        let commands = fresh.add_run(config("8"), RunKind::Curve, 0.0).1;
+        let commands = fresh.add_run(config("8"), RunKind::Curve, 0.0).unwrap().1;
         drive(&mut fresh, commands);
         assert_eq!(restored.run(id).unwrap().view.summary, fresh.runs[0].view.summary);
         assert!(Saved::read("{}").is_err() && Saved::read("not json").is_err());
@@ -162,12 +163,50 @@ mod tests {
         assert_eq!(c.set_all([("dataset", format!("csv:{}", table.shape).as_str()), ("epochs", "1")]), []);
         let mut lab = Lab::new(1);
         lab.add_table(table.clone());
-        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).1;
+        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).unwrap().1;
         drive(&mut lab, commands);
         let text = Saved::of(&lab, &RunConfig::default(), ChartOptions::default()).write();
         let kept = Saved::read(&text).unwrap();
         assert_eq!((kept.tables, kept.link.runs[0].config.clone()), (vec![table.clone()], c));
         let damaged = text.replacen("\"y\":[", "\"y\":[7,", 1);
         assert!(Saved::read(&damaged).unwrap_err().contains("mine.csv"));
+    }
+
+    /// A sweep opened from a plain sweep.csv (the CLI's) comes back after a reload as it was opened,
+    /// unfinished if its file said so; a sweep kept before its first cell was done comes back as its
+    /// grid with nothing done: no sweep is dropped without a word.
+    #[test]
+    fn every_kept_sweep_comes_back() {
+        use crate::lab::tests::row;
+        use batchlab_trainer::sweep::Unfinished;
+        let rows: Vec<_> = (1..=40u32).map(|seed| row(8 * (1 + seed as usize % 3), 0.1, seed)).collect();
+        let form = RunConfig { epochs: 3, ..RunConfig::default() };
+        for unfinished in [None, Some(Unfinished { done: 40, cells: 120 })] {
+            let mut lab = Lab::new(1);
+            lab.import_sweep(rows.clone(), unfinished, &form, 0.0).unwrap();
+            assert_eq!(lab.sweep.as_ref().unwrap().expected(), 3 * 40, "a grid over its seeds");
+            let kept = Saved::read(&Saved::of(&lab, &form, ChartOptions::default()).write()).unwrap();
+            let mut reloaded = Lab::new(1);
+            let (_, notices) = reloaded.restore(kept, 0.0);
+            assert!(notices.is_empty(), "{notices:?}");
+            let (was, now) = (lab.sweep.as_ref().unwrap(), reloaded.sweep.as_ref().unwrap());
+            assert_eq!((&now.rows, &now.grid, now.unfinished, now.imported), (&was.rows, &was.grid, unfinished, true));
+            assert_eq!(now.progress(0.0), was.progress(0.0));
+        }
+        // A sweep started, then kept before any cell was done.
+        let mut lab = Lab::new(1);
+        let grid = batchlab_trainer::sweep::Grid::new(
+            &form,
+            &[batchlab_trainer::BatchSize::Examples(8)],
+            &[0.1, 0.3],
+            &[1],
+            0.9,
+        );
+        lab.start_sweep(grid.clone(), batchlab_trainer::sweep::Shard::WHOLE, 0.0).unwrap();
+        let kept = Saved::read(&Saved::of(&lab, &form, ChartOptions::default()).write()).unwrap();
+        let mut reloaded = Lab::new(1);
+        let (commands, notices) = reloaded.restore(kept, 0.0);
+        let now = reloaded.sweep.as_ref().unwrap();
+        assert!(commands.is_empty() && notices.is_empty() && now.grid == grid && now.cancelled && now.done() == 0);
     }
 }

@@ -12,16 +12,36 @@ use std::sync::Arc;
 use batchlab_trainer::data::{Table, TableShape};
 use batchlab_trainer::settings::{setting, SETTINGS};
 use batchlab_trainer::sweep::{
-    to_csv, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepTable, DEFAULT_TARGET,
+    axes, read_sweep_csv, to_csv, to_csv_unfinished, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepCsv,
+    SweepTable, Unfinished, DEFAULT_TARGET,
 };
 use batchlab_trainer::{ConfigError, RunConfig};
+use thiserror::Error;
 
 pub use crate::pool::{Command, RunId};
 use crate::pool::{Job, Pool, Target};
 use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
 pub use crate::share::RunKind;
-use crate::share::{Origin, RunSpec, SweepLink};
+use crate::share::{Origin, RunSpec, SweepLink, MAX_RUNS};
 use crate::view_state::{fmt_lr, RunView, Status};
+
+/// Why the lab added no run.
+#[derive(Debug, Error, PartialEq)]
+pub enum NotAdded {
+    /// The page holds as many runs as a link carries: one more would make a session that could be
+    /// neither kept nor shared.
+    #[error(
+        "the page holds at most {MAX_RUNS} runs, as many as its link (and so its kept session) can carry: delete a \
+         run to add another"
+    )]
+    Full,
+    #[error("run #{0} is not on the page")]
+    NoRun(RunId),
+    #[error("run #{0} and its seeds took the last seed there is")]
+    NoSeed(RunId),
+    #[error(transparent)]
+    Refused(#[from] ConfigError),
+}
 
 /// Looks a run can take: a colour and a glyph each.
 const LOOKS: usize = batchlab_chart::DISTINCT_LOOKS;
@@ -57,6 +77,8 @@ pub struct Sweep {
     pub shard: Shard,
     /// Read back (from files, or kept from an earlier visit), not trained on this page.
     pub read_back: bool,
+    /// Read from the file of a sweep that had not finished (its `# partial:` line).
+    pub unfinished: Option<Unfinished>,
 }
 
 impl Sweep {
@@ -80,11 +102,35 @@ impl Sweep {
         if rows.is_empty() {
             return None;
         }
-        if self.imported {
-            to_csv(&rows).ok()
-        } else {
-            to_csv_with_grid(&self.grid, self.shard, &rows).ok()
+        match (self.imported, self.unfinished) {
+            (true, Some(u)) => to_csv_unfinished(u, &rows).ok(),
+            (true, None) => to_csv(&rows).ok(),
+            (false, _) => to_csv_with_grid(&self.grid, self.shard, &rows).ok(),
         }
+    }
+
+    /// Where the sweep is, in words: cells done (rows read, for one read back) and what is left.
+    pub fn progress(&self, now_ms: f64) -> String {
+        let (done, total) = (self.done(), self.expected());
+        let part =
+            if self.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", self.shard) };
+        let state = if let Some(u) = self.unfinished {
+            format!(
+                "unfinished: {done} runs read back of the {} its sweep was to run (its file says the sweep was still \
+                 running, or was interrupted)",
+                u.cells
+            )
+        } else if self.cancelled {
+            format!("cancelled after {done} of {total} runs")
+        } else if self.read_back {
+            format!("{done} runs done (read back, not trained on this page)")
+        } else if let Some(end) = self.finished_ms {
+            format!("{total} runs done in {:.1} s", (end - self.started_ms) / 1000.0)
+        } else {
+            let left = self.ms_left(now_ms).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
+            format!("{done} / {total} runs{left}")
+        };
+        part + &state
     }
 
     pub fn is_running(&self) -> bool {
@@ -229,13 +275,29 @@ impl Lab {
         (0..LOOKS).find(|c| !self.runs.iter().any(|r| r.colour == *c)).unwrap_or(self.runs.len() % LOOKS)
     }
 
-    /// Adds a run and queues it; returns its id and the commands to start what can start.
-    pub fn add_run(&mut self, config: RunConfig, kind: RunKind, now_ms: f64) -> (RunId, Vec<Command>) {
-        let group = self.next_group;
-        self.next_group += 1;
-        self.add(config, kind, None, group, now_ms)
+    /// Whether `more` runs fit on the page beside its runs ([`MAX_RUNS`]).
+    pub fn room_for(&self, more: usize) -> Result<(), NotAdded> {
+        if self.runs.len().saturating_add(more) > MAX_RUNS {
+            Err(NotAdded::Full)
+        } else {
+            Ok(())
+        }
     }
 
+    /// Adds a run and queues it; returns its id and the commands to start what can start.
+    pub fn add_run(
+        &mut self,
+        config: RunConfig,
+        kind: RunKind,
+        now_ms: f64,
+    ) -> Result<(RunId, Vec<Command>), NotAdded> {
+        self.room_for(1)?;
+        let group = self.next_group;
+        self.next_group += 1;
+        Ok(self.add(config, kind, None, group, now_ms))
+    }
+
+    /// Adds a run the caller has made room for.
     fn add(
         &mut self,
         config: RunConfig,
@@ -279,9 +341,47 @@ impl Lab {
         self.dispatch()
     }
 
-    /// Puts a kept session's runs back: each finished one as it ended, each that was training stopped
-    /// at its last point ([`Lab::retrain`] trains it again).
-    pub fn restore(&mut self, specs: &[RunSpec], kept: Vec<crate::keep::SavedRun>, now_ms: f64) {
+    /// Puts a kept session back: its CSV files' tables, its runs — each finished one as it ended, each
+    /// that was training stopped at its last point ([`Lab::retrain`] trains it again) — and its sweep,
+    /// as it was kept (one opened from a file read against the kept form, as it was opened). Returns the
+    /// commands, and a notice for each part that could not be put back.
+    pub fn restore(&mut self, kept: crate::keep::Kept, now_ms: f64) -> (Vec<Command>, Vec<String>) {
+        let crate::keep::Kept { link, runs, sweep_csv, tables } = kept;
+        let mut notices = Vec::new();
+        for t in tables {
+            self.add_table(t);
+        }
+        match self.room_for(link.runs.len()) {
+            Ok(()) => self.put_back(&link.runs, runs, now_ms),
+            Err(e) => notices.push(format!("The kept runs were not put back: {e}.")),
+        }
+        let read = sweep_csv.as_deref().map(read_sweep_csv);
+        let out = match (read, link.sweep) {
+            (Some(Ok(SweepCsv { part: Some((grid, shard)), rows, .. })), _) => {
+                self.show_kept(grid, shard, &rows, now_ms)
+            }
+            (Some(Ok(SweepCsv { part: None, rows, unfinished })), _) => {
+                match self.import_sweep(rows, unfinished, &link.config, now_ms) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        notices.push(format!("The kept sweep could not be shown: {e}."));
+                        Vec::new()
+                    }
+                }
+            }
+            (Some(Err(e)), _) => {
+                notices.push(format!("The kept sweep could not be read: {e}."));
+                Vec::new()
+            }
+            // A sweep kept before any of its cells was done: its grid, with nothing done.
+            (None, Some(s)) => self.show_kept(s.grid, s.shard, &[], now_ms),
+            (None, None) => Vec::new(),
+        };
+        (out, notices)
+    }
+
+    /// Puts kept runs on the page, as they were.
+    fn put_back(&mut self, specs: &[RunSpec], kept: Vec<crate::keep::SavedRun>, now_ms: f64) {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         for (spec, kept) in specs.iter().zip(kept) {
             let (group, fork) = self.origin(spec.origin, &ids);
@@ -463,10 +563,12 @@ impl Lab {
     }
 
     /// The same run with the next seed its group has not used; drawn with the others as an ensemble.
-    pub fn add_seed(&mut self, id: RunId, now_ms: f64) -> Option<(RunId, Vec<Command>)> {
-        let run = self.run(id)?.clone();
-        let seed = self.runs.iter().filter(|r| r.group == run.group).map(|r| r.config.seed).max()?.checked_add(1)?;
-        Some(self.add(RunConfig { seed, ..run.config }, run.kind, None, run.group, now_ms))
+    pub fn add_seed(&mut self, id: RunId, now_ms: f64) -> Result<(RunId, Vec<Command>), NotAdded> {
+        let run = self.run(id).ok_or(NotAdded::NoRun(id))?.clone();
+        let seeds = self.runs.iter().filter(|r| r.group == run.group).map(|r| r.config.seed);
+        let seed = seeds.max().and_then(|s| s.checked_add(1)).ok_or(NotAdded::NoSeed(id))?;
+        self.room_for(1)?;
+        Ok(self.add(RunConfig { seed, ..run.config }, run.kind, None, run.group, now_ms))
     }
 
     /// A run that continues run `id` from step `at_step`, with the learning rate, batch size,
@@ -477,9 +579,10 @@ impl Lab {
         at_step: usize,
         form: &RunConfig,
         now_ms: f64,
-    ) -> Result<(RunId, Vec<Command>), ConfigError> {
-        let parent = self.run(id).ok_or_else(|| ConfigError::UnknownKey(format!("run {id}")))?.clone();
+    ) -> Result<(RunId, Vec<Command>), NotAdded> {
+        let parent = self.run(id).ok_or(NotAdded::NoRun(id))?.clone();
         let config = form.forked_from(&parent.config)?;
+        self.room_for(1)?;
         let group = self.next_group;
         self.next_group += 1;
         Ok(self.add(config, RunKind::Curve, Some((id, at_step)), group, now_ms))
@@ -506,7 +609,8 @@ impl Lab {
     }
 
     /// Shows a run read from its file, as it ended: no worker trains it.
-    pub fn import_run(&mut self, run: crate::export::Imported, now_ms: f64) -> RunId {
+    pub fn import_run(&mut self, run: crate::export::Imported, now_ms: f64) -> Result<RunId, NotAdded> {
+        self.room_for(1)?;
         let id = self.next_run;
         self.next_run += 1;
         let group = self.next_group;
@@ -517,7 +621,7 @@ impl Lab {
         if run.kind == RunKind::Curve {
             self.selected = Some(id);
         }
-        id
+        Ok(id)
     }
 
     /// The session as a link: the form's `config`, every run, the chart view and the sweep.
@@ -530,8 +634,10 @@ impl Lab {
         }
     }
 
-    /// Adds a link's runs in order, each forked from or grouped with the earlier run it names.
-    pub fn replay(&mut self, specs: &[RunSpec], now_ms: f64) -> Vec<Command> {
+    /// Adds a link's runs in order, each forked from or grouped with the earlier run it names; none of
+    /// them when they do not all fit.
+    pub fn replay(&mut self, specs: &[RunSpec], now_ms: f64) -> Result<Vec<Command>, NotAdded> {
+        self.room_for(specs.len())?;
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         let mut out = Vec::new();
         for spec in specs {
@@ -541,7 +647,7 @@ impl Lab {
             ids.push(id);
             out.extend(commands);
         }
-        out
+        Ok(out)
     }
 
     /// What tells run `id` apart from the first run on the page ("B 512, η 0.1"), or from its parent
@@ -610,6 +716,7 @@ impl Lab {
             imported: false,
             shard,
             read_back: false,
+            unfinished: None,
         });
         out.extend(self.dispatch());
         Ok(out)
@@ -638,9 +745,8 @@ impl Lab {
     /// off rows that record no base settings.
     fn show_rows(&mut self, grid: Grid, rows: &[CellRow], imported: bool, now_ms: f64) -> Vec<Command> {
         let out = self.cancel_sweep();
-        let slots = grid.cells().iter().map(|c| rows.iter().find(|r| r.cell() == *c).cloned()).collect();
         self.sweep = Some(Sweep {
-            rows: slots,
+            rows: grid.place(rows),
             grid,
             started_ms: now_ms,
             finished_ms: Some(now_ms),
@@ -648,6 +754,7 @@ impl Lab {
             imported,
             shard: Shard::WHOLE,
             read_back: true,
+            unfinished: None,
         });
         out
     }
@@ -662,20 +769,37 @@ impl Lab {
         out
     }
 
-    /// Shows the rows of a `sweep.csv` as the sweep (its grid read off the rows, on `base`).
-    pub fn import_sweep(&mut self, rows: Vec<CellRow>, base: &RunConfig, now_ms: f64) -> Vec<Command> {
-        let table = SweepTable::of_rows(&rows, Measure::FinalTrainLoss);
-        let mut seeds: Vec<u32> = rows.iter().map(|r| r.seed).collect();
+    /// Shows the rows of a `sweep.csv` as the sweep (its grid read off the rows, on `base`), marked
+    /// unfinished when its file says so; refuses, naming its size, a grid larger than a sweep can be
+    /// ([`Grid::check_size`]) before anything is sized by it. Nothing changes on a refusal.
+    pub fn import_sweep(
+        &mut self,
+        rows: Vec<CellRow>,
+        unfinished: Option<Unfinished>,
+        base: &RunConfig,
+        now_ms: f64,
+    ) -> Result<Vec<Command>, String> {
+        let (batch_sizes, mut lrs, mut seeds) = axes(&rows);
+        lrs.sort_by(f64::total_cmp);
         seeds.sort_unstable();
-        seeds.dedup();
-        let grid = Grid::new(base, &table.batch_sizes, &table.lrs, &seeds, DEFAULT_TARGET);
-        self.show_rows(grid, &rows, true, now_ms)
+        let grid = Grid::new(base, &batch_sizes, &lrs, &seeds, DEFAULT_TARGET);
+        grid.check_size().map_err(|e| format!("its rows make a grid of {e}"))?;
+        let out = self.show_rows(grid, &rows, true, now_ms);
+        if let Some(s) = self.sweep.as_mut() {
+            s.unfinished = unfinished;
+        }
+        Ok(out)
     }
 
     /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
     /// run on screen, with the sweep's first seed: bit for bit the cell's run. `None` for a sweep opened
     /// from a file, whose base settings are unknown (the page says so).
-    pub fn open_cell(&mut self, row: usize, column: usize, now_ms: f64) -> Option<(RunId, Vec<Command>)> {
+    pub fn open_cell(
+        &mut self,
+        row: usize,
+        column: usize,
+        now_ms: f64,
+    ) -> Option<Result<(RunId, Vec<Command>), NotAdded>> {
         let sweep = self.sweep.as_ref().filter(|s| !s.imported)?;
         let table = sweep.table(Measure::FinalTrainLoss);
         let cell = Cell {
@@ -747,7 +871,7 @@ pub(crate) mod tests {
         lab.add_table(table.clone());
         lab.add_table(table.clone());
         assert_eq!((lab.tables().len(), lab.missing_table([&c])), (1, None));
-        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).1;
+        let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).unwrap().1;
         assert!(matches!(&commands[0].msg, ToWorker::Start { table: Some(t), .. } if **t == table));
         drive(&mut lab, commands);
         let summary = lab.runs[0].view.summary.clone().expect("it ended");
@@ -762,7 +886,7 @@ pub(crate) mod tests {
         assert_eq!(lab.tables_in_use(&c).len(), 1);
         let mut other = config(&[("dataset", word.as_str()), ("bs", "16")]);
         other.seed = 9;
-        lab.add_run(other, RunKind::Curve, 0.0);
+        lab.add_run(other, RunKind::Curve, 0.0).unwrap();
         assert!(lab.label(lab.runs[2].id).contains("B 16"));
         assert!(!lab.label(lab.runs[2].id).contains(&word));
     }
@@ -772,7 +896,9 @@ pub(crate) mod tests {
         let mut lab = Lab::new(2);
         let mut commands = Vec::new();
         for (bs, lr) in [("32", "0.001"), ("128", "0.01"), ("512", "0.1")] {
-            commands.extend(lab.add_run(config(&[("bs", bs), ("lr", lr), ("epochs", "1")]), RunKind::Curve, 0.0).1);
+            commands.extend(
+                lab.add_run(config(&[("bs", bs), ("lr", lr), ("epochs", "1")]), RunKind::Curve, 0.0).unwrap().1,
+            );
         }
         assert_eq!(commands.len(), 2, "two workers, two starts");
         assert_eq!(lab.runs[2].view.status, Status::Queued);
@@ -790,7 +916,7 @@ pub(crate) mod tests {
         let mut lab = Lab::new(2);
         let mut commands = Vec::new();
         for link in [&[("bs", "8"), ("epochs", "1")][..], &[("bs", "64"), ("lr", "0.4"), ("epochs", "1")]] {
-            commands.extend(lab.add_run(config(link), RunKind::Curve, 0.0).1);
+            commands.extend(lab.add_run(config(link), RunKind::Curve, 0.0).unwrap().1);
         }
         let first = lab.runs[0].id;
         commands.extend(lab.add_seed(first, 0.0).unwrap().1);
@@ -803,7 +929,7 @@ pub(crate) mod tests {
         let opened = crate::deep_link::parse(&query);
         assert!(opened.notices.is_empty(), "{:?}", opened.notices);
         let mut fresh = Lab::new(1);
-        let commands = fresh.replay(&opened.runs, 0.0);
+        let commands = fresh.replay(&opened.runs, 0.0).unwrap();
         drive(&mut fresh, commands);
         let digest = |l: &Lab| -> Vec<String> {
             l.runs.iter().map(|r| r.view.summary.as_ref().unwrap().digest.clone()).collect()
@@ -816,7 +942,7 @@ pub(crate) mod tests {
     #[test]
     fn seeds_make_an_ensemble_and_a_fork_continues_a_run() {
         let mut lab = Lab::new(1);
-        let (first, mut commands) = lab.add_run(config(&[("epochs", "2")]), RunKind::Curve, 0.0);
+        let (first, mut commands) = lab.add_run(config(&[("epochs", "2")]), RunKind::Curve, 0.0).unwrap();
         let (second, more) = lab.add_seed(first, 0.0).unwrap();
         commands.extend(more);
         let form = config(&[("lr", "0.5"), ("epochs", "1")]);
@@ -843,7 +969,7 @@ pub(crate) mod tests {
         let bs = [BatchSize::Examples(8), BatchSize::Examples(32), BatchSize::Full];
         let grid = Grid::new(&base, &bs, &[0.03, 0.1, 0.3, 1.0], &[1], 0.8);
         let mut commands = lab.start_sweep(grid.clone(), Shard::WHOLE, 0.0).unwrap();
-        let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0);
+        let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0).unwrap();
         commands.extend(more);
         assert_eq!(lab.pool.next_queued(), Some(Target::Run(run)), "the run goes first");
         drive(&mut lab, commands);
@@ -853,7 +979,7 @@ pub(crate) mod tests {
         let table = sweep.table(Measure::FinalTrainLoss);
         assert!(table.best_lr().iter().all(|(_, best)| best.is_some()));
         // Opening a cell runs it again, bit for bit.
-        let (opened, commands) = lab.open_cell(0, 1, 0.0).unwrap();
+        let (opened, commands) = lab.open_cell(0, 1, 0.0).unwrap().unwrap();
         drive(&mut lab, commands);
         let digest = lab.run(opened).unwrap().view.summary.as_ref().unwrap().digest.clone();
         let row = lab.sweep.as_ref().unwrap().rows.iter().flatten().find(|r| r.bs == bs[0] && r.lr == 0.1).unwrap();
@@ -869,8 +995,8 @@ pub(crate) mod tests {
     #[test]
     fn a_dead_worker_fails_its_run_and_the_next_job_takes_the_slot() {
         let mut lab = Lab::new(1);
-        let (a, _) = lab.add_run(config(&[]), RunKind::Curve, 0.0);
-        let (b, _) = lab.add_run(config(&[("lr", "0.2")]), RunKind::Curve, 0.0);
+        let (a, _) = lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap();
+        let (b, _) = lab.add_run(config(&[("lr", "0.2")]), RunKind::Curve, 0.0).unwrap();
         let (commands, _) = lab.on_death(0, "panicked at x");
         assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
         assert!(matches!(&commands[..], [Command { slot: 0, msg: ToWorker::Start { .. } }]));
@@ -879,5 +1005,73 @@ pub(crate) mod tests {
         let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9, plane: None }, 1.0);
         assert!(c.is_empty());
         assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
+    }
+
+    /// A stand-in row of a read-back sweep: reading only moves rows, so they need not be real runs.
+    pub(crate) fn row(bs: usize, lr: f64, seed: u32) -> CellRow {
+        CellRow {
+            bs: BatchSize::Examples(bs),
+            lr,
+            seed,
+            status: batchlab_trainer::outcome::Verdict::Finished,
+            final_train_loss: 0.5,
+            final_val_loss: 0.6,
+            final_val_acc: 0.8,
+            steps_to_target: None,
+            digest: "00000000000000ff".to_owned(),
+        }
+    }
+
+    /// The 65th run would make a session no link carries, which could be neither kept nor shared:
+    /// every way of adding one is refused with the limit, and the 64 stay a session that restores.
+    #[test]
+    fn the_65th_run_is_refused_and_the_page_stays_a_session_that_restores() {
+        let mut lab = Lab::new(1);
+        for seed in 1..=64 {
+            lab.add_run(config(&[("seed", &seed.to_string())]), RunKind::Curve, 0.0).unwrap();
+        }
+        let e = lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err();
+        assert_eq!(e, NotAdded::Full);
+        assert!(e.to_string().contains("at most 64 runs"), "{e}");
+        let first = lab.runs[0].id;
+        assert_eq!(lab.add_seed(first, 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.fork(first, 1, &config(&[("lr", "0.5")]), 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.replay(&lab.specs()[..1], 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.runs.len(), 64, "nothing was added");
+        let text = crate::keep::Saved::of(&lab, &RunConfig::default(), crate::share::ChartOptions::default()).write();
+        let mut restored = Lab::new(1);
+        let (_, notices) = restored.restore(crate::keep::Saved::read(&text).unwrap(), 0.0);
+        assert_eq!((restored.runs.len(), notices), (64, vec![]));
+        // Deleting one makes room for one.
+        lab.delete(first);
+        assert!(lab.add_run(config(&[]), RunKind::Curve, 0.0).is_ok());
+        assert_eq!(lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err(), NotAdded::Full);
+    }
+
+    /// A sweep.csv's rows make its table whatever their grid: "N runs done" counts the rows read, an
+    /// unfinished file says so, and rows making a grid larger than a sweep can be are refused by its
+    /// size before anything is sized by it.
+    #[test]
+    fn an_opened_sweep_csv_is_shown_as_what_it_holds() {
+        let mut lab = Lab::new(1);
+        // 4 rows of a 2 × 2 × 3 grid.
+        let rows = vec![row(8, 0.1, 1), row(8, 0.3, 2), row(64, 0.1, 3), row(64, 0.3, 1)];
+        lab.import_sweep(rows.clone(), None, &RunConfig::default(), 0.0).unwrap();
+        let sweep = lab.sweep.as_ref().unwrap();
+        assert_eq!((sweep.done(), sweep.expected()), (4, 12));
+        assert_eq!(sweep.progress(0.0), "4 runs done (read back, not trained on this page)");
+        let unfinished = Unfinished { done: 5, cells: 24 };
+        lab.import_sweep(rows, Some(unfinished), &RunConfig::default(), 0.0).unwrap();
+        let sweep = lab.sweep.as_ref().unwrap();
+        assert!(sweep.progress(0.0).starts_with("unfinished: 4 runs read back of the 24"), "{}", sweep.progress(0.0));
+        // Kept, it is still unfinished.
+        let read = read_sweep_csv(&sweep.csv().unwrap()).unwrap();
+        assert_eq!((read.unfinished, read.rows.len()), (Some(unfinished), 4));
+        // 20,000 rows over 64 B × 64 η × 20,000 seeds: 81,920,000 cells, refused by that size at once.
+        let huge: Vec<CellRow> =
+            (0..20_000u32).map(|k| row(k as usize % 64 + 1, 0.01 * f64::from(k / 64 % 64 + 1), k)).collect();
+        let e = lab.import_sweep(huge, None, &RunConfig::default(), 0.0).unwrap_err();
+        assert!(e.contains("64 batch sizes × 64 learning rates × 20000 seeds is 81920000 runs"), "{e}");
+        assert_eq!(lab.sweep.as_ref().unwrap().unfinished, Some(unfinished), "the refusal changed nothing");
     }
 }

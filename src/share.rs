@@ -203,7 +203,10 @@ pub fn parse_sweep(text: &str, form: &RunConfig) -> Result<Grid, String> {
         .filter(|t| (0.0..=1.0).contains(t))
         .ok_or_else(|| "sweep: the target is an accuracy from 0 to 1".to_owned())?;
     let grid = Grid::new(&base, &batch_sizes, &lrs, &seeds, target);
+    // The page's size first: it bounds the work of the grid's own checks (each value once, as the
+    // CLI's --bs 8,8 is refused, and every cell a run the trainer accepts).
     grid.check_page_size().map_err(|e| format!("sweep: {e}"))?;
+    grid.check().map_err(|e| format!("sweep: {e}"))?;
     Ok(grid)
 }
 
@@ -230,6 +233,22 @@ pub fn chart_pairs(c: ChartOptions) -> Vec<(&'static str, String)> {
     pairs
 }
 
+/// An on/off value of a link (`autostart=1`, `logy=0`): `1` or `true`, `0` or `false`; anything else is
+/// refused, naming the key.
+pub fn switch(key: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(refused(key, value, "expected 1 or 0")),
+    }
+}
+
+/// A refused value's notice.
+pub(crate) fn refused(key: &str, value: &str, problem: impl Into<String>) -> String {
+    batchlab_trainer::ConfigError::BadValue { key: key.to_owned(), value: value.to_owned(), problem: problem.into() }
+        .to_string()
+}
+
 /// Applies a chart-view pair; `Err` names the problem.
 pub fn set_chart(c: &mut ChartOptions, key: &str, value: &str) -> Result<(), String> {
     match key {
@@ -237,7 +256,7 @@ pub fn set_chart(c: &mut ChartOptions, key: &str, value: &str) -> Result<(), Str
             c.x_axis = XAxis::from_name(value)
                 .ok_or_else(|| format!("x: “{value}” is not one of {}", XAxis::NAMES.join(", ")))?;
         }
-        "logy" => c.log_y = matches!(value, "1" | "true"),
+        "logy" => c.log_y = switch(key, value)?,
         "smooth" => {
             c.smoothing = value
                 .parse()
@@ -326,6 +345,10 @@ mod tests {
             ("batches:8;rates:0.1..1;seeds:1", "FROM..TO"),
             ("batches:8;rates:0.1;seeds:x", "seed"),
             ("batches:8;rates:0.1;seeds:1;target:2", "target"),
+            // Each value once, as the CLI refuses --bs 8,8: a duplicate row would be trained twice.
+            ("batches:8,8;rates:0.1;seeds:1", "names each batch size, learning rate and seed once"),
+            ("batches:8;rates:0.1,1e-1;seeds:1", "once"),
+            ("batches:8;rates:0.1;seeds:1,1", "once"),
             ("batches:8;rates:0.1..4x20;seeds:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51", "at most"),
         ] {
             let e = parse_sweep(text, &form).unwrap_err();
@@ -343,6 +366,8 @@ mod tests {
         assert_eq!(back, view);
         assert!(chart_pairs(ChartOptions::default()).is_empty());
         assert!(set_chart(&mut back, "smooth", "1").unwrap_err().contains("smooth"));
+        assert!(set_chart(&mut back, "logy", "maybe").unwrap_err().contains("logy = \"maybe\": expected 1 or 0"));
+        assert_eq!(back, view, "a refused value changes nothing");
         assert!(set_chart(&mut back, "x", "furlongs").unwrap_err().contains("steps"));
     }
 }

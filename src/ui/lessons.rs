@@ -59,13 +59,21 @@ type Played = RwSignal<Vec<Vec<RunId>>>;
 fn play(state: AppState, lesson: &'static Lesson, played: Played, k: usize) {
     let Some(step) = lesson.steps.get(k) else { return };
     let (mut ids, mut commands) = (Vec::new(), Vec::new());
+    let mut room = Ok(());
     state.lab.update(|l| {
-        for &link in step.runs {
-            let (id, c) = l.add_run(lessons::config(link), RunKind::Curve, now_ms());
-            ids.push(id);
-            commands.extend(c);
+        room = l.room_for(step.runs.len());
+        if room.is_ok() {
+            for &link in step.runs {
+                if let Ok((id, c)) = l.add_run(lessons::config(link), RunKind::Curve, now_ms()) {
+                    ids.push(id);
+                    commands.extend(c);
+                }
+            }
         }
     });
+    if let Err(e) = room {
+        return state.notify(format!("The step's runs were not added: {e}."));
+    }
     played.update(|p| p[k] = ids);
     state.execute(commands);
 }

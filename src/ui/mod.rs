@@ -206,7 +206,12 @@ impl AppState {
             return;
         }
         if !link.runs.is_empty() {
-            self.act(|l| l.replay(&link.runs, now_ms()));
+            let mut replayed = Ok(Vec::new());
+            self.lab.update(|l| replayed = l.replay(&link.runs, now_ms()));
+            match replayed {
+                Ok(commands) => self.execute(commands),
+                Err(e) => self.notify(format!("The link's runs did not start: {e}.")),
+            }
         }
         if let Some(s) = link.sweep.clone() {
             let mut started = Ok(Vec::new());
@@ -219,28 +224,38 @@ impl AppState {
     }
 
     /// Puts a kept session back on the page: its runs and sweep, and its form and chart view unless
-    /// the link set its own.
-    pub fn restore(&self, crate::keep::Kept { link, runs, sweep_csv, tables }: crate::keep::Kept) {
-        self.lab.update(|l| {
-            for t in tables {
-                l.add_table(t);
-            }
-        });
+    /// the link set its own; says what could not be put back.
+    pub fn restore(&self, kept: crate::keep::Kept) {
         if self.config.with_untracked(|c| *c == RunConfig::default()) {
-            self.config.set(link.config);
+            self.config.set(kept.link.config.clone());
         }
-        self.charts.set(link.charts);
-        let now = now_ms();
-        self.act(|l| {
-            l.restore(&link.runs, runs, now);
-            let read = sweep_csv.and_then(|csv| batchlab_trainer::sweep::read_sweep_csv(&csv).ok());
-            match read {
-                Some(batchlab_trainer::sweep::SweepCsv { part: Some((grid, shard)), rows }) => {
-                    l.show_kept(grid, shard, &rows, now)
-                }
-                _ => Vec::new(),
+        self.charts.set(kept.link.charts);
+        let mut out = (Vec::new(), Vec::new());
+        self.lab.update(|l| out = l.restore(kept, now_ms()));
+        let (commands, notices) = out;
+        for n in notices {
+            self.notify(n);
+        }
+        self.execute(commands);
+    }
+
+    /// Adds a run to the lab with `add` and carries it out; a run not added is said, with the reason.
+    pub fn add(
+        &self,
+        add: impl FnOnce(&mut Lab) -> Result<(RunId, Vec<Command>), crate::lab::NotAdded>,
+    ) -> Option<RunId> {
+        let mut added = Err(crate::lab::NotAdded::Full);
+        self.lab.update(|l| added = add(l));
+        match added {
+            Ok((id, commands)) => {
+                self.execute(commands);
+                Some(id)
             }
-        });
+            Err(e) => {
+                self.notify(format!("Not added: {e}."));
+                None
+            }
+        }
     }
 
     /// Starts a run of the form's settings (beside the ones on screen).
@@ -250,7 +265,7 @@ impl AppState {
             self.notify(format!("Not started: {why}."));
             return;
         }
-        self.act(|l| l.add_run(config, RunKind::Curve, now_ms()).1);
+        self.add(|l| l.add_run(config, RunKind::Curve, now_ms()));
     }
 
     /// The run the buttons and read-outs act on.

@@ -68,7 +68,9 @@ pub fn RangeTest() -> impl IntoView {
     let state = expect_context::<AppState>();
     let batch = move || state.config.with(|c| c.batch_size.resolve(c.train_len()));
     let start = move |_| match range_test_config(&state.config.get_untracked()) {
-        Ok(config) => state.act(|l| l.add_run(config, RunKind::RangeTest, now_ms()).1),
+        Ok(config) => {
+            state.add(|l| l.add_run(config, RunKind::RangeTest, now_ms()));
+        }
         Err(e) => state.notify(format!("The range test cannot run with these settings: {e}.")),
     };
     let latest = move || {

@@ -60,12 +60,11 @@ fn import(state: AppState, ev: &leptos::ev::Event) {
     leptos::task::spawn_local(async move {
         let name = file.name();
         match super::download::text_of(&file).await.map(|t| crate::export::import(&t)) {
-            Some(Ok(run)) => {
-                let id = state.lab.try_update(|l| l.import_run(run, super::now_ms()));
-                if let Some(id) = id {
-                    super::scroll_to_run(id);
-                }
-            }
+            Some(Ok(run)) => match state.lab.try_update(|l| l.import_run(run, super::now_ms())) {
+                Some(Ok(id)) => super::scroll_to_run(id),
+                Some(Err(e)) => state.notify(format!("Not imported: {name}: {e}.")),
+                None => {}
+            },
             Some(Err(e)) => state.notify(format!("Not imported: {name}: {e}.")),
             None => state.notify(format!("Not imported: {name} could not be read as text.")),
         }
@@ -157,7 +156,7 @@ fn RunItem(id: RunId) -> impl IntoView {
         }
     };
     let add_seed = move |_| {
-        state.act(|l| l.add_seed(id, now_ms()).map(|x| x.1).unwrap_or_default());
+        state.add(|l| l.add_seed(id, now_ms()));
     };
     let edit = move |_| {
         if let Some(c) = state.lab.with_untracked(|l| l.run(id).map(|r| r.config.clone())) {

@@ -1,6 +1,9 @@
 //! Keeps the session in the browser's IndexedDB, so a reload or a restart finds it again: one record
 //! per page (the lab, each lesson, the answer) of what [`crate::keep::Saved`] holds, written after each change that matters and every few seconds
-//! while runs train. A refused write (a full quota, storage turned off) is reported once, never fatal.
+//! while runs train. A refused write (a full quota, storage turned off) is reported once, never fatal. A
+//! record that cannot be read is never written over: it is kept aside under a record of its own, or,
+//! where even that fails, left alone and nothing is kept. A connection never blocks another tab's
+//! upgrade or deletion of the database.
 
 use std::time::Duration;
 
@@ -44,6 +47,8 @@ async fn done(request: &IdbRequest) -> Result<JsValue, String> {
     }
 }
 
+/// Opens the database. The connection closes itself when another tab asks to upgrade or delete the
+/// database (`versionchange`), so this page never blocks it; each use closes it when done.
 async fn database() -> Result<IdbDatabase, String> {
     let factory = window().indexed_db().ok().flatten().ok_or("this browser keeps no IndexedDB here")?;
     let request: IdbOpenDbRequest = factory.open_with_u32(DB, 1).map_err(|e| format!("{e:?}"))?;
@@ -54,24 +59,43 @@ async fn database() -> Result<IdbDatabase, String> {
         }
     });
     request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-    done(&request).await?.dyn_into::<IdbDatabase>().map_err(|_| "not a database".to_owned())
+    let db = done(&request).await?.dyn_into::<IdbDatabase>().map_err(|_| "not a database".to_owned())?;
+    let closing = db.clone();
+    let on_change = Closure::once_into_js(move |_: JsValue| closing.close());
+    db.set_onversionchange(Some(on_change.unchecked_ref()));
+    Ok(db)
+}
+
+/// Runs `f` on a connection to the database, then closes it (its transactions still finish).
+async fn with_database<T, F: std::future::Future<Output = Result<T, String>>>(
+    f: impl FnOnce(IdbDatabase) -> F,
+) -> Result<T, String> {
+    let db = database().await?;
+    let out = f(db.clone()).await;
+    db.close();
+    out
 }
 
 async fn put(key: &str, text: String) -> Result<(), String> {
-    let db = database().await?;
-    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| format!("{e:?}"))?;
-    let store = tx.object_store(STORE).map_err(|e| format!("{e:?}"))?;
-    let request =
-        store.put_with_key(&JsValue::from_str(&text), &JsValue::from_str(key)).map_err(|e| format!("{e:?}"))?;
-    done(&request).await.map(|_| ())
+    with_database(|db| async move {
+        let tx =
+            db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| format!("{e:?}"))?;
+        let store = tx.object_store(STORE).map_err(|e| format!("{e:?}"))?;
+        let request =
+            store.put_with_key(&JsValue::from_str(&text), &JsValue::from_str(key)).map_err(|e| format!("{e:?}"))?;
+        done(&request).await.map(|_| ())
+    })
+    .await
 }
 
 async fn get(key: &str) -> Result<Option<String>, String> {
-    let db = database().await?;
-    let tx = db.transaction_with_str(STORE).map_err(|e| format!("{e:?}"))?;
-    let store = tx.object_store(STORE).map_err(|e| format!("{e:?}"))?;
-    let request = store.get(&JsValue::from_str(key)).map_err(|e| format!("{e:?}"))?;
-    Ok(done(&request).await?.as_string())
+    with_database(|db| async move {
+        let tx = db.transaction_with_str(STORE).map_err(|e| format!("{e:?}"))?;
+        let store = tx.object_store(STORE).map_err(|e| format!("{e:?}"))?;
+        let request = store.get(&JsValue::from_str(key)).map_err(|e| format!("{e:?}"))?;
+        Ok(done(&request).await?.as_string())
+    })
+    .await
 }
 
 /// Opens the page's session: the kept one when the link asks for no runs or names the very runs
@@ -88,8 +112,11 @@ pub fn open_session(state: AppState, link: DeepLink) {
         // A link that starts runs of its own (autostart, a lesson's autoplay) does not restore.
         let starts = link.autostart || matches!(link.page, crate::deep_link::Page::Lesson { autoplay: true, .. });
         let fresh = link.runs.is_empty() && link.sweep.is_none() && !starts;
-        match kept.map(|text| text.map(|t| Saved::read(&t))) {
-            Ok(Some(Ok(k)))
+        // Whether this page may keep its session over the record: not over one it could not read and
+        // could not keep aside either.
+        let mut keeps = !link.embed;
+        match kept.map(|text| text.map(|t| (Saved::read(&t), t))) {
+            Ok(Some((Ok(k), _)))
                 if fresh
                     || (!starts
                         && k.link.runs == link.runs
@@ -98,8 +125,27 @@ pub fn open_session(state: AppState, link: DeepLink) {
             {
                 state.restore(k);
             }
-            Ok(Some(Err(e))) => {
-                state.notify(format!("The kept session could not be restored ({e}); it is replaced."));
+            Ok(Some((Err(e), text))) => {
+                // Never replaced: kept aside, whole, under a record of its own.
+                let aside = format!(
+                    "{} (unread, kept aside at {})",
+                    record.get_value(),
+                    String::from(js_sys::Date::new_0().to_iso_string())
+                );
+                match put(&aside, text).await {
+                    Ok(()) => state.notify(format!(
+                        "The kept session could not be restored ({e}). It is kept aside, untouched, in this browser's \
+                         storage (IndexedDB “{DB}”, record “{aside}”); this page keeps its session anew."
+                    )),
+                    Err(why) => {
+                        keeps = false;
+                        failed.set(Some(why.clone()));
+                        state.notify(format!(
+                            "The kept session could not be restored ({e}), nor kept aside ({why}): it is left untouched, \
+                             and this page's runs are not kept."
+                        ));
+                    }
+                }
                 state.replay(&link);
             }
             Ok(_) => state.replay(&link),
@@ -108,7 +154,7 @@ pub fn open_session(state: AppState, link: DeepLink) {
                 state.replay(&link);
             }
         }
-        opened.set(!link.embed);
+        opened.set(keeps);
     });
     if embed {
         return;

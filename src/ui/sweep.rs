@@ -13,6 +13,7 @@ use batchlab_trainer::data::DIGITS_TRAIN_ROWS;
 use batchlab_trainer::outcome::Verdict;
 use batchlab_trainer::sweep::{
     log_grid, merge, read_sweep_csv, CellSummary, Grid, Measure, Shard, SweepCsv, SweepTable, DEFAULT_TARGET,
+    MAX_FILE_BYTES,
 };
 use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::prelude::IntoDrawingArea;
@@ -153,24 +154,7 @@ impl Fields {
 
 /// The sweep's progress: (cells done, cells, a sentence, still running).
 fn progress(state: AppState) -> Option<(usize, usize, String, bool)> {
-    state.lab.with(|l| {
-        l.sweep.as_ref().map(|s| {
-            let (done, total) = (s.done(), s.expected());
-            let part = if s.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", s.shard) };
-            let state_text = if s.cancelled {
-                format!("cancelled after {done} of {total} runs")
-            } else if s.read_back {
-                format!("{total} runs done (read back, not trained on this page)")
-            } else if let Some(end) = s.finished_ms {
-                format!("{total} runs done in {:.1} s", (end - s.started_ms) / 1000.0)
-            } else {
-                let left =
-                    s.ms_left(now_ms()).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
-                format!("{done} / {total} runs{left}")
-            };
-            (done, total, part + &state_text, s.is_running())
-        })
-    })
+    state.lab.with(|l| l.sweep.as_ref().map(|s| (s.done(), s.expected(), s.progress(now_ms()), s.is_running())))
 }
 
 /// What changes the sweep's results on screen: another sweep, a cell done, its end or cancellation.
@@ -196,9 +180,6 @@ struct ResultsKey {
     finished: bool,
 }
 
-/// The largest sweep.csv the page reads.
-const MAX_SWEEP_FILE_BYTES: f64 = 8_000_000.0;
-
 /// Opens one `sweep.csv`, or a class's shards of one sweep together (joined by the CLI's merge);
 /// every file is read and checked before the page changes.
 fn open_files(state: AppState, ev: &leptos::ev::Event) {
@@ -206,11 +187,8 @@ fn open_files(state: AppState, ev: &leptos::ev::Event) {
     let Some(list) = input.files() else { return };
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     input.set_value("");
-    if let Some(big) = files.iter().find(|f| f.size() > MAX_SWEEP_FILE_BYTES) {
-        state.notify(format!(
-            "Not opened: {} is larger than a sweep.csv can be ({MAX_SWEEP_FILE_BYTES} bytes).",
-            big.name()
-        ));
+    if let Some(big) = files.iter().find(|f| f.size() > MAX_FILE_BYTES as f64) {
+        state.notify(format!("Not opened: {} is larger than a sweep.csv can be ({MAX_FILE_BYTES} bytes).", big.name()));
         return;
     }
     leptos::task::spawn_local(async move {
@@ -219,20 +197,25 @@ fn open_files(state: AppState, ev: &leptos::ev::Event) {
         for f in &files {
             let text = wasm_bindgen_futures::JsFuture::from(f.text()).await.ok().and_then(|v| v.as_string());
             match text.map(|t| read_sweep_csv(&t)) {
-                Some(Ok(SweepCsv { part: Some((grid, shard)), rows })) => parts.push((grid, shard, rows)),
-                Some(Ok(SweepCsv { part: None, rows })) => plain.push(rows),
+                Some(Ok(SweepCsv { part: Some((grid, shard)), rows, .. })) => parts.push((grid, shard, rows)),
+                Some(Ok(SweepCsv { part: None, rows, unfinished })) => plain.push((f.name(), rows, unfinished)),
                 Some(Err(e)) => return state.notify(format!("Not opened: {}: {e}.", f.name())),
                 None => return state.notify(format!("Not opened: {} could not be read.", f.name())),
             }
         }
         match (parts.is_empty(), plain.len()) {
             (true, 1) => {
-                let rows = plain.remove(0);
+                let (name, rows, unfinished) = plain.remove(0);
                 if rows.is_empty() {
-                    return state.notify("That sweep.csv has no rows.");
+                    return state.notify(format!("Not opened: {name} has no rows."));
                 }
                 let base = state.config.get_untracked();
-                state.act(|l| l.import_sweep(rows, &base, now_ms()));
+                let mut opened = Ok(Vec::new());
+                state.lab.update(|l| opened = l.import_sweep(rows, unfinished, &base, now_ms()));
+                match opened {
+                    Ok(commands) => state.execute(commands),
+                    Err(e) => state.notify(format!("Not opened: {name}: {e}.")),
+                }
             }
             // One shard's file alone: its part of the grid, as the page that ran it showed it.
             (false, 0) if parts.len() == 1 => {
@@ -409,16 +392,22 @@ fn SweepResults(measure: RwSignal<Measure>, key: Memo<Option<ResultsKey>>) -> im
     let open = move |row: usize, column: usize| {
         let mut opened = None;
         state.lab.update(|l| {
-            opened = l.open_cell(row, column, now_ms()).map(|(id, c)| (id, l.run(id).map(|r| r.config.clone()), c));
+            opened = l
+                .open_cell(row, column, now_ms())
+                .map(|added| added.map(|(id, c)| (id, l.run(id).map(|r| r.config.clone()), c)));
         });
-        let Some((id, config, commands)) = opened else {
-            if state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(|s| s.imported)) {
-                state.notify(
-                    "This sweep was opened from a sweep.csv, which does not record the settings its cells shared: its \
-                     cells cannot be opened as runs. Run the sweep here, or with the CLI's sweep.json, to open them.",
-                );
+        let (id, config, commands) = match opened {
+            Some(Ok(opened)) => opened,
+            Some(Err(e)) => return state.notify(format!("The cell was not opened: {e}.")),
+            None => {
+                if state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(|s| s.imported)) {
+                    state.notify(
+                        "This sweep was opened from a sweep.csv, which does not record the settings its cells shared: \
+                         its cells cannot be opened as runs. Run the sweep here, or with the CLI's sweep.json, to open them.",
+                    );
+                }
+                return;
             }
-            return;
         };
         if let Some(config) = config {
             state.config.set(config);

@@ -181,12 +181,16 @@ test("the sweep.csv files that once froze the page are drawn or refused at once,
   const open = (name, text) =>
     page.getByTestId("sweep-open").setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
   const said = (pattern) => page.waitForFunction((p) => new RegExp(p).test(document.body.innerText), pattern, { timeout: 10_000 });
-  // Losses of 0 (or −5) and 1e308 in one file: the axes are clamped, and it is drawn, not hung on.
-  await open("extremes.csv", head + row(8, 0.1, "finished", 0) + row(8, 1, "finished", "1e308"));
+  // Losses of 0 (or −5) and 3e38 (about f32's largest) in one file: the axes are clamped, and it is
+  // drawn, not hung on.
+  await open("extremes.csv", head + row(8, 0.1, "finished", 0) + row(8, 1, "finished", "3e38"));
   await said("2 runs done");
-  const negative = head + row(8, 0.1, "finished", -5) + row(8, 1, "finished", "1e308");
+  const negative = head + row(8, 0.1, "finished", -5) + row(8, 1, "finished", "3e38");
   await open("negative.csv", negative);
-  await said("negative.csv: sweep.csv, line 2: a finished run's losses must be finite and not negative");
+  await said("negative.csv: sweep.csv, line 2: final_train_loss is -5: a loss is never negative");
+  // A loss no f32 run reports, finite past f32's largest.
+  await open("absurd.csv", head + row(8, 0.1, "finished", "1.7e308"));
+  await said("absurd.csv: sweep.csv, line 2: final_train_loss is 17\\d+: a loss is either at most");
   // A thousand rows of distinct B and η would be a million-cell grid: refused by its size.
   const big = head + Array.from({ length: 1000 }, (_, i) => row(i + 1, 0.001 * (i + 1), "finished", 0.5)).join("");
   await open("big.csv", big);
@@ -198,13 +202,31 @@ test("the sweep.csv files that once froze the page are drawn or refused at once,
     ["inf-rate.csv", head + row(8, "inf", "finished", 0.5), "inf-rate.csv: sweep.csv, line 2: lr is inf, not a positive number"],
     ["nan-rate.csv", head + row(8, "NaN", "finished", 0.5), "nan-rate.csv: sweep.csv, line 2: lr is NaN, not a positive number"],
     ["zero-batch.csv", head + row(0, 0.1, "finished", 0.5), "zero-batch.csv: sweep.csv, line 2: bs is 0"],
-    ["nan-loss.csv", head + row(8, 0.1, "finished", "NaN"), "nan-loss.csv: sweep.csv, line 2: a finished run's losses must be finite"],
+    ["nan-loss.csv", head + row(8, 0.1, "finished", "NaN"), "nan-loss.csv: sweep.csv, line 2: final_train_loss is NaN: only a run that diverged"],
+    // A digest cut short, a renamed column, a cell given twice.
+    ["cut.csv", head + row(8, 0.1, "finished", 0.5).replace("00ff\n", "0\n"), "cut.csv: sweep.csv, line 2: digest is “0000000000000”"],
+    ["renamed.csv", head.replace("steps_to_target", "steps_to_targetX") + row(8, 0.1, "finished", 0.5), "renamed.csv: sweep.csv, line 1: “steps_to_targetX” is not a column"],
+    ["twice.csv", head + row(8, 0.1, "finished", 0.5) + row(8, 0.1, "finished", 0.7), "twice.csv: sweep.csv, line 3: B 8, η 0.1, seed 1 is given again"],
   ]) {
     await open(name, text);
     await said(pattern);
   }
+  // Two shards a page wrote, of 4,294,967,295: refused by what is missing, never sized by the count.
+  const grid = '# grid: {"base":[["epochs","1"]],"batch_sizes":[{"Examples":8}],"lrs":[0.1],"seeds":[1],"target":0.9}\n';
+  await page.getByTestId("sweep-open").setInputFiles([
+    { name: "a.csv", mimeType: "text/csv", buffer: Buffer.from(grid + "# shard: 1/4294967295\n" + head + row(8, 0.1, "finished", 0.5)) },
+    { name: "b.csv", mimeType: "text/csv", buffer: Buffer.from(grid + "# shard: 2/4294967295\n") },
+  ]);
+  await said("these files are not the shards of one sweep: shard 3/4294967295 is missing");
+  // 20,000 rows over 64 B × 64 η × 20,000 seeds would be 81,920,000 cells: refused by that size.
+  const huge = head + Array.from({ length: 20_000 }, (_, k) => `${(k % 64) + 1},${((Math.floor(k / 64) % 64) + 1) / 100},${k},finished,0.5,0.5,0.5,,00000000000000ff\n`).join("");
+  await open("huge.csv", huge);
+  await said("huge.csv: its rows make a grid of 64 batch sizes × 64 learning rates × 20000 seeds is 81920000 runs");
   // Through all of it the page answered, and what it shows is still the one file it drew.
   await said("2 runs done");
+  // A CLI sweep's file written while it ran (its # partial: line) opens as unfinished, counting its rows.
+  await open("running.csv", "# partial: 2 of 6 cells done (still running, or interrupted)\n" + head + row(8, 0.1, "finished", 0.5) + row(16, 0.1, "finished", 0.5));
+  await said("unfinished: 2 runs read back of the 6 its sweep was to run");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -163,6 +163,25 @@ test("a link with a refused run replays nothing and says which run", async () =>
   await page.close();
 });
 
+test("a link the page refuses starts nothing: a refused fork, a sweep or shard beside runs, a bad switch", { timeout: LONG }, async () => {
+  for (const [query, says] of [
+    ["?epochs=1&run=&run=fork:1@10;seed:5", /run 2: fork:1@10: a fork keeps the run's seed/],
+    ["?epochs=1&shard=2/3&run=", /shard: a shard of what\?/],
+    ["?epochs=1&sweep=batches:8,8;rates:0.1;seeds:1&run=", /names each batch size, learning rate and seed once/],
+    ["?epochs=1&run=&logy=maybe", /logy = "maybe": expected 1 or 0/],
+    ["?epochs=1&run=&x=steps&x=epochs", /x is given twice/],
+  ]) {
+    const page = await ctx.open(query);
+    await page.getByTestId("notice").first().waitFor();
+    assert.match((await page.getByTestId("notice").allInnerTexts()).join("\n"), says, query);
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getByTestId("run-item").count(), 0, `${query}: no run`);
+    assert.equal(await page.getByTestId("sweep-status").evaluate((e) => e.textContent), "", `${query}: no sweep`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
 test("after one visit the site loads and trains offline", { timeout: LONG }, async () => {
   const page = await ctx.open("?epochs=1");
   // The service worker has installed, kept the site's files, and controls the page.

@@ -203,6 +203,65 @@ test("runs survive a reload: finished ones as they were, a training one stopped 
   await page.close();
 });
 
+test("an opened sweep.csv survives a reload; a kept session that cannot be read is kept aside, not replaced", { timeout: LONG }, async () => {
+  const page = await open("?epochs=1");
+  const sweepSays = (pattern) =>
+    page.waitForFunction((p) => new RegExp(p).test(document.querySelector("[data-testid=sweep-status]")?.textContent ?? ""), pattern, { timeout: 10_000 });
+  // A plain sweep.csv (the CLI's) is kept with the session.
+  const head = "bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n";
+  const rows = [8, 16].map((bs) => `${bs},0.1,1,finished,0.5,0.5,0.5,,00000000000000ff\n`).join("");
+  await page.getByTestId("sweep-open").setInputFiles({ name: "sweep.csv", mimeType: "text/csv", buffer: Buffer.from(head + rows) });
+  await sweepSays("^2 runs done");
+  await new Promise((r) => setTimeout(r, 1000)); // kept
+  await page.reload();
+  await sweepSays("^2 runs done");
+  // A record the page cannot read (damaged, or kept by another version) is never written over.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("batchlab", 1);
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const tx = db.transaction("session", "readwrite");
+      tx.objectStore("session").put("not a session", "lab");
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
+  await page.reload();
+  await page.getByText(/The kept session could not be restored \(.*\)\. It is kept aside, untouched/).waitFor();
+  await new Promise((r) => setTimeout(r, 1000)); // the page keeps its own session anew
+  const aside = await page.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("batchlab", 1);
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const store = db.transaction("session").objectStore("session");
+      const keys = store.getAllKeys();
+      keys.onerror = () => reject(keys.error);
+      keys.onsuccess = () => {
+        const key = keys.result.find((k) => k.startsWith("lab (unread, kept aside at "));
+        if (key === undefined) {
+          db.close();
+          resolve(null);
+          return;
+        }
+        const value = store.get(key);
+        value.onsuccess = () => { db.close(); resolve(value.result); };
+      };
+    };
+  }));
+  assert.equal(aside, "not a session", "kept aside, whole");
+  // The page's connection never blocks another tab's deletion (or upgrade) of the database.
+  const deleted = await page.evaluate(() => new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase("batchlab");
+    request.onsuccess = () => resolve("deleted");
+    request.onblocked = () => resolve("blocked");
+  }));
+  assert.equal(deleted, "deleted");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("Step while paused moves the counter on every click", { timeout: LONG }, async () => {
   for (const bs of ["1", "32"]) {
     const page = await open(`?bs=${bs}&epochs=500`);

@@ -31,6 +31,7 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
         return Err(e.to_string());
     }
     let config = settings.apply_to(base)?;
+    crate::check_outputs(None, &[("--svg", args.svg.as_deref())])?;
     let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
     trainer.run(&mut ());
     let test = trainer.range_test().ok_or("the LR range test needs --schedule ramp")?;
@@ -41,7 +42,7 @@ pub fn lr_find(args: &LrFindArgs) -> Result<(), String> {
     let r = test.result();
     let reached = test.points().last().map_or(config.schedule.end_lr, |p| p.lr);
     let edge = trainer.stability_limit().map(|l| l.lr);
-    eprintln!("suggested η: {:.4}", r.suggested_lr);
+    eprintln!("suggested η: {}", batchlab_trainer::outcome::fmt_lr(r.suggested_lr));
     eprintln!("{}", r.explain(config.lr, reached, edge));
     if let Some(path) = &args.svg {
         let series = |label: &str, color, y: fn(&LrFindPoint) -> f64| Series {

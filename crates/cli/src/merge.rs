@@ -1,12 +1,12 @@
 //! `batchlab merge DIR…`: joins the shards of one sweep (each folder a `sweep --shard i/n --out DIR`)
 //! into the whole sweep's `sweep.csv` and heatmap, refusing shards of different grids.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use batchlab_trainer::sweep::{from_csv, merge as join, Shard};
+use batchlab_trainer::sweep::{merge as join, read_sweep_csv, Shard, MAX_FILE_BYTES};
 use clap::Args;
 
-use crate::sweep::SweepFile;
+use crate::sweep::{SweepFile, FILES};
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -21,23 +21,25 @@ pub struct MergeArgs {
     svg: Option<PathBuf>,
 }
 
-fn read(dir: &Path, name: &str) -> Result<String, String> {
-    let path = dir.join(name);
-    std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
-}
-
+/// Reads every shard's files whole and checked (each read bounded by [`MAX_FILE_BYTES`], whatever size
+/// the file reports), then joins them; a refusal names the file and what is wrong in it.
 pub fn merge(args: &MergeArgs) -> Result<(), String> {
+    crate::check_outputs(args.out.as_deref().map(|d| (d, &FILES[..])), &[("--svg", args.svg.as_deref())])?;
     let mut parts = Vec::with_capacity(args.dirs.len());
     for dir in &args.dirs {
-        let file: SweepFile = serde_json::from_str(&read(dir, "sweep.json")?)
-            .map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
-        file.grid.check().map_err(|e| format!("{}: {e}", dir.join("sweep.json").display()))?;
-        let text = read(dir, "sweep.csv")?;
-        if let Some(line) = text.lines().next().filter(|l| l.starts_with(crate::sweep::PARTIAL)) {
-            return Err(format!("{}: this shard's sweep did not finish ({line})", dir.join("sweep.csv").display()));
+        let (json, csv) = (dir.join(FILES[1]), dir.join(FILES[0]));
+        let file: SweepFile = serde_json::from_str(&crate::read_bounded(&json, MAX_FILE_BYTES)?)
+            .map_err(|e| format!("{}: {e}", json.display()))?;
+        file.grid.check().map_err(|e| format!("{}: {e}", json.display()))?;
+        let read = read_sweep_csv(&crate::read_bounded(&csv, MAX_FILE_BYTES)?)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        if let Some(u) = read.unfinished {
+            return Err(format!("{}: this shard's sweep did not finish (its first line: {u})", csv.display()));
         }
-        let rows = from_csv(&text).map_err(|e| format!("{}: {e}", dir.display()))?;
-        parts.push((file.grid, file.shard, rows));
+        if read.part.as_ref().is_some_and(|(grid, shard)| (grid, *shard) != (&file.grid, file.shard)) {
+            return Err(format!("{}: it names another grid or shard than {}", csv.display(), json.display()));
+        }
+        parts.push((file.grid, file.shard, read.rows));
     }
     let (grid, rows) = join(&parts).map_err(|e| e.to_string())?;
     crate::report_sweep(&grid, Shard::WHOLE, &rows, args.out.as_deref(), args.svg.as_deref())

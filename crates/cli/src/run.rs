@@ -30,6 +30,9 @@ pub struct RunArgs {
     save_weights: Option<PathBuf>,
 }
 
+/// The files a run writes into `--out`.
+const FILES: [&str; 2] = ["metrics.csv", "summary.json"];
+
 /// `summary.json`: the outcome in words and figures.
 #[derive(Serialize)]
 struct SummaryJson<'a> {
@@ -116,8 +119,12 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let (settings, table) = args.settings.with_table()?;
     let config = settings.config()?;
     let mut trainer = config.init_on(table.as_ref()).map_err(|e| e.to_string())?;
+    crate::check_outputs(
+        args.out.as_deref().map(|d| (d, &FILES[..])),
+        &[("--svg", args.svg.as_deref()), ("--save-weights", args.save_weights.as_deref())],
+    )?;
     // An earlier run's files go now: an interrupted run leaves none of them under this run's names.
-    let outputs = args.out.iter().flat_map(|d| [d.join("metrics.csv"), d.join("summary.json")]);
+    let outputs = args.out.iter().flat_map(|d| FILES.map(|f| d.join(f)));
     crate::remove_files(outputs.chain(args.svg.clone()).chain(args.save_weights.clone()))?;
     let mut rec = Recorder::default();
     let t0 = Instant::now();
@@ -127,18 +134,19 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     // η_max(B) costs a few more runs: measured when the advice needs it.
     let limits = trainer.limits(summary.outcome != batchlab_trainer::Outcome::Finished);
     let json = summary_json(&config, summary, &limits, wall_secs)?;
-    if let Some(dir) = &args.out {
-        crate::write(dir, "metrics.csv", &batchlab_trainer::train::points_csv(&rec.points, rec.summary.as_ref()))?;
-        crate::write(dir, "summary.json", &json)?;
-    }
-    if let Some(path) = &args.svg {
-        write_svg(path, &rec, &config)?;
-    }
-    if let Some(path) = &args.save_weights {
+    // The summary first: it is on the screen whatever happens to the files.
+    crate::outln!("{json}")?;
+    let files = args.out.as_deref().map(|dir| {
+        crate::all_written([
+            crate::write(dir, FILES[0], &batchlab_trainer::train::points_csv(&rec.points, rec.summary.as_ref())),
+            crate::write(dir, FILES[1], &json),
+        ])
+    });
+    let svg = args.svg.as_deref().map(|path| write_svg(path, &rec, &config));
+    let weights = args.save_weights.as_deref().map(|path| {
         let file = trainer.weights_file().ok_or("the run did not finish")?;
         let text = serde_json::to_string(&file).map_err(|e| format!("encoding the weights: {e}"))?;
-        crate::write_file(path, &text)?;
-    }
-    crate::outln!("{json}")?;
-    Ok(())
+        crate::write_file(path, &text)
+    });
+    crate::all_written(files.into_iter().chain(svg).chain(weights))
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use batchlab_trainer::sweep::{run_cell, CellRow, Grid, Shard, DEFAULT_TARGET};
+use batchlab_trainer::sweep::{run_cell, to_csv_unfinished, CellRow, Grid, Shard, Unfinished, DEFAULT_TARGET};
 use clap::Args;
 
 use crate::settings::{list, Settings};
@@ -43,8 +43,8 @@ pub struct SweepFile {
     pub shard: Shard,
 }
 
-/// The first line of a `sweep.csv` whose sweep is still running, or was interrupted.
-pub const PARTIAL: &str = "# partial:";
+/// The files a sweep writes into `--out`.
+pub const FILES: [&str; 2] = ["sweep.csv", "sweep.json"];
 
 /// Writes `sweep.json` and the rows done so far, in cell order, under a `# partial: K of N cells`
 /// line. An interrupted sweep leaves this, never an earlier sweep's
@@ -56,17 +56,12 @@ fn write_partial(
     done: &[Option<Result<CellRow, String>>],
 ) -> Result<(), String> {
     let rows: Vec<CellRow> = done.iter().filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned()).collect();
-    let count = done.iter().filter(|r| r.is_some()).count();
-    let csv = batchlab_trainer::sweep::to_csv(&rows).map_err(|e| e.to_string())?;
+    let unfinished = Unfinished { done: done.iter().filter(|r| r.is_some()).count(), cells: done.len() };
+    let csv = to_csv_unfinished(unfinished, &rows).map_err(|e| e.to_string())?;
     let file = SweepFile { grid: grid.clone(), shard };
     let json = serde_json::to_string_pretty(&file).map_err(|e| format!("encoding sweep.json: {e}"))?;
-    crate::write(dir, "sweep.json", &json)?;
-    let cells = grid.shard(shard).len();
-    crate::write(
-        dir,
-        "sweep.csv",
-        &format!("{PARTIAL} {count} of {cells} cells done (still running, or interrupted)\n{csv}"),
-    )
+    crate::write(dir, FILES[1], &json)?;
+    crate::write(dir, FILES[0], &csv)
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<(), String> {
@@ -79,13 +74,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
     let lrs = list(&base, "lr", settings.get("lr").unwrap_or("0.1"), |c| c.lr)?;
     let seeds = list(&base, "seed", &args.seeds, |c| c.seed)?;
     let grid = Grid::new(&base, &batch_sizes, &lrs, &seeds, args.target);
+    grid.check_size()?;
+    crate::check_outputs(args.out.as_deref().map(|d| (d, &FILES[..])), &[("--svg", args.svg.as_deref())])?;
     let cells = grid.shard(args.shard);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<CellRow, String>>>> = Mutex::new(vec![None; cells.len()]);
+    crate::remove_files(args.svg.clone())?;
     if let Some(dir) = &args.out {
-        crate::remove_files([args.svg.clone()].into_iter().flatten())?;
-        write_partial(dir, &grid, args.shard, &[])?;
+        write_partial(dir, &grid, args.shard, &vec![None; cells.len()])?;
     }
     std::thread::scope(|s| {
         for _ in 0..jobs.min(cells.len()) {
@@ -93,7 +90,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&cell) = cells.get(i) else { break };
                 let row = run_cell(&base, cell, Some(args.target), table.as_ref()).map_err(|e| e.to_string());
-                if let Ok(r) = &row {
+                let mut done = results.lock().expect("no thread panics holding it");
+                done[i] = Some(row);
+                // The row is in sweep.csv before the terminal hears of it.
+                if let Some(dir) = &args.out {
+                    if let Err(e) = write_partial(dir, &grid, args.shard, &done) {
+                        eprintln!("{e}");
+                    }
+                }
+                if let Some(Ok(r)) = &done[i] {
                     eprintln!(
                         "B = {:>5}  η = {:<8} seed {:<3} {:<9} train loss {:.4}  val acc {:.3}",
                         r.bs.to_string(),
@@ -103,13 +108,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
                         r.final_train_loss,
                         r.final_val_acc
                     );
-                }
-                let mut done = results.lock().expect("no thread panics holding it");
-                done[i] = Some(row);
-                if let Some(dir) = &args.out {
-                    if let Err(e) = write_partial(dir, &grid, args.shard, &done) {
-                        eprintln!("{e}");
-                    }
                 }
             });
         }

@@ -433,7 +433,11 @@ fn an_interrupted_sweep_leaves_its_cells_so_far_marked_partial_and_never_an_earl
     assert!(!csv.contains("EARLIER"), "the earlier sweep's rows are gone");
     let merged = batchlab(&["merge", dir.to_str().unwrap()]);
     assert!(!merged.status.success());
-    assert!(String::from_utf8_lossy(&merged.stderr).contains("this shard's sweep did not finish (# partial:"));
+    let stderr = String::from_utf8_lossy(&merged.stderr);
+    assert!(
+        stderr.contains("this shard's sweep did not finish (its first line: ") && stderr.contains(" of 8 cells done"),
+        "{stderr}"
+    );
     // A run with --out removes the earlier run's files before it trains: killed at once, none is left.
     let mut run = Command::new(env!("CARGO_BIN_EXE_batchlab"))
         .args(["run", "--bs", "1", "--epochs", "100", "--out"])
@@ -447,5 +451,272 @@ fn an_interrupted_sweep_leaves_its_cells_so_far_marked_partial_and_never_an_earl
     run.kill().ok();
     run.wait().unwrap();
     assert!(!dir.join("metrics.csv").exists(), "no earlier run's metrics under this run's name");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A fresh folder under the system's temporary one, for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("batchlab-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The settings of a run that takes no time.
+const QUICK: [&str; 6] = ["--dataset", "moons", "--epochs", "1", "--bs", "full"];
+
+/// `batchlab sweep` of one epoch on moons, with `args`.
+fn sweep_moons(args: &[&str]) -> std::process::Output {
+    batchlab(&[&["sweep", "--dataset", "moons", "--epochs", "1"], args].concat())
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A negative number reaches the settings' checks, which name the setting and its range, instead of
+/// reading as an unknown flag; a flag where a value should be is still named as missing its value.
+#[test]
+fn a_negative_value_says_what_is_wrong() {
+    for (args, says) in [
+        (&["run", "--lr", "-1"][..], "lr = \"-1\": expected a number from 1e-8 to 10000 (--lr)"),
+        (&["run", "--lr", "-1e-3"], "lr = \"-1e-3\""),
+        (&["run", "--lr", "-inf"], "lr = \"-inf\""),
+        (&["run", "--epochs", "-5"], "epochs = \"-5\""),
+        (&["sweep", "--bs", "-8,16"], "bs = \"-8\""),
+        (&["lr-find", "--end-lr", "-10"], "end_lr = \"-10\""),
+        (&["sweep", "--lr", "-0.1"], "lr = \"-0.1\""),
+        (&["sweep", "--seeds", "-1"], "seed = \"-1\""),
+        (&["sweep", "--target", "-0.5"], "--target is a validation accuracy from 0 to 1 (got -0.5)"),
+        (&["sweep", "--jobs", "-2"], "invalid value '-2' for '--jobs <JOBS>'"),
+        (&["sweep", "--shard", "-1/3"], "expected i/n with 1 ≤ i ≤ n"),
+        (&["run", "--lr", "--bs", "8"], "a value is required for '--lr <VALUE>'"),
+    ] {
+        let out = batchlab(args);
+        let err = stderr_of(&out);
+        assert!(!out.status.success() && err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+}
+
+/// A ramp that falls is no range test: refused naming both ends. The suggestion keeps three
+/// significant digits however small.
+#[test]
+fn lr_find_refuses_a_falling_ramp_and_never_rounds_its_suggestion_to_zero() {
+    let out = batchlab(&["lr-find", "--lr", "10", "--end-lr", "1e-4"]);
+    let err = stderr_of(&out);
+    assert!(
+        out.status.code() == Some(2) && err.contains("end_lr must be above lr") && err.contains("--end-lr"),
+        "{err}"
+    );
+    let out = batchlab(&[
+        "lr-find",
+        "--lr",
+        "1e-8",
+        "--end-lr",
+        "1e-6",
+        "--steps",
+        "30",
+        "--sharpness-every",
+        "off",
+        "--noise-scale-every",
+        "off",
+    ]);
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    let line = err.lines().find(|l| l.starts_with("suggested η: ")).unwrap_or_default();
+    let eta: f64 = line.trim_start_matches("suggested η: ").parse().unwrap_or(0.0);
+    assert!((1e-8..=1e-6).contains(&eta) && line.contains('e'), "{line}");
+}
+
+/// `--svg`, `--save-weights` and `--out` never replace what is not a regular file — a named pipe, a
+/// symbolic link, a folder (and so not a device, which as root was deleted): refused before training,
+/// naming the path and what it is, and left as it was.
+#[test]
+fn outputs_that_are_not_regular_files_are_refused_and_left_alone() {
+    let dir = scratch("not-files");
+    let target = dir.join("precious.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = dir.join("link.svg");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let folder = dir.join("folder.svg");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.join("pipe.svg");
+    let fifo_made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::os::unix::fs::symlink(&target, out_dir.join("summary.json")).unwrap();
+    let mut cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["run".into(), "--svg".into(), link.display().to_string()], "is a symbolic link".into()),
+        (vec!["run".into(), "--save-weights".into(), link.display().to_string()], "is a symbolic link".into()),
+        (vec!["run".into(), "--svg".into(), folder.display().to_string()], "is a folder".into()),
+        (vec!["run".into(), "--out".into(), target.display().to_string()], "not a folder".into()),
+        (vec!["run".into(), "--out".into(), out_dir.display().to_string()], "summary.json is a symbolic link".into()),
+        (vec!["sweep".into(), "--svg".into(), link.display().to_string()], "is a symbolic link".into()),
+        (
+            vec!["lr-find".into(), "--steps".into(), "10".into(), "--svg".into(), folder.display().to_string()],
+            "is a folder".into(),
+        ),
+    ];
+    if fifo_made {
+        cases.push((vec!["run".into(), "--svg".into(), fifo.display().to_string()], "is a named pipe".into()));
+    } else {
+        eprintln!("mkfifo is not available: the named-pipe case is skipped");
+    }
+    for (args, says) in cases {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        if all[0] != "lr-find" {
+            all.extend(QUICK);
+        }
+        let out = batchlab(&all);
+        let err = stderr_of(&out);
+        assert!(out.status.code() == Some(2) && err.contains(&says), "{all:?}: {err}");
+        assert!(out.stdout.is_empty(), "{all:?}: nothing trained");
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::symlink_metadata(out_dir.join("summary.json")).unwrap().file_type().is_symlink());
+    assert!(folder.is_dir());
+    if fifo_made {
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Results reach the screen before any file is written, so a write that fails (a full disk, a folder
+/// that is gone) loses no result; the error names the file asked for, never the part file it is
+/// written through.
+#[test]
+fn results_are_printed_before_the_files_and_a_failed_write_names_its_file() {
+    let dir = scratch("failed-write");
+    let gone = dir.join("gone").join("loss.svg");
+    let out =
+        batchlab(&[&["run"], &QUICK[..], &["--out", dir.to_str().unwrap(), "--svg", gone.to_str().unwrap()]].concat());
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the summary was printed");
+    assert_eq!(summary["status"], "finished");
+    assert!(err.contains(&format!("could not write {}", gone.display())) && !err.contains(".part"), "{err}");
+    assert!(dir.join("summary.json").exists(), "the other files were written");
+    let out =
+        sweep_moons(&["--bs", "8,16", "--lr", "0.1", "--svg", dir.join("gone").join("heatmap.svg").to_str().unwrap()]);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("batch_size,best_lr,mean_final_train_loss\n8,0.1,"), "the best η per B: {stdout}");
+    assert!(err.contains("heatmap.svg") && !err.contains(".part"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A cell is in sweep.csv before the terminal hears of it: a sweep killed after printing a cell
+/// never lost that cell.
+#[test]
+fn a_sweep_writes_a_cells_row_before_it_says_so() {
+    use std::io::BufRead;
+    let dir = scratch("row-first");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchlab"))
+        .args([
+            "sweep",
+            "--dataset",
+            "moons",
+            "--epochs",
+            "2",
+            "--bs",
+            "4,8,16",
+            "--lr",
+            "0.1,0.3",
+            "--jobs",
+            "2",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = 0;
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        if line.unwrap().starts_with("B = ") {
+            said += 1;
+            let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+            let rows = csv.lines().filter(|l| !l.starts_with('#')).count().saturating_sub(1);
+            assert!(rows >= said, "{said} cells said, {rows} in sweep.csv:\n{csv}");
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    assert_eq!(said, 6);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `merge` reads every file whole and checked, with nothing sized by what a file states: a shard count
+/// of 2^64 − 1, a grid of 1000 × 1000 × 100, an endless file, a digest cut short or not hexadecimal, a
+/// renamed column — each refused, naming the file and what is wrong, never an abort.
+#[test]
+fn merge_refuses_what_a_damaged_shard_states_naming_it() {
+    let dir = scratch("damaged-shard");
+    let shard = |i: usize| dir.join(format!("part{i}"));
+    for i in 1..=2 {
+        let out = sweep_moons(&[
+            "--bs",
+            "8,16",
+            "--lr",
+            "0.1,0.3",
+            "--shard",
+            &format!("{i}/2"),
+            "--out",
+            shard(i).to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    let (json, csv) = (shard(1).join("sweep.json"), shard(1).join("sweep.csv"));
+    let (json_text, csv_text) = (std::fs::read_to_string(&json).unwrap(), std::fs::read_to_string(&csv).unwrap());
+    let merge = || stderr_of(&batchlab(&["merge", shard(1).to_str().unwrap(), shard(2).to_str().unwrap()]));
+    let mut value: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    // Shard counts of 2^64 − 1, in both files.
+    for i in 1..=2 {
+        let path = shard(i).join("sweep.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["shard"]["count"] = serde_json::json!(u64::MAX);
+        std::fs::write(&path, v.to_string()).unwrap();
+    }
+    let out = batchlab(&["merge", shard(1).to_str().unwrap(), shard(2).to_str().unwrap()]);
+    let err = stderr_of(&out);
+    assert!(out.status.code() == Some(2) && err.contains(&format!("shard 1/{} holds", u64::MAX)), "{err}");
+    std::fs::write(shard(2).join("sweep.json"), json_text.replace("\"index\": 1", "\"index\": 2")).unwrap();
+    // A grid of 1000 × 1000 × 100.
+    value["grid"]["batch_sizes"] = (1..=1000).map(|b| serde_json::json!({ "Examples": b })).collect();
+    value["grid"]["lrs"] = (1..=1000).map(|k| serde_json::json!(f64::from(k) * 1e-3)).collect();
+    value["grid"]["seeds"] = (1..=100).map(|s| serde_json::json!(s)).collect();
+    std::fs::write(&json, value.to_string()).unwrap();
+    let err = merge();
+    assert!(err.contains("sweep.json") && err.contains("is 100000000 runs; a sweep has at most"), "{err}");
+    std::fs::write(&json, &json_text).unwrap();
+    // The sweep.csv, damaged.
+    let cut = &csv_text[..csv_text.trim_end().len() - 2];
+    let last = csv_text.lines().count();
+    let non_hex = {
+        let mut lines: Vec<String> = csv_text.lines().map(str::to_owned).collect();
+        lines[1].pop();
+        lines[1].push('g');
+        lines.join("\n") + "\n"
+    };
+    for (text, says) in [
+        (cut.to_owned(), format!("line {last}: digest is “")),
+        (non_hex, "line 2: digest is “".to_owned()),
+        (
+            csv_text.replace("steps_to_target", "steps_to_targetX"),
+            "line 1: “steps_to_targetX” is not a column".to_owned(),
+        ),
+    ] {
+        std::fs::write(&csv, &text).unwrap();
+        let err = merge();
+        assert!(err.contains("part1: sweep.csv, ") && err.contains(&says), "{says}: {err}");
+    }
+    // An endless file.
+    std::fs::remove_file(&csv).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &csv).unwrap();
+    let err = merge();
+    assert!(err.contains("more than 8000000 bytes"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod data;
 pub mod diagnostics;
 pub mod edge;
+pub mod figures;
 pub mod loss;
 pub mod lr_find;
 pub mod model;

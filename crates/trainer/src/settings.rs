@@ -705,6 +705,9 @@ impl Default for RunConfig {
     }
 }
 
+/// The settings whether a ramp rises depends on.
+const RAMP_KEYS: [&str; 3] = ["schedule", "lr", "end_lr"];
+
 /// A setting as given: which one, its parsed value, and the raw text (for messages).
 struct Given<'a> {
     setting: &'static Setting,
@@ -730,7 +733,8 @@ impl RunConfig {
     /// Applies settings (a link's query or a command line) in the table's order, so that a key
     /// another depends on comes first. Each must parse, be within its limits, have an effect in the
     /// resulting config and not undo an earlier one; a refused setting changes nothing, and two that
-    /// contradict each other are both refused. Returns the refusals.
+    /// contradict each other are both refused; a ramp that would not rise (end_lr at or below lr) is
+    /// refused once all are in, with the ones of lr, end_lr and schedule given. Returns the refusals.
     pub fn set_all<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<ConfigError> {
         let mut errors = Vec::new();
         let mut given: Vec<Given<'a>> = Vec::new();
@@ -775,7 +779,7 @@ impl RunConfig {
                             other_value: g.raw.to_owned(),
                         })
                     } else {
-                        next.validate().err().map(|e| ConfigError::BadValue {
+                        next.check_limits().err().map(|e| ConfigError::BadValue {
                             key: g.setting.key.to_owned(),
                             value: g.raw.to_owned(),
                             problem: e.to_string(),
@@ -788,6 +792,23 @@ impl RunConfig {
             } else {
                 *self = next;
                 accepted.push(g);
+            }
+        }
+        // Whether the ramp rises is a fact of the settings together, whatever order they came in: checked
+        // once they are all in, and the ones of them given here are refused together.
+        if let Some(problem) = self.ramp_problem() {
+            let (refused, kept): (Vec<Given>, Vec<Given>) =
+                accepted.into_iter().partition(|a| RAMP_KEYS.contains(&a.setting.key));
+            if let Some(last) = refused.last() {
+                *self = start;
+                for a in &kept {
+                    (a.setting.apply)(self, &a.value);
+                }
+                errors.push(ConfigError::BadValue {
+                    key: last.setting.key.to_owned(),
+                    value: last.raw.to_owned(),
+                    problem,
+                });
             }
         }
         errors
@@ -806,8 +827,29 @@ impl RunConfig {
     }
 
     /// Checks every setting that has an effect against its limits (a deserialised config may not
-    /// have come through [`RunConfig::set`]), and the memory the run would need.
+    /// have come through [`RunConfig::set`]), the memory the run would need, and that a ramp rises.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_limits()?;
+        match self.ramp_problem() {
+            Some(problem) => Err(ConfigError::BadValue {
+                key: "end_lr".to_owned(),
+                value: self.schedule.end_lr.to_string(),
+                problem,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Why the ramp of this config does not rise, if it has one that does not: the LR range test reads
+    /// the loss as η rises from lr to end_lr.
+    fn ramp_problem(&self) -> Option<String> {
+        let (from, to) = (self.lr, self.schedule.end_lr);
+        (self.schedule.kind == ScheduleKind::Ramp && to <= from)
+            .then(|| format!("the ramp raises η from lr ({from}) to end_lr ({to}), so end_lr must be above lr"))
+    }
+
+    /// [`RunConfig::validate`] but for the ramp, which only the settings together decide.
+    fn check_limits(&self) -> Result<(), ConfigError> {
         for s in SETTINGS {
             if let Ok(v) = s.read(self) {
                 s.domain.check(&v).map_err(|problem| ConfigError::BadValue {
@@ -986,6 +1028,31 @@ mod tests {
         assert_eq!((c.schedule.kind, c.schedule.gamma), (ScheduleKind::Exponential, 0.5));
 
         assert_eq!(RunConfig::default().set_all([("bs", "8"), ("bs", "16")]).len(), 1);
+    }
+
+    /// A ramp is the LR range test: η rises from lr to end_lr. One that falls, or stays, is refused
+    /// naming both, whatever order the settings come in; the settings together decide.
+    #[test]
+    fn a_ramp_that_does_not_rise_is_refused() {
+        let ramp = [("schedule", "ramp"), ("lr", "1e-4"), ("end_lr", "10")];
+        let mut c = RunConfig::default();
+        assert_eq!(c.set_all(ramp), []);
+        let before = c.clone();
+        for pairs in [&[("lr", "10"), ("end_lr", "1e-4")][..], &[("end_lr", "1e-4"), ("lr", "10")], &[("lr", "20")]] {
+            let errors = c.set_all(pairs.iter().copied());
+            assert_eq!(errors.len(), 1, "{pairs:?}: {errors:?}");
+            let e = errors[0].to_string();
+            assert!(e.contains("the ramp raises η from lr") && e.contains("end_lr must be above lr"), "{e}");
+            assert_eq!(c, before, "{pairs:?} changed nothing");
+        }
+        // Raising both at once is fine, in either order: only the final settings count.
+        assert_eq!(c.clone().set_all([("lr", "20"), ("end_lr", "100")]), []);
+        assert_eq!(c.clone().set_all([("end_lr", "100"), ("lr", "20")]), []);
+        // A constant schedule at a large η, from a ramp, is no ramp at all.
+        assert_eq!(c.clone().set_all([("lr", "20"), ("schedule", "constant")]), []);
+        let mut falling = c;
+        (falling.lr, falling.schedule.end_lr) = (10.0, 1e-4);
+        assert!(falling.validate().unwrap_err().to_string().contains("end_lr must be above lr"));
     }
 
     #[test]

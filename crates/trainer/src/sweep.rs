@@ -3,6 +3,7 @@
 //! scheduler by shards). Results travel as `sweep.csv` rows ([`CellRow`]) with the grid beside them
 //! (`sweep.json`, a [`Grid`]), and any set of rows becomes a [`SweepTable`].
 
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,6 +12,7 @@ use thiserror::Error;
 
 use crate::config::{BatchSize, RunConfig};
 use crate::diagnostics::Cadence;
+use crate::figures::{accuracy_problem, digest_problem, loss_problem};
 use crate::outcome::Verdict;
 use crate::settings::ConfigError;
 use crate::train::{InitError, Observer, Point, Summary};
@@ -140,16 +142,20 @@ impl Grid {
     /// Cells a page trains in its pool at most: larger grids belong to the CLI, which can shard them.
     pub const PAGE_MAX_CELLS: usize = 1000;
 
+    /// The grid's cells (saturating: a grid read from a file may name absurdly many), and its size in
+    /// words.
+    fn size(&self) -> (usize, String) {
+        let (b, l, s) = (self.batch_sizes.len(), self.lrs.len(), self.seeds.len());
+        let cells = b.saturating_mul(l).saturating_mul(s);
+        (cells, format!("{b} batch sizes × {l} learning rates × {s} seeds is {cells} runs"))
+    }
+
     /// Whether a page may train this grid ([`Grid::PAGE_MAX_CELLS`]).
     pub fn check_page_size(&self) -> Result<(), String> {
-        let cells = self.batch_sizes.len() * self.lrs.len() * self.seeds.len();
+        let (cells, size) = self.size();
         if cells > Self::PAGE_MAX_CELLS {
             Err(format!(
-                "{} batch sizes × {} learning rates × {} seeds is {cells} runs; a page trains at most {} (the CLI's \
-                 sweep --shard splits larger grids over machines)",
-                self.batch_sizes.len(),
-                self.lrs.len(),
-                self.seeds.len(),
+                "{size}; a page trains at most {} (the CLI's sweep --shard splits larger grids over machines)",
                 Self::PAGE_MAX_CELLS
             ))
         } else {
@@ -157,13 +163,30 @@ impl Grid {
         }
     }
 
-    /// Checks a grid read from a file: its base settings are accepted, every axis has values a run
-    /// could take, and the target is an accuracy.
+    /// Whether any host may sweep this grid: its `sweep.csv` must be one a page and `merge` read back
+    /// whole ([`MAX_FILE_AXIS`] batch sizes and rates, [`MAX_FILE_ROWS`] runs). Checked before
+    /// anything is sized by the grid.
+    pub fn check_size(&self) -> Result<(), String> {
+        let (cells, size) = self.size();
+        if self.batch_sizes.len() > MAX_FILE_AXIS || self.lrs.len() > MAX_FILE_AXIS || cells > MAX_FILE_ROWS {
+            Err(format!(
+                "{size}; a sweep has at most {MAX_FILE_AXIS} batch sizes, {MAX_FILE_AXIS} learning rates and \
+                 {MAX_FILE_ROWS} runs, so that its sweep.csv can be read back whole"
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks a grid read from a file: its base settings are accepted, its size is one a sweep can
+    /// have ([`Grid::check_size`]), every axis has values a run could take, each once, and the target
+    /// is an accuracy.
     pub fn check(&self) -> Result<(), String> {
         let base = self.base_config().map_err(|e| e.to_string())?;
         if self.batch_sizes.is_empty() || self.lrs.is_empty() || self.seeds.is_empty() {
             return Err("a grid needs at least one batch size, learning rate and seed".to_owned());
         }
+        self.check_size()?;
         if let Some(lr) = self.lrs.iter().find(|lr| !(lr.is_finite() && **lr > 0.0)) {
             return Err(format!("the learning rate {lr} is no rate"));
         }
@@ -210,6 +233,21 @@ impl Grid {
             }
         }
         cells
+    }
+
+    /// `rows` in this grid's cells, in grid order: `None` for a cell with no row, and a row of no cell
+    /// of the grid left out.
+    pub fn place(&self, rows: &[CellRow]) -> Vec<Option<CellRow>> {
+        let cells = self.cells();
+        let index: HashMap<_, usize> =
+            cells.iter().enumerate().map(|(k, c)| ((cell_key(c.batch_size, c.lr), c.seed), k)).collect();
+        let mut slots = vec![None; cells.len()];
+        for r in rows {
+            if let Some(&k) = index.get(&(cell_key(r.bs, r.lr), r.seed)) {
+                slots[k] = Some(r.clone());
+            }
+        }
+        slots
     }
 
     /// The cells of one shard, in grid order.
@@ -299,9 +337,30 @@ pub enum SweepFileError {
 /// its table is built and drawn on the page.
 pub const MAX_FILE_ROWS: usize = 20_000;
 pub const MAX_FILE_AXIS: usize = 64;
+/// The largest `sweep.csv` (or `sweep.json`) read, in bytes: [`MAX_FILE_ROWS`] rows take far less.
+pub const MAX_FILE_BYTES: usize = 8_000_000;
+
+/// The columns of `sweep.csv`: [`CellRow`]'s fields, in the order it writes them.
+pub const COLUMNS: [&str; 9] =
+    ["bs", "lr", "seed", "status", "final_train_loss", "final_val_loss", "final_val_acc", "steps_to_target", "digest"];
+
+/// What is wrong with a header, if anything: a cell that is no column (a renamed one would drop its
+/// values), a column given twice or missing.
+fn header_problem(header: &csv::StringRecord) -> Option<String> {
+    for (i, cell) in header.iter().enumerate() {
+        if !COLUMNS.contains(&cell) {
+            let shown: String = cell.chars().take(40).collect();
+            return Some(format!("“{shown}” is not a column of sweep.csv (they are {})", COLUMNS.join(", ")));
+        }
+        if header.iter().take(i).any(|c| c == cell) {
+            return Some(format!("the column {cell} is given twice"));
+        }
+    }
+    COLUMNS.iter().find(|c| !header.iter().any(|h| h == **c)).map(|c| format!("the column {c} is missing"))
+}
 
 /// What is wrong with a row, if anything: a learning rate that is no rate, a batch of no examples, or
-/// a run that ended without a blow-up whose losses or accuracy are not numbers it could have.
+/// a loss, accuracy or fingerprint no run could have reported ([`crate::figures`]).
 fn row_problem(r: &CellRow) -> Option<String> {
     if !(r.lr.is_finite() && r.lr > 0.0) {
         return Some(format!("lr is {}, not a positive number", r.lr));
@@ -309,19 +368,10 @@ fn row_problem(r: &CellRow) -> Option<String> {
     if r.bs == BatchSize::Examples(0) {
         return Some("bs is 0: a batch has at least one example".to_owned());
     }
-    if !(0.0..=1.0).contains(&r.final_val_acc) {
-        return Some(format!("final_val_acc is {}, not between 0 and 1", r.final_val_acc));
-    }
-    let loss_ok = |x: f64| x.is_finite() && x >= 0.0;
-    if r.status != Verdict::Diverged && !(loss_ok(r.final_train_loss) && loss_ok(r.final_val_loss)) {
-        return Some(format!(
-            "a {} run's losses must be finite and not negative (final_train_loss {}, final_val_loss {})",
-            r.status.name(),
-            r.final_train_loss,
-            r.final_val_loss
-        ));
-    }
-    None
+    accuracy_problem("final_val_acc", r.final_val_acc)
+        .or_else(|| loss_problem("final_train_loss", r.final_train_loss, r.status))
+        .or_else(|| loss_problem("final_val_loss", r.final_val_loss, r.status))
+        .or_else(|| digest_problem("digest", &r.digest))
 }
 
 /// `sweep.csv`: a header, then one row per cell.
@@ -341,28 +391,80 @@ pub fn to_csv_with_grid(grid: &Grid, shard: Shard, rows: &[CellRow]) -> Result<S
     Ok(format!("# grid: {grid_json}\n# shard: {shard}\n{}", to_csv(rows)?))
 }
 
-/// A `sweep.csv` as read: its rows, and the grid and shard it names when it names them.
+/// How far a sweep that is still running, or was interrupted, got: its `sweep.csv` says so in a
+/// `# partial: DONE of CELLS cells done` line before the header ([`to_csv_unfinished`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unfinished {
+    /// Cells that had ended (a cell that failed counts, though it has no row).
+    pub done: usize,
+    /// Cells the sweep (or its shard) was to run.
+    pub cells: usize,
+}
+
+impl fmt::Display for Unfinished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {} cells done", self.done, self.cells)
+    }
+}
+
+/// The rows of a sweep that has not finished, under the line that says so.
+pub fn to_csv_unfinished(unfinished: Unfinished, rows: &[CellRow]) -> Result<String, SweepFileError> {
+    Ok(format!("# partial: {unfinished} (still running, or interrupted)\n{}", to_csv(rows)?))
+}
+
+/// A `sweep.csv` as read: its rows, the grid and shard it names when it names them, and how far it got
+/// when it says it did not finish.
 #[derive(Debug)]
 pub struct SweepCsv {
     pub part: Option<(Grid, Shard)>,
+    pub unfinished: Option<Unfinished>,
     pub rows: Vec<CellRow>,
 }
 
-/// Reads a `sweep.csv`, with or without its grid's `#` lines; the grid is checked like a page's.
+/// Reads a `sweep.csv`, with or without its `#` lines (the grid and shard a page writes, the `partial`
+/// line of a sweep that did not finish); the grid is checked like a page's.
 pub fn read_sweep_csv(text: &str) -> Result<SweepCsv, SweepFileError> {
-    let (mut grid, mut shard) = (None, None);
+    let (mut grid, mut shard, mut unfinished) = (None, None, None);
     let mut body = text;
     let mut skipped = 0;
     while let Some(rest) = body.strip_prefix('#') {
         skipped += 1;
-        let (line, next) = rest.split_once('\n').unwrap_or((rest, ""));
-        if let Some(json) = line.trim().strip_prefix("grid:") {
+        let line = skipped;
+        let (text, next) = rest.split_once('\n').unwrap_or((rest, ""));
+        let twice = |what: &str| SweepFileError::Row { line, problem: format!("a second # {what}: line") };
+        if let Some(json) = text.trim().strip_prefix("grid:") {
             let g: Grid = serde_json::from_str(json.trim()).map_err(|e| SweepFileError::Grid(e.to_string()))?;
             g.check_page_size().map_err(SweepFileError::Grid)?;
             g.check().map_err(SweepFileError::Grid)?;
-            grid = Some(g);
-        } else if let Some(s) = line.trim().strip_prefix("shard:") {
-            shard = Some(s.trim().parse::<Shard>().map_err(SweepFileError::Grid)?);
+            if grid.replace(g).is_some() {
+                return Err(twice("grid"));
+            }
+        } else if let Some(s) = text.trim().strip_prefix("shard:") {
+            if shard.replace(s.trim().parse::<Shard>().map_err(SweepFileError::Grid)?).is_some() {
+                return Err(twice("shard"));
+            }
+        } else if let Some(s) = text.trim().strip_prefix("partial:") {
+            let problem = || SweepFileError::Row {
+                line,
+                problem: format!(
+                    "“#{}” is not “# partial: DONE of CELLS cells done”",
+                    text.chars().take(60).collect::<String>()
+                ),
+            };
+            let words: Vec<&str> = s.split_whitespace().take(4).collect();
+            let u = match words[..] {
+                [done, "of", cells, "cells"] => Unfinished {
+                    done: done.parse().map_err(|_| problem())?,
+                    cells: cells.parse().map_err(|_| problem())?,
+                },
+                _ => return Err(problem()),
+            };
+            if u.done > u.cells {
+                return Err(problem());
+            }
+            if unfinished.replace((line, u)).is_some() {
+                return Err(twice("partial"));
+            }
         }
         body = next;
     }
@@ -377,15 +479,46 @@ pub fn read_sweep_csv(text: &str) -> Result<SweepCsv, SweepFileError> {
         SweepFileError::Row { line, problem } => SweepFileError::Row { line: line + skipped, problem },
         e => e,
     })?;
-    Ok(SweepCsv { part, rows })
+    // A file that names its shard holds that shard's cells and no others.
+    if let Some((grid, shard)) = &part {
+        let cells: HashSet<_> = grid.shard(*shard).iter().map(|c| (cell_key(c.batch_size, c.lr), c.seed)).collect();
+        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| !cells.contains(&(cell_key(r.bs, r.lr), r.seed))) {
+            return Err(SweepFileError::Row {
+                line: skipped + 2 + i,
+                problem: format!("B {}, η {}, seed {} is no cell of shard {shard} of its grid", r.bs, r.lr, r.seed),
+            });
+        }
+    }
+    if let Some((line, u)) = unfinished.filter(|(_, u)| rows.len() > u.done) {
+        return Err(SweepFileError::Row { line, problem: format!("it says {u}, but {} rows follow", rows.len()) });
+    }
+    Ok(SweepCsv { part, unfinished: unfinished.map(|(_, u)| u), rows })
 }
 
-/// Reads a `sweep.csv`, validated and bounded: every row a cell a run could have made, and a table
-/// small enough to draw ([`MAX_FILE_ROWS`], [`MAX_FILE_AXIS`]).
+/// A cell's place in a table: its batch size (`None` for full) and learning rate, by value.
+fn cell_key(bs: BatchSize, lr: f64) -> (Option<usize>, u64) {
+    let bs = match bs {
+        BatchSize::Full => None,
+        BatchSize::Examples(n) => Some(n),
+    };
+    (bs, lr.to_bits())
+}
+
+/// Reads a `sweep.csv`'s header and rows, validated and bounded: every column known, every row a
+/// cell a run could have made, no cell twice, and a table small enough to draw ([`MAX_FILE_ROWS`],
+/// [`MAX_FILE_AXIS`]). A file with no header at all has no rows.
 pub fn from_csv(text: &str) -> Result<Vec<CellRow>, SweepFileError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    if let Some(problem) = header_problem(reader.headers()?) {
+        return Err(SweepFileError::Row { line: 1, problem });
+    }
     let mut rows: Vec<CellRow> = Vec::new();
     let (mut bs, mut lrs) = (Vec::new(), Vec::new());
-    for (i, r) in csv::Reader::from_reader(text.as_bytes()).deserialize::<CellRow>().enumerate() {
+    let mut lines: HashMap<((Option<usize>, u64), u32), usize> = HashMap::new();
+    for (i, r) in reader.deserialize::<CellRow>().enumerate() {
         let r = r?;
         // Line 1 is the header.
         let line = i + 2;
@@ -394,6 +527,12 @@ pub fn from_csv(text: &str) -> Result<Vec<CellRow>, SweepFileError> {
         }
         if rows.len() == MAX_FILE_ROWS {
             return Err(SweepFileError::TooBig(format!("more than {MAX_FILE_ROWS} rows")));
+        }
+        if let Some(first) = lines.insert((cell_key(r.bs, r.lr), r.seed), line) {
+            return Err(SweepFileError::Row {
+                line,
+                problem: format!("B {}, η {}, seed {} is given again (first on line {first})", r.bs, r.lr, r.seed),
+            });
         }
         if !bs.contains(&r.bs) {
             bs.push(r.bs);
@@ -428,15 +567,20 @@ pub enum MergeError {
     Missing { index: usize, count: usize },
     #[error("shard {shard} holds {found} rows where its cells are {expected}, or they are not its cells")]
     WrongRows { shard: Shard, found: usize, expected: usize },
+    #[error("the grid is too large: {0}")]
+    TooBig(String),
 }
 
 /// Joins the shards of one grid into the rows of the whole sweep, in grid order; refuses parts of
-/// different grids, a shard given twice or missing, and rows that are not their shard's cells.
+/// different grids, a shard given twice or missing, rows that are not their shard's cells, and a grid
+/// larger than a sweep can be ([`Grid::check_size`]). Nothing is sized by the shard count the files
+/// state: only by the grid, once checked, and the parts given.
 pub fn merge(parts: &[(Grid, Shard, Vec<CellRow>)]) -> Result<(Grid, Vec<CellRow>), MergeError> {
     let (grid, first, _) = parts.first().ok_or(MergeError::Empty)?;
+    grid.check_size().map_err(MergeError::TooBig)?;
     let count = first.count;
     let mut slots: Vec<Option<CellRow>> = vec![None; grid.cells().len()];
-    let mut seen = vec![false; count];
+    let mut seen = BTreeSet::new();
     for (i, (g, shard, rows)) in parts.iter().enumerate() {
         let part = i + 1;
         let what = if g.base != grid.base {
@@ -458,19 +602,21 @@ pub fn merge(parts: &[(Grid, Shard, Vec<CellRow>)]) -> Result<(Grid, Vec<CellRow
         if shard.count != count {
             return Err(MergeError::OtherCount { part, shard: *shard, count });
         }
-        if std::mem::replace(&mut seen[shard.index - 1], true) {
+        if !seen.insert(shard.index) {
             return Err(MergeError::Repeated { shard: *shard });
         }
         let cells = grid.shard(*shard);
         if rows.len() != cells.len() || rows.iter().zip(&cells).any(|(r, c)| r.cell() != *c) {
             return Err(MergeError::WrongRows { shard: *shard, found: rows.len(), expected: cells.len() });
         }
-        for (k, row) in (shard.index - 1..).step_by(count).zip(rows) {
+        // The shard's cells are every `count`-th of the grid's (a step never past the grid's end).
+        let places = (0..slots.len()).filter(|k| k % count == shard.index - 1);
+        for (k, row) in places.zip(rows) {
             slots[k] = Some(row.clone());
         }
     }
-    if let Some(missing) = seen.iter().position(|s| !s) {
-        return Err(MergeError::Missing { index: missing + 1, count });
+    if let Some(index) = (1..=count).find(|i| !seen.contains(i)) {
+        return Err(MergeError::Missing { index, count });
     }
     Ok((grid.clone(), slots.into_iter().flatten().collect()))
 }
@@ -551,14 +697,15 @@ impl SweepTable {
         let mut lrs = lrs.to_vec();
         lrs.sort_by(f64::total_cmp);
         lrs.dedup();
+        let mut by_cell: HashMap<(Option<usize>, u64), Vec<&CellRow>> = HashMap::new();
+        for r in rows {
+            by_cell.entry(cell_key(r.bs, r.lr)).or_default().push(r);
+        }
         let cells = batch_sizes
             .iter()
             .map(|&b| {
                 lrs.iter()
-                    .map(|&lr| {
-                        let runs: Vec<&CellRow> = rows.iter().filter(|r| r.bs == b && r.lr == lr).collect();
-                        summarise(&runs, seeds, measure)
-                    })
+                    .map(|&lr| summarise(by_cell.get(&cell_key(b, lr)).map_or(&[][..], Vec::as_slice), seeds, measure))
                     .collect()
             })
             .collect();
@@ -567,19 +714,7 @@ impl SweepTable {
 
     /// The table of rows read from a file: batch sizes in the order they appear, every seed found.
     pub fn of_rows(rows: &[CellRow], measure: Measure) -> Self {
-        let mut batch_sizes = Vec::new();
-        let (mut lrs, mut seeds) = (Vec::new(), Vec::new());
-        for r in rows {
-            if !batch_sizes.contains(&r.bs) {
-                batch_sizes.push(r.bs);
-            }
-            if !lrs.contains(&r.lr) {
-                lrs.push(r.lr);
-            }
-            if !seeds.contains(&r.seed) {
-                seeds.push(r.seed);
-            }
-        }
+        let (batch_sizes, lrs, seeds) = axes(rows);
         Self::new(rows, &batch_sizes, &lrs, seeds.len(), measure)
     }
 
@@ -709,6 +844,24 @@ impl std::fmt::Display for Scaling {
     }
 }
 
+/// The batch sizes, learning rates and seeds of `rows`, each in the order it first appears.
+pub fn axes(rows: &[CellRow]) -> (Vec<BatchSize>, Vec<f64>, Vec<u32>) {
+    let (mut batch_sizes, mut lrs, mut seeds) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut seen_bs, mut seen_lr, mut seen_seed) = (HashSet::new(), HashSet::new(), HashSet::new());
+    for r in rows {
+        if seen_bs.insert(cell_key(r.bs, 0.0).0) {
+            batch_sizes.push(r.bs);
+        }
+        if seen_lr.insert(r.lr.to_bits()) {
+            lrs.push(r.lr);
+        }
+        if seen_seed.insert(r.seed) {
+            seeds.push(r.seed);
+        }
+    }
+    (batch_sizes, lrs, seeds)
+}
+
 fn summarise(runs: &[&CellRow], seeds: usize, measure: Measure) -> CellSummary {
     if runs.iter().any(|r| r.status == Verdict::Diverged) {
         return CellSummary::Diverged;
@@ -757,9 +910,7 @@ mod tests {
         assert!(rows.iter().filter(|r| r.lr == 0.1).all(|r| r.steps_to_target.is_some()));
         // The CSV round-trips every bit, and the table of the rows read back is the same.
         let csv = to_csv(&rows).unwrap();
-        assert!(
-            csv.starts_with("bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n")
-        );
+        assert!(csv.starts_with(&format!("{}\n", COLUMNS.join(","))), "the columns are CellRow's fields");
         let back = from_csv(&csv).unwrap();
         assert_eq!(back, rows);
         assert_eq!(SweepTable::of_rows(&back, Measure::FinalTrainLoss), table);
@@ -814,28 +965,89 @@ mod tests {
     /// The files that once froze the page or lied on it: refused, naming the line.
     #[test]
     fn a_sweep_csv_is_validated_and_bounded() {
-        const HEADER: &str = "bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n";
-        let file = |rows: &[&str]| format!("{HEADER}{}\n", rows.join("\n"));
+        let header = format!("{}\n", COLUMNS.join(","));
+        let file = |rows: &[&str]| format!("{header}{}\n", rows.join("\n"));
         assert_eq!(
-            from_csv(&file(&["32,0.1,1,finished,0.5,0.6,0.8,,x", "64,0.1,1,diverged,inf,NaN,0.1,,y"])).unwrap().len(),
+            from_csv(&file(&[
+                "32,0.1,1,finished,0.5,0.6,0.8,,00000000000000ff",
+                "64,0.1,1,diverged,inf,NaN,0.1,,0123456789abcdef"
+            ]))
+            .unwrap()
+            .len(),
             2
         );
         for (row, what) in [
-            ("32,-1,1,finished,0.5,0.6,0.8,,x", "lr"),
-            ("32,inf,1,finished,0.5,0.6,0.8,,x", "lr"),
-            ("32,NaN,1,finished,0.5,0.6,0.8,,x", "lr"),
-            ("0,0.1,1,finished,0.5,0.6,0.8,,x", "bs"),
-            ("32,0.1,1,finished,NaN,0.6,0.8,,x", "losses"),
-            ("32,0.1,1,finished,-5,0.6,0.8,,x", "losses"),
-            ("32,0.1,1,finished,0.5,0.6,7,,x", "final_val_acc"),
+            ("32,-1,1,finished,0.5,0.6,0.8,,00000000000000ff", "lr"),
+            ("32,inf,1,finished,0.5,0.6,0.8,,00000000000000ff", "lr"),
+            ("32,NaN,1,finished,0.5,0.6,0.8,,00000000000000ff", "lr"),
+            ("0,0.1,1,finished,0.5,0.6,0.8,,00000000000000ff", "bs"),
+            ("32,0.1,1,finished,NaN,0.6,0.8,,00000000000000ff", "final_train_loss is NaN"),
+            ("32,0.1,1,finished,-5,0.6,0.8,,00000000000000ff", "final_train_loss is -5"),
+            ("32,0.1,1,diverged,-5,0.6,0.8,,00000000000000ff", "final_train_loss is -5"),
+            ("32,0.1,1,finished,1.7e308,0.6,0.8,,00000000000000ff", "(f32's largest)"),
+            ("32,0.1,1,finished,0.5,0.6,7,,00000000000000ff", "final_val_acc"),
+            // A digest cut short (a file cut inside its last row), or with a byte that is no digit.
+            ("32,0.1,1,finished,0.5,0.6,0.8,,00000000000000", "digest is “00000000000000”"),
+            ("32,0.1,1,finished,0.5,0.6,0.8,,00000000000000fg", "digest"),
+            ("32,0.1,1,finished,0.5,0.6,0.8,,", "digest"),
+            // The same cell twice: one of them would vanish from the table.
+            ("8,0.1,1,finished,0.5,0.6,0.8,,00000000000000aa", "seed 1 is given again (first on line 2)"),
         ] {
-            let e = from_csv(&file(&["8,0.1,1,finished,0.5,0.6,0.8,,x", row])).unwrap_err().to_string();
+            let e = from_csv(&file(&["8,0.1,1,finished,0.5,0.6,0.8,,00000000000000ff", row])).unwrap_err().to_string();
             assert!(e.contains("line 3") && e.contains(what), "{row}: {e}");
         }
-        let many: Vec<String> =
-            (1..=1000).map(|k| format!("{k},{},1,finished,0.5,0.6,0.8,,x", 0.001 * f64::from(k))).collect();
+        // A header cell renamed (its column's values would be dropped), repeated or missing.
+        let row = "8,0.1,1,finished,0.5,0.6,0.8,,00000000000000ff\n";
+        for (head, what) in [
+            (header.replace("steps_to_target", "steps_to_targetX"), "“steps_to_targetX” is not a column"),
+            (header.replace("digest", "lr"), "the column lr is given twice"),
+            (header.replace(",digest", ""), "the column digest is missing"),
+        ] {
+            let e = from_csv(&format!("{head}{row}")).unwrap_err().to_string();
+            assert!(e.contains("line 1") && e.contains(what), "{head}: {e}");
+        }
+        assert_eq!(from_csv("").unwrap(), [], "no header, no rows");
+        let many: Vec<String> = (1..=1000)
+            .map(|k| format!("{k},{},1,finished,0.5,0.6,0.8,,00000000000000ff", 0.001 * f64::from(k)))
+            .collect();
         let e = from_csv(&file(&many.iter().map(String::as_str).collect::<Vec<_>>())).unwrap_err().to_string();
         assert!(e.contains("more than 64"), "{e}");
+    }
+
+    /// An unfinished sweep's file says so, and reads back as unfinished; a line that is not what it
+    /// says is refused by its line.
+    #[test]
+    fn an_unfinished_sweep_csv_reads_back_as_unfinished() {
+        let row = CellRow {
+            bs: BatchSize::Examples(8),
+            lr: 0.1,
+            seed: 1,
+            status: Verdict::Finished,
+            final_train_loss: 0.5,
+            final_val_loss: 0.6,
+            final_val_acc: 0.8,
+            steps_to_target: Some(30),
+            digest: "00000000000000ff".to_owned(),
+        };
+        let u = Unfinished { done: 2, cells: 24 };
+        let text = to_csv_unfinished(u, std::slice::from_ref(&row)).unwrap();
+        assert!(text.starts_with("# partial: 2 of 24 cells done (still running, or interrupted)\nbs,"), "{text}");
+        let read = read_sweep_csv(&text).unwrap();
+        assert_eq!((read.unfinished, read.rows, read.part), (Some(u), vec![row.clone()], None));
+        assert_eq!(
+            read_sweep_csv(&to_csv_unfinished(Unfinished { done: 0, cells: 3 }, &[]).unwrap()).unwrap().rows,
+            []
+        );
+        assert_eq!(read_sweep_csv(&to_csv(&[row]).unwrap()).unwrap().unfinished, None);
+        for (bad, what) in [
+            (text.replace("2 of 24", "2 of"), "line 1"),
+            (text.replace("2 of 24", "30 of 24"), "line 1"),
+            (text.replace("2 of 24", "0 of 24"), "but 1 rows follow"),
+            (format!("# partial: 2 of 24 cells done\n{text}"), "a second # partial: line"),
+        ] {
+            let e = read_sweep_csv(&bad).unwrap_err().to_string();
+            assert!(e.contains(what), "{bad}: {e}");
+        }
     }
 
     #[test]
@@ -889,6 +1101,23 @@ mod tests {
         let mut twice = parts.clone();
         twice[1].1 = twice[0].1;
         assert!(matches!(merge(&twice), Err(MergeError::Repeated { .. })));
+        // A shard count the files state (2^64 − 1) sizes nothing: the missing shard is named.
+        let huge: Vec<(Grid, Shard, Vec<CellRow>)> = (1..=2)
+            .map(|index| {
+                let s = Shard::new(index, usize::MAX).unwrap();
+                (grid.clone(), s, grid.shard(s).into_iter().map(row).collect())
+            })
+            .collect();
+        assert_eq!(merge(&huge), Err(MergeError::Missing { index: 3, count: usize::MAX }));
+        // Nor does a grid larger than any sweep: refused by its size before a cell is made.
+        let wide = Grid {
+            batch_sizes: (1..=1000).map(BatchSize::Examples).collect(),
+            lrs: (1..=1000).map(f64::from).collect(),
+            seeds: (1..=100).collect(),
+            ..grid.clone()
+        };
+        let e = merge(&[(wide, Shard::WHOLE, Vec::new())]).unwrap_err().to_string();
+        assert!(e.contains("100000000 runs") && e.contains("at most 64 batch sizes"), "{e}");
         assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
         assert!("0/3".parse::<Shard>().is_err() && "4/3".parse::<Shard>().is_err());
     }
