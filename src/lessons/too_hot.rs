@@ -2,7 +2,6 @@
 //! network can still catch itself on flatter ground (the catapult); runs break only further up, at
 //! η_max(B), which a larger batch moves up a little at most — far less than the batch grows.
 
-use batchlab_trainer::outcome::Verdict as Ended;
 use batchlab_trainer::Summary;
 
 use super::{Lesson, Question, Step, Verdict};
@@ -10,16 +9,16 @@ use super::{Lesson, Question, Step, Verdict};
 const RATES: &[&str] = &["0.5", "1", "2", "4", "none of them"];
 const LR: [f64; 4] = [0.5, 1.0, 2.0, 4.0];
 
-/// The first run that broke — diverged, or learned nothing (index into `RATES`; 4 when none did).
-/// A run that blew up and recovered trained: it caught itself.
+/// The first run that broke — did not train: diverged, learned nothing, or ended above its start
+/// (index into `RATES`; 4 when none did). A run that blew up and recovered trained: it caught itself.
 fn first_broken(runs: &[Summary]) -> usize {
-    runs.iter().position(|s| !matches!(s.outcome.verdict(), Ended::Finished | Ended::Unstable)).unwrap_or(LR.len())
+    runs.iter().position(|s| !s.outcome.trained()).unwrap_or(LR.len())
 }
 
 const fn step(title: &'static str, runs: &'static [super::Link]) -> Step {
     Step {
         title,
-        try_this: "Train for 3 epochs at η 0.5, 1, 2 and 4.",
+        try_this: "Train for 10 epochs (as the sweep does) at η 0.5, 1, 2 and 4.",
         look_for: "Each run's status and its banner: whether it caught itself or broke, and where the charts mark a \
                    blow-up. The η slider's ticks show the current run's 2/λ₀ (amber) and η_max (red).",
         why: "Every rate here is above 2/λ₀, where descent on the start's curvature first overshoots: the loss jumps, \
@@ -29,7 +28,7 @@ const fn step(title: &'static str, runs: &'static [super::Link]) -> Step {
               the batch's growth.",
         runs,
         question: Question {
-            prompt: "From which η on does the run break (diverge, or learn nothing)?",
+            prompt: "From which η on does the run break (diverge, learn nothing, or end above where it started)?",
             choices: RATES,
             answer: first_broken,
         },
@@ -48,19 +47,19 @@ pub const LESSON: Lesson = Lesson {
         step(
             "At B = 32",
             &[
-                &[("bs", "32"), ("lr", "0.5"), ("epochs", "3")],
-                &[("bs", "32"), ("lr", "1"), ("epochs", "3")],
-                &[("bs", "32"), ("lr", "2"), ("epochs", "3")],
-                &[("bs", "32"), ("lr", "4"), ("epochs", "3")],
+                &[("bs", "32"), ("lr", "0.5"), ("epochs", "10")],
+                &[("bs", "32"), ("lr", "1"), ("epochs", "10")],
+                &[("bs", "32"), ("lr", "2"), ("epochs", "10")],
+                &[("bs", "32"), ("lr", "4"), ("epochs", "10")],
             ],
         ),
         step(
             "At B = 512",
             &[
-                &[("bs", "512"), ("lr", "0.5"), ("epochs", "3")],
-                &[("bs", "512"), ("lr", "1"), ("epochs", "3")],
-                &[("bs", "512"), ("lr", "2"), ("epochs", "3")],
-                &[("bs", "512"), ("lr", "4"), ("epochs", "3")],
+                &[("bs", "512"), ("lr", "0.5"), ("epochs", "10")],
+                &[("bs", "512"), ("lr", "1"), ("epochs", "10")],
+                &[("bs", "512"), ("lr", "2"), ("epochs", "10")],
+                &[("bs", "512"), ("lr", "4"), ("epochs", "10")],
             ],
         ),
     ],

@@ -8,7 +8,7 @@
 use batchlab_chart::{LineChart, LineStyle, Series};
 use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::edge::{MaxLr, MaxLrSearch};
-use batchlab_trainer::outcome::{fmt_lr, Verdict};
+use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::sweep::log_grid;
 use batchlab_trainer::{BatchSize, RunConfig};
 use plotters::style::RGBColor;
@@ -82,20 +82,17 @@ fn base(link: &[(&str, &str)], bs: usize, seed: u32) -> RunConfig {
     c
 }
 
-/// The sweep's row at one (B, seed): each grid rate's verdict and final training loss.
-fn sweep_row(config: &RunConfig, grid: &[f64]) -> Vec<(f64, Verdict, f64)> {
+/// The sweep's row at one (B, seed): each grid rate, whether its run trained, and its final training
+/// loss.
+fn sweep_row(config: &RunConfig, grid: &[f64]) -> Vec<(f64, bool, f64)> {
     grid.iter()
         .map(|&lr| {
             let mut t = RunConfig { lr, ..config.clone() }.init().expect("a valid config");
             t.run(&mut ());
             let s = t.summary().expect("an ended run has a summary");
-            (lr, s.outcome.verdict(), s.final_train_loss)
+            (lr, s.outcome.trained(), s.final_train_loss)
         })
         .collect()
-}
-
-fn trained(v: Verdict) -> bool {
-    matches!(v, Verdict::Finished | Verdict::Unstable)
 }
 
 /// Measures one workload at `batch_sizes` × `seeds`, on every core.
@@ -108,10 +105,10 @@ pub fn measure(w: &Workload, batch_sizes: &[usize], seeds: &[u32]) -> Vec<Row> {
         let edge = trainer.stability_limit().map(|l| l.lr);
         let max_lr = MaxLrSearch::new(&config, trainer.data().clone()).run();
         let row = sweep_row(&config, &w.grid);
-        let first_trained = row.iter().position(|r| trained(r.1));
-        let fail_at = first_trained.and_then(|i| row[i..].iter().position(|r| !trained(r.1)).map(|j| i + j));
+        let first_trained = row.iter().position(|r| r.1);
+        let fail_at = first_trained.and_then(|i| row[i..].iter().position(|r| !r.1).map(|j| i + j));
         let (first_fail, last_ok) = (fail_at.map(|i| row[i].0), fail_at.map(|i| row[i - 1].0));
-        let best = row.iter().filter(|r| trained(r.1)).min_by(|a, b| a.2.total_cmp(&b.2)).map(|r| r.0);
+        let best = row.iter().filter(|r| r.1).min_by(|a, b| a.2.total_cmp(&b.2)).map(|r| r.0);
         Row { bs, seed, max_lr, edge, first_fail, last_ok, best, grid_step }
     };
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -13,6 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::data::Dataset;
 use crate::diagnostics::Cadence;
 use crate::model::{Mlp, Pass};
+#[cfg(doc)]
+use crate::outcome::Outcome;
 use crate::outcome::{fmt_lr, Verdict};
 use crate::train::Trainer;
 use crate::RunConfig;
@@ -52,18 +54,13 @@ fn start_index(config: &RunConfig) -> i32 {
     }
 }
 
-/// One run of the search: its η and how it ended.
+/// One run of the search: its η, how it ended, and whether it trained ([`Outcome::trained`]: below its
+/// start and above chance, calmly or after a blow-up it recovered from).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Probe {
     pub lr: f64,
     pub verdict: Verdict,
-}
-
-impl Probe {
-    /// Trained: ended below its start and above chance, calmly or after a blow-up it recovered from.
-    pub fn trained(&self) -> bool {
-        matches!(self.verdict, Verdict::Finished | Verdict::Unstable)
-    }
+    pub trained: bool,
 }
 
 /// What the search found at one batch size.
@@ -211,8 +208,9 @@ impl MaxLrSearch {
             return true;
         }
         let k = *k;
-        let probe =
-            Probe { lr: rate(k), verdict: trainer.summary().map_or(Verdict::Diverged, |s| s.outcome.verdict()) };
+        let probe = trainer.summary().map_or(Probe { lr: rate(k), verdict: Verdict::Diverged, trained: false }, |s| {
+            Probe { lr: rate(k), verdict: s.outcome.verdict(), trained: s.outcome.trained() }
+        });
         self.probe = None;
         self.probes.push(probe);
         self.record(k, probe);
@@ -223,8 +221,8 @@ impl MaxLrSearch {
     fn record(&mut self, k: i32, probe: Probe) {
         let bracketed = matches!((self.trained, self.broke), (Some(t), Some(b)) if b - t <= 1);
         if bracketed {
-            self.advice = Some((k, probe.trained()));
-        } else if probe.trained() {
+            self.advice = Some((k, probe.trained));
+        } else if probe.trained {
             self.trained = Some(k);
         } else if probe.verdict == Verdict::Stalled && self.trained.is_none() {
             self.too_small = Some(k);

@@ -191,6 +191,12 @@ impl Outcome {
         self.verdict().name()
     }
 
+    /// Whether the run trained: it ended below where it started and above chance, calmly or after a
+    /// blow-up it recovered from. Not a run that diverged, stalled or ended above its start.
+    pub fn trained(&self) -> bool {
+        matches!(self, Outcome::Finished | Outcome::Unstable(Instability { blowup: Some(_), .. }))
+    }
+
     pub fn divergence(&self) -> Option<&Divergence> {
         match self {
             Outcome::Diverged(d) => Some(d),

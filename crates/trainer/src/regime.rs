@@ -31,7 +31,7 @@ crate::named_enum! {
         Stable => ("stable", "stable from the start"),
         /// η above c/λ₀, and the run trained anyway.
         CaughtItself => ("caught-itself", "caught itself"),
-        /// The run diverged, or learned nothing above the edge.
+        /// The run diverged, or above the edge did not train (learned nothing, or ended above its start).
         Broke => ("broke", "broke"),
     }
 }
@@ -43,11 +43,12 @@ pub fn regime(config: &RunConfig, summary: &Summary, edge: Option<StabilityLimit
         return None;
     }
     let above = edge.map(|e| config.lr > e.lr);
-    match (summary.outcome.verdict(), above) {
-        (Verdict::Diverged, _) | (Verdict::Stalled, Some(true)) => Some(Regime::Broke),
-        (_, Some(false)) => Some(Regime::Stable),
-        (Verdict::Finished | Verdict::Unstable, Some(true)) => Some(Regime::CaughtItself),
-        (_, None) => None,
+    match (summary.outcome.trained(), above) {
+        (_, Some(false)) if summary.outcome.verdict() != Verdict::Diverged => Some(Regime::Stable),
+        (true, Some(true)) => Some(Regime::CaughtItself),
+        (false, Some(_)) => Some(Regime::Broke),
+        (_, _) if summary.outcome.verdict() == Verdict::Diverged => Some(Regime::Broke),
+        (_, _) => None,
     }
 }
 

@@ -66,11 +66,7 @@ fn following_the_advice_after_a_divergence_or_a_stall_trains() {
             followed.outcome.status(),
             followed.final_val_acc
         );
-        assert!(
-            matches!(followed.outcome.verdict(), Verdict::Finished | Verdict::Unstable),
-            "{link:?}: following η = {lr} gave {:?}",
-            followed.outcome
-        );
+        assert!(followed.outcome.trained(), "{link:?}: following η = {lr} gave {:?}", followed.outcome);
     }
 }
 
@@ -133,7 +129,7 @@ proptest! {
         let link: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         if let Some((summary, lr, reason, followed)) = follow(&link) {
             println!("{link:?}: {} → η = {lr} ({reason:?}) → {}", summary.outcome.status(), followed.outcome.status());
-            let trained = matches!(followed.outcome.verdict(), Verdict::Finished | Verdict::Unstable);
+            let trained = followed.outcome.trained();
             prop_assert!(
                 followed.outcome.verdict() != Verdict::Diverged && (trained || reason != AdviceReason::MaxLr),
                 "{:?}: {} → η = {} ({:?}) → {:?}", link, summary.outcome.status(), lr, reason, followed.outcome
