@@ -435,7 +435,7 @@ test("a huge model that blows up ends diverged, not failed: long work tells the 
   // The issue's case: diverged, with its measured limit.
   const page = await ctx.open("?dataset=moons&n=20000&hidden=2048&lr=1000&bs=2&steps=5&autostart=1");
   await waitStatus(page, "diverged");
-  assert.match(await page.getByTestId("banner").innerText(), /Broke: η = 1000 is [0-9.e]+× 2\/λ₀ = [0-9.e-]+, the rate above which/);
+  assert.match(await page.getByTestId("banner").innerText(), /Broke: η = 1\.00e3 is [0-9.e]+× 2\/λ₀ = [0-9.e-]+, the rate above which/);
   // A model whose first evaluation of the whole set takes the worker seconds: the page hears that it
   // is working, says so, and the run goes on to its end.
   const t0 = Date.now();
