@@ -25,12 +25,12 @@ const OWN: &str = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n1.5,2.5,x\n3.5,4.5,y\n
 fn read_own(text: &str) {
     if let Ok(file) = CsvFile::parse("own.csv", text) {
         for label in 0..=file.columns.len() {
-            if let Ok(t) = file.table(label) {
+            if let Ok(t) = file.table(&label.into()) {
                 assert_eq!(t.check(), Ok(()));
                 let d = t.dataset();
                 assert_eq!(d.train_len() + d.y_val.len(), t.shape.rows);
                 // Written out and read back (label last), it is the same table.
-                let again = CsvFile::parse("own.csv", &t.to_csv()).and_then(|f| f.table(f.columns.len() - 1));
+                let again = CsvFile::parse("own.csv", &t.to_csv()).and_then(|f| f.table(&(f.columns.len() - 1).into()));
                 assert_eq!(again.map(|a| a.shape), Ok(t.shape), "{}", t.to_csv());
             }
         }

@@ -312,7 +312,7 @@ fn DataSet() -> impl IntoView {
     let on_read = move |r: crate::protocol::TableRead| {
         reading.set(None);
         columns.set(r.columns);
-        label.set(r.label);
+        label.set(r.choice.label);
         match r.table {
             Ok(t) => {
                 let word = format!("csv:{}", t.shape);
@@ -349,7 +349,7 @@ fn DataSet() -> impl IntoView {
         reading.set(Some(name.clone()));
         reader.with_value(|r| {
             if let Some(r) = r {
-                r.send(crate::protocol::ToWorker::ReadTable { name, text, label: col });
+                r.send(crate::protocol::ToWorker::ReadTable { name, text, label: col, left_out: None });
             }
         });
     };
