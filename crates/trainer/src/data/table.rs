@@ -154,6 +154,32 @@ pub struct CsvFile {
     ends: Vec<u32>,
 }
 
+/// A cell a person's spreadsheet would run as a formula starts with one of these (OWASP's CSV
+/// injection advice): a writer puts `'` before such a text cell, and the reader takes it off.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn finite(cell: &str) -> bool {
+    matches!(cells::number(cell, false), Number::Finite(_))
+}
+
+/// A text cell to write into a CSV file that a spreadsheet may open: with `'` before it when it
+/// would start a formula. A number (`-1.5`) is not text and is written as it is.
+pub fn inert(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) && !finite(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// A text cell as written: without the `'` that [`inert`] (or a spreadsheet) put before it.
+fn unmarked(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) && !finite(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// Characters of a name (a column's, a class's, a file's) shown in a message; a longer one is cut.
 pub const SHOWN_NAME_CHARS: usize = 60;
 /// Characters of a cell's text shown in a message.
@@ -247,7 +273,7 @@ impl CsvFile {
                 width = n;
                 let first: Vec<&str> = file.cells_from(0).take(n).collect();
                 let has_header = first.iter().enumerate().all(|(j, c)| cells::is_name(c) || (j == 0 && c.is_empty()));
-                let header = |j: usize| if has_header { first[j] } else { "" };
+                let header = |j: usize| if has_header { unmarked(first[j]) } else { "" };
                 let columns = (0..n).map(|j| column_name(j, header(j))).collect();
                 (file.has_header, file.columns) = (has_header, columns);
                 if has_header {
@@ -412,7 +438,7 @@ impl CsvFile {
             let y = values.iter().map(|v| distinct.partition_point(|d| d < v) as u16).collect();
             return (distinct.iter().map(f64::to_string).collect(), y);
         }
-        let names: Vec<&str> = labels.to_vec();
+        let names: Vec<&str> = labels.iter().map(|l| unmarked(l)).collect();
         let mut distinct = names.clone();
         distinct.sort_unstable();
         distinct.dedup();
@@ -614,13 +640,15 @@ impl Table {
     }
 
     /// The table as a CSV file (features, then the label), which [`CsvFile`] reads back into this
-    /// very table: numbers are written in their shortest form that reads back to the same bits.
+    /// very table: numbers are written in their shortest form that reads back to the same bits,
+    /// and a name that a spreadsheet would run as a formula is made [`inert`].
     pub fn to_csv(&self) -> String {
         let cell = |s: &str| {
+            let s = inert(s);
             if s.contains([',', ';', '"', '\t', '\n', '\r']) || s.trim() != s || s.is_empty() {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
-                s.to_owned()
+                s.into_owned()
             }
         };
         let mut out: String = self.features.iter().chain([&self.label]).map(|c| cell(c)).collect::<Vec<_>>().join(",");
@@ -923,6 +951,29 @@ mod tests {
         assert_eq!(refused(2, &[2, 3]), "the label column species cannot be left out");
         assert_eq!(refused(2, &[0, 1, 3]), "every column but the label is left out; a table needs a feature");
         assert_eq!(refused(2, &[4]), "the file has 4 columns; there is no column 5");
+    }
+
+    #[test]
+    fn a_name_a_spreadsheet_would_run_is_written_inert_and_read_back_as_it_was() {
+        let hostile = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-a", "@SUM(A1)"];
+        let text: String = (0..12)
+            .map(|i| format!("{i}.5,-{i},\"{}\"\n", hostile[i % 4].replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .concat();
+        let t = CsvFile::parse("x.csv", &format!("x,=y,label\n{text}")).unwrap().table(&2.into()).unwrap();
+        assert_eq!(t.features, ["x", "=y"]);
+        let written = t.to_csv();
+        assert!(written.starts_with("x,'=y,label\n0.5,-0,\"'=HYPERLINK(\"\"http"), "{written}");
+        assert!(
+            written.contains(",'+1+1\n") && written.contains(",'-a\n") && written.contains(",'@SUM(A1)\n"),
+            "{written}"
+        );
+        assert_eq!(CsvFile::parse("x.csv", &written).unwrap().table(&2.into()), Ok(t), "read back, the same table");
+        assert_eq!(
+            (inert("-1.5"), inert("'-a"), inert("-")),
+            ("-1.5".into(), "'-a".into(), "'-".into()),
+            "a number is no formula"
+        );
     }
 
     #[test]
