@@ -31,6 +31,12 @@ pub const MAX_CELLS: usize = 1_000_000;
 pub const MAX_CLASSES: usize = 50;
 /// Columns of a file (features, the label, and columns left out).
 pub const MAX_COLUMNS: usize = 1000;
+/// Reading a file of n bytes into its table holds at most this many times n bytes at once (plus
+/// [`READ_BYTES_SLACK`]): its cells, where each ends, each row's line, the table's numbers. Every
+/// limit is checked as the file is read, before what it bounds is kept; `tests/inputs.rs` measures
+/// the bound on files at the limits and on random ones.
+pub const READ_BYTES_PER_FILE_BYTE: usize = 12;
+pub const READ_BYTES_SLACK: usize = 1 << 20;
 
 /// What a config knows of a table without its numbers: enough to plan the run (its schedule, its
 /// memory) and to recognise the file again (the digest of its numbers and labels). Serialised as its
