@@ -112,7 +112,7 @@ impl Settings {
         let file = CsvFile::read(&name, &bytes).map_err(|e| format!("--dataset {shown}: {e}"))?;
         let label = self.label.as_deref().map(|l| column(&file, "--label", l)).transpose()?;
         let mut choice = file.choice(label);
-        for d in self.drop.iter().flat_map(|d| d.split(',')) {
+        for d in self.drop.iter().flat_map(|d| d.split(',').map(str::trim)) {
             let j = column(&file, "--drop", d)?;
             if j == choice.label {
                 return Err(format!("--drop {d}: that is the label column (choose another with --label)"));
