@@ -858,7 +858,7 @@ pub(crate) mod tests {
             .map(|i| format!("{},{},{},{}\n", i % 3, (i * 7) % 11, i % 5, ["a", "b", "c"][i % 3]))
             .collect::<Vec<_>>()
             .concat();
-        batchlab_trainer::data::CsvFile::parse("mine.csv", &text).unwrap().table(3).unwrap()
+        batchlab_trainer::data::CsvFile::parse("mine.csv", &text).unwrap().table(&3.into()).unwrap()
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use batchlab_trainer::bench::BenchReport;
-use batchlab_trainer::data::{CsvFile, Table};
+use batchlab_trainer::data::{Choice, CsvFile, Table};
 use batchlab_trainer::model::ModelWeights;
 use batchlab_trainer::regime::Limits;
 use batchlab_trainer::train::WeightsFile;
@@ -34,12 +34,14 @@ pub enum ToWorker {
     Step,
     /// End the current job; the worker goes idle.
     Stop,
-    /// Read a person's CSV file into a table with column `label` (or the likeliest label column),
-    /// answered with `TableRead`: a large file takes the worker a second, not the page.
+    /// Read a person's CSV file (its text, already checked to be UTF-8) into a table with column
+    /// `label` and without the columns `left_out` (or the likeliest ones), answered with
+    /// `TableRead`: a large file takes the worker a second, not the page.
     ReadTable {
         name: String,
         text: String,
         label: Option<usize>,
+        left_out: Option<Vec<usize>>,
     },
     /// Run the reference-workload benchmark (the bench page): `min_secs` per measurement,
     /// median of `repeats`.
@@ -92,20 +94,39 @@ pub struct TableRead {
     pub name: String,
     /// The file's columns (none when the file itself was refused).
     pub columns: Vec<String>,
-    pub label: usize,
+    pub choice: Choice,
+    /// How the file was read (its separator, decimal mark, header, the columns left out), in a
+    /// sentence; empty when the file itself was refused.
+    pub reading: String,
     pub table: Result<Table, String>,
 }
 
 impl TableRead {
-    /// Reads `text` with column `label`, or the likeliest label column.
-    pub fn of(name: &str, text: &str, label: Option<usize>) -> Self {
+    /// Reads `text` with column `label` and without the columns `left_out`, or the likeliest ones
+    /// (`CsvFile::choice`).
+    pub fn of(name: &str, text: &str, label: Option<usize>, left_out: Option<Vec<usize>>) -> Self {
         match CsvFile::parse(name, text) {
             Ok(file) => {
-                let label = label.unwrap_or_else(|| file.default_label());
-                let table = file.table(label).map_err(|e| e.to_string());
-                TableRead { name: name.to_owned(), columns: file.columns, label, table }
+                let mut choice = file.choice(label);
+                if let Some(left_out) = left_out {
+                    choice.left_out = left_out;
+                }
+                let table = file.table(&choice).map_err(|e| e.to_string());
+                TableRead {
+                    name: name.to_owned(),
+                    reading: file.reading(&choice),
+                    columns: file.columns,
+                    choice,
+                    table,
+                }
             }
-            Err(e) => TableRead { name: name.to_owned(), columns: Vec::new(), label: 0, table: Err(e.to_string()) },
+            Err(e) => TableRead {
+                name: name.to_owned(),
+                columns: Vec::new(),
+                choice: Choice::default(),
+                reading: String::new(),
+                table: Err(e.to_string()),
+            },
         }
     }
 }
@@ -183,5 +204,29 @@ impl FromWorker {
             | FromWorker::BenchReport { .. }
             | FromWorker::Crashed { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TableRead;
+    use batchlab_trainer::data::{decode, CsvFile};
+
+    /// The page reads each of the trainer's test files as the CLI does: its bytes checked to be
+    /// UTF-8 on the page, its text read in a worker.
+    #[test]
+    fn the_page_reads_each_test_file_as_the_cli_does() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/trainer/tests/data");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let (name, bytes) = (path.file_name().unwrap().to_str().unwrap(), std::fs::read(&path).unwrap());
+            let page = TableRead::of(name, decode(&bytes).unwrap(), None, None);
+            let file = CsvFile::read(name, &bytes).unwrap();
+            let choice = file.choice(None);
+            assert_eq!(page.table, file.table(&choice).map_err(|e| e.to_string()), "{name}");
+            assert_eq!((page.choice, page.reading), (choice.clone(), file.reading(&choice)), "{name}");
+        }
+        let utf16: Vec<u8> = "a,b\n1,2\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(decode(&utf16).unwrap_err().to_string().contains("not UTF-8 (it looks UTF-16)"));
     }
 }

@@ -175,8 +175,8 @@ impl Session {
                 self.job = None;
                 Vec::new()
             }
-            ToWorker::ReadTable { name, text, label } => {
-                vec![FromWorker::TableRead(Box::new(crate::protocol::TableRead::of(&name, &text, label)))]
+            ToWorker::ReadTable { name, text, label, left_out } => {
+                vec![FromWorker::TableRead(Box::new(crate::protocol::TableRead::of(&name, &text, label, left_out)))]
             }
             ToWorker::Bench { min_secs, repeats } => {
                 *self = Session { bench: Some((min_secs.clamp(0.01, 60.0), repeats.clamp(1, 9))), job: None };
@@ -416,24 +416,29 @@ mod tests {
     }
 
     #[test]
-    fn a_csv_file_is_read_in_the_worker_with_the_label_asked_for() {
+    fn a_csv_file_is_read_in_the_worker_with_the_columns_asked_for() {
         let mut s = Session::default();
         let text = crate::lab::tests::csv_table().to_csv();
-        let read = |s: &mut Session, text: &str, label| {
-            let msg = ToWorker::ReadTable { name: "mine.csv".to_owned(), text: text.to_owned(), label };
+        let read = |s: &mut Session, text: &str, label, left_out| {
+            let msg = ToWorker::ReadTable { name: "mine.csv".to_owned(), text: text.to_owned(), label, left_out };
             match &s.handle(msg, 0.0)[..] {
                 [FromWorker::TableRead(r)] => (**r).clone(),
                 other => panic!("{other:?}"),
             }
         };
-        let r = read(&mut s, &text, None);
-        assert_eq!((r.columns.len(), r.label), (4, 3), "the column of words");
+        let r = read(&mut s, &text, None, None);
+        assert_eq!((r.columns.len(), r.choice.label), (4, 3), "the column of words");
         assert_eq!(r.table.as_ref().map(|t| t.shape), Ok(crate::lab::tests::csv_table().shape));
+        assert_eq!(r.reading, "Read as `,`-separated values with decimal points and a header row.");
         assert!(!s.wants_slice(), "a read is answered at once");
-        let r = read(&mut s, &text, Some(0));
-        assert!(r.table.is_err_and(|e| e.contains("not a number")), "the words would be a feature");
-        let r = read(&mut s, "a,b\n1\n", None);
-        assert_eq!((r.columns.len(), r.table), (0, Err("line 2: 1 fields, but line 1 has 2".to_owned())));
+        let r = read(&mut s, &text, Some(0), None);
+        assert_eq!((r.choice.left_out.as_slice(), r.reading.ends_with("left out: column 4.")), (&[3][..], true));
+        assert_eq!(r.table.map(|t| t.shape.features), Ok(2), "another label: the words are left out");
+        let r = read(&mut s, &text, Some(0), Some(Vec::new()));
+        assert!(r.table.is_err_and(|e| e.contains("not a number")), "the words kept would be a feature");
+        let r = read(&mut s, "a,b\n1\n", None, None);
+        let ragged = "line 2: 1 cell, but line 1 has 2 (the file is read as `,`-separated)";
+        assert_eq!((r.columns.len(), r.table), (0, Err(ragged.to_owned())));
     }
 
     #[test]

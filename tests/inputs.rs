@@ -2,14 +2,17 @@
 //! person's own CSV file — is refused or read, never a panic: random text, and valid inputs with
 //! random bytes changed. And what a person does with them: several shards opened together, a link that
 //! names a sweep and runs, a file opened and the page reloaded — each read whole or refused naming
-//! what, with no allocation past [`MAX_ALLOCATION`] however large a size a file states.
+//! what, with no allocation past [`MAX_ALLOCATION`] however large a size a file states. A CSV file is
+//! read whole or refused naming its line, within a bounded allocation.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 
 use batchlab::export;
 use batchlab::keep::Saved;
 use batchlab::lab::{Lab, RunKind};
-use batchlab_trainer::data::CsvFile;
+use batchlab_trainer::data::table::{READ_BYTES_PER_FILE_BYTE, READ_BYTES_SLACK};
+use batchlab_trainer::data::{CsvFile, TableError};
 use batchlab_trainer::outcome::Verdict;
 use batchlab_trainer::settings::SETTINGS;
 use batchlab_trainer::sweep::{merge, read_sweep_csv, to_csv_with_grid, CellRow, Grid, Shard, SweepCsv, MAX_FILE_ROWS};
@@ -21,12 +24,13 @@ use proptest::prelude::*;
 /// sweep's 20,000 runs, an 8 MB sweep.csv, a 20 MB run file), and these inputs are small.
 const MAX_ALLOCATION: usize = 64 << 20;
 
-/// The system's allocator, refusing any single allocation past [`MAX_ALLOCATION`]: a size read from a
-/// file fails the test (the process aborts, naming the size) instead of exhausting the machine.
+/// The system's allocator, refusing any single allocation past [`MAX_ALLOCATION`] (a size read from a
+/// file fails the test, naming the size, instead of exhausting the machine) and counting what each
+/// thread holds (for the CSV reader's bound).
 struct Bounded;
 
 // The one unsafe code of the workspace: an allocator must be, and this one only forwards to the
-// system's within the bound.
+// system's within the bound, counting.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Bounded {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -34,7 +38,11 @@ unsafe impl GlobalAlloc for Bounded {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's layout, forwarded.
-        unsafe { System.alloc(layout) }
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
@@ -42,7 +50,11 @@ unsafe impl GlobalAlloc for Bounded {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's layout, forwarded.
-        unsafe { System.alloc_zeroed(layout) }
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -50,12 +62,17 @@ unsafe impl GlobalAlloc for Bounded {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's pointer, layout and size, forwarded.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        let q = unsafe { System.realloc(ptr, layout, new_size) };
+        if !q.is_null() {
+            count(new_size as isize - layout.size() as isize);
+        }
+        q
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: the caller's pointer and layout, forwarded.
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { System.dealloc(ptr, layout) };
+        count(-(layout.size() as isize));
     }
 }
 
@@ -107,20 +124,149 @@ fn kept_session() -> String {
 const OWN: &str = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n1.5,2.5,x\n3.5,4.5,y\n5.5,6.5,x\n7.5,8.5,y\n\
                    0,1,x\n2,3,y\n4,5,x\n6,7,y\n";
 
-/// Reads a CSV file with every column as the label in turn; an accepted table is a sound one.
+thread_local! {
+    /// Bytes this thread has allocated and not freed (less what it freed of other threads'), and
+    /// their peak.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(by: isize) {
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + by);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+    });
+}
+
+/// `f`'s result and the most bytes it held at once.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(before));
+    let out = f();
+    (out, usize::try_from(PEAK.with(Cell::get) - before).unwrap_or(0))
+}
+
+/// The lines of a text as an editor numbers them (CRLF, LF and CR each end one), without the blank
+/// lines at its end.
+fn lines(text: &str) -> usize {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    while lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    lines.len()
+}
+
+/// Reads a CSV file with its likeliest columns, and with every column as the label in turn: an
+/// accepted file has a row for each line but its header (when no quoted cell spans lines), a
+/// refused one names a line of it; an accepted table is a sound one, and written out and read back
+/// it is the same table. Reading holds at most `READ_BYTES_PER_FILE_BYTE` bytes per byte of text.
 fn read_own(text: &str) {
-    if let Ok(file) = CsvFile::parse("own.csv", text) {
-        for label in 0..=file.columns.len() {
-            if let Ok(t) = file.table(label) {
-                assert_eq!(t.check(), Ok(()));
-                let d = t.dataset();
-                assert_eq!(d.train_len() + d.y_val.len(), t.shape.rows);
-                // Written out and read back (label last), it is the same table.
-                let again = CsvFile::parse("own.csv", &t.to_csv()).and_then(|f| f.table(f.columns.len() - 1));
-                assert_eq!(again.map(|a| a.shape), Ok(t.shape), "{}", t.to_csv());
-            }
+    let (file, held) = peak_during(|| {
+        let file = CsvFile::parse("own.csv", text);
+        if let Ok(f) = &file {
+            let _ = f.table(&f.choice(None));
+        }
+        file
+    });
+    assert!(
+        held <= READ_BYTES_PER_FILE_BYTE * text.len() + READ_BYTES_SLACK,
+        "{held} bytes held for {} of text",
+        text.len()
+    );
+    let file = match file {
+        Ok(file) => file,
+        Err(TableError::Line { line, .. }) => {
+            assert!((1..=lines(text) as u64 + 1).contains(&line), "line {line} of {}: {text:?}", lines(text));
+            return;
+        }
+        Err(_) => return,
+    };
+    if !text.contains('"') {
+        assert_eq!(file.rows() + usize::from(file.has_header), lines(text), "{text:?}");
+    }
+    let choices = (0..=file.columns.len()).map(Into::into).chain([file.choice(None)]);
+    for choice in choices {
+        if let Ok(t) = file.table(&choice) {
+            assert_eq!(t.check(), Ok(()));
+            let d = t.dataset();
+            assert_eq!(d.train_len() + d.y_val.len(), t.shape.rows);
+            // Written out and read back (label last), it is the same table.
+            let again = CsvFile::parse("own.csv", &t.to_csv()).and_then(|f| f.table(&(f.columns.len() - 1).into()));
+            assert_eq!(again, Ok(t.clone()), "{}", t.to_csv());
         }
     }
+}
+
+/// Files at the limits and beyond them are read or refused holding a bounded multiple of their size:
+/// every limit is checked as the file is read, before what it bounds is kept.
+#[test]
+fn a_large_or_hostile_csv_file_is_read_within_a_bounded_allocation() {
+    use batchlab_trainer::data::table::{MAX_FILE_BYTES, MAX_ROWS};
+    let row = |i: usize| {
+        (0..50).map(|j| ((i * 31 + j * 17) % 997).to_string()).collect::<Vec<_>>().join(",") + &format!(",c{}\n", i % 7)
+    };
+    let largest: String = (0..MAX_ROWS).map(row).collect();
+    let empty_cells = format!("1{},x\n", ",".repeat(998)).repeat(MAX_FILE_BYTES / 1002);
+    let commas = format!("a,b,c\n1,2,x\n{}\n", ",".repeat(MAX_FILE_BYTES - 20));
+    let rows = "1,x\n".repeat(MAX_ROWS + 1);
+    let short_rows = "1,x\n".repeat(MAX_FILE_BYTES / 4);
+    for (text, bound) in [
+        (largest, READ_BYTES_PER_FILE_BYTE),
+        (empty_cells, READ_BYTES_PER_FILE_BYTE),
+        // A line's cells beyond the first line's width are counted, not kept.
+        (commas, 0),
+        (rows, READ_BYTES_PER_FILE_BYTE),
+        (short_rows, READ_BYTES_PER_FILE_BYTE),
+    ] {
+        let (read, held) = peak_during(|| CsvFile::parse("big.csv", &text).and_then(|f| f.table(&f.choice(None))));
+        let bound = bound * text.len() + READ_BYTES_SLACK;
+        assert!(held <= bound, "{held} bytes held for {} of text ({:?})", text.len(), read.map(|t| t.shape));
+    }
+}
+
+/// Numbers as spreadsheets write them (a decimal comma where cells are not comma-separated), and
+/// cells that are not: a missing value, words, a formula, a quote.
+const NUMBERS: [&str; 8] = ["1", "2.5", "-3", "0.125", "1.0", "7e3", "-0", "42"];
+const ODD: [&str; 14] =
+    ["", " ", "NaN", "#a", "x", "y", "=x", "-a", "\"q,\"\"\"", "3.5e38", "inf", ",,", "\"a\nb\"", "1.000,5"];
+const SEPARATORS: [&str; 3] = [",", ";", "\t"];
+const ENDS: [&str; 3] = ["\n", "\r\n", "\r"];
+
+/// A CSV file of `width` columns, with or without a header, a word label column or not, its
+/// separator, decimal mark and line ends, with a few odd cells put in.
+fn csv_file() -> impl Strategy<Value = String> {
+    (0..3usize, 0..3usize, 2..6usize, any::<(bool, bool, bool)>())
+        .prop_flat_map(|(sep, end, width, flags)| {
+            let row = proptest::collection::vec(proptest::sample::select(&NUMBERS[..]), width);
+            let odd = proptest::collection::vec((any::<usize>(), proptest::sample::select(&ODD[..])), 0..3);
+            (Just((sep, end, flags)), proptest::collection::vec(row, 8..30), odd)
+        })
+        .prop_map(|((sep, end, (header, words, comma)), mut rows, odd)| {
+            let width = rows[0].len();
+            let mut cells: Vec<String> = rows.iter_mut().flatten().map(|c| (*c).to_owned()).collect();
+            for (i, c) in cells.iter_mut().enumerate() {
+                if words && i % width == width - 1 {
+                    ["x", "y", "#z"][i % 3].clone_into(c);
+                } else if comma && sep > 0 {
+                    *c = c.replace('.', ",");
+                }
+            }
+            for (at, c) in odd {
+                let i = at % cells.len();
+                c.clone_into(&mut cells[i]);
+            }
+            let mut text = if header {
+                (0..width).map(|j| format!("c{j}")).collect::<Vec<_>>().join(SEPARATORS[sep]) + ENDS[end]
+            } else {
+                String::new()
+            };
+            for row in cells.chunks(width) {
+                text += &row.join(SEPARATORS[sep]);
+                text += ENDS[end];
+            }
+            text
+        })
 }
 
 /// `text` with the bytes at `at` replaced by `with` (kept UTF-8 by working on chars).
@@ -163,6 +309,11 @@ proptest! {
         let _ = export::import(&text);
         let _ = read_sweep_csv(&text);
         let _ = Saved::read(&text);
+        read_own(&text);
+    }
+
+    #[test]
+    fn a_csv_file_as_people_write_it_is_read_whole_or_refused_by_its_line(text in csv_file()) {
         read_own(&text);
     }
 

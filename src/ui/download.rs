@@ -1,5 +1,5 @@
 //! Files the page hands to the person (a download made from text or bytes) and files the person
-//! hands to the page (read as text in this browser); nothing is sent anywhere.
+//! hands to the page (read in this browser); nothing is sent anywhere.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -39,6 +39,12 @@ pub fn chosen_file(ev: &leptos::ev::Event, max_bytes: usize) -> Option<Result<we
     } else {
         Ok(file)
     })
+}
+
+/// A chosen file's bytes, or `None` if the browser could not read them.
+pub async fn bytes_of(file: &web_sys::File) -> Option<Vec<u8>> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// A chosen file's text, or `None` if the browser could not read it as text.

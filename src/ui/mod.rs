@@ -8,6 +8,7 @@ mod charts;
 mod class_link;
 mod client;
 mod controls;
+mod dataset;
 mod diagnostics;
 mod download;
 mod lessons;

@@ -1,5 +1,6 @@
 // End-to-end tests of a person's own data: a CSV file read in the browser (never uploaded), its label
-// column picked, trained like a built-in set, kept across a reload, and refused with the line named.
+// column picked and columns left out, trained like a built-in set, kept across a reload, and refused
+// with the line named, beside Load CSV.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -22,14 +23,25 @@ test("a CSV file trains like a built-in set, survives a reload, and a link to it
   await load(page, "mine.csv", csv());
   const about = page.getByTestId("dataset-about");
   await about.filter({ hasText: "mine.csv: 60 rows" }).waitFor();
-  // The column of words is the label; picking another makes the words a feature, which is refused.
+  // The column of words is the label, and the page says how it read the file.
   assert.match(await about.innerText(), /60 rows, 3 features, 3 classes of species \(a 20, b 20, c 20\)/);
+  assert.match(await about.innerText(), /Read as `,`-separated values with decimal points and a header row\./);
   const dataset = await page.getByTestId("dataset").inputValue();
+  // Another label leaves the words out (they cannot be a feature) and says so; keeping them is refused,
+  // beside Load CSV, and nothing changes.
   await page.getByTestId("csv-label").selectOption({ label: "depth" });
+  await about.filter({ hasText: "left out: species" }).waitFor();
+  const byDepth = await page.getByTestId("dataset").inputValue();
+  assert.match(byDepth, /^csv:60x2x3:[0-9a-f]{16}$/);
+  await page.locator("[data-testid=csv-leave-out][value='1']").uncheck();
+  await page.getByTestId("csv-refusal").filter({ hasText: "line 2: species is “a”, not a number" }).waitFor();
   await page.getByTestId("notice").filter({ hasText: "line 2: species is “a”, not a number" }).waitFor();
-  assert.equal(await page.getByTestId("dataset").inputValue(), dataset, "nothing changed");
+  assert.equal(await page.getByTestId("dataset").inputValue(), byDepth, "nothing changed");
   await page.getByTestId("csv-label").selectOption({ label: "species" });
-  await about.filter({ hasText: "standardised on the 48 training rows; 12 rows validate" }).waitFor();
+  await about.filter({ hasText: "3 features, 3 classes of species" }).waitFor();
+  assert.match(await about.innerText(), /standardised on the 48 training rows; 12 rows validate/);
+  assert.equal(await page.getByTestId("csv-refusal").innerText(), "", "a file read clears the refusal");
+  assert.equal(await page.getByTestId("dataset").inputValue(), dataset);
   assert.match(dataset, /^csv:60x3x3:[0-9a-f]{16}$/);
   await page.getByTestId("start").click();
   await waitRuns(page, 1);
@@ -63,13 +75,26 @@ test("a CSV file trains like a built-in set, survives a reload, and a link to it
   await fresh.close();
 });
 
-test("a CSV file with a bad row is refused naming the row, and nothing changes", { timeout: LONG }, async () => {
-  const page = await ctx.open("?epochs=1");
+test("a CSV file with a bad row is refused naming the row, beside Load CSV, and nothing changes", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1", { width: 390, height: 844 });
   const bad = csv().replace("\n4,b,2,1\n", "\n4,b,,1\n");
   await load(page, "bad.csv", bad);
   await page.getByTestId("notice").filter({ hasText: "bad.csv" }).waitFor();
   assert.match(await page.getByTestId("notice").first().innerText(), /Not loaded: bad\.csv: line 6: height is missing/);
+  // On a phone the refusal is beside the control that caused it, not a screen away.
+  const refusal = page.getByTestId("csv-refusal");
+  assert.match(await refusal.innerText(), /Not loaded: bad\.csv: line 6: height is missing/);
+  assert.equal(await refusal.getAttribute("role"), "alert");
+  const [input, said] = [await page.getByTestId("load-csv").boundingBox(), await refusal.boundingBox()];
+  assert.ok(said.y >= input.y && said.y - (input.y + input.height) < 40, JSON.stringify({ input, said }));
+  await refusal.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${ARTIFACTS}/csv-refused-390.png` });
   assert.equal(await page.getByTestId("dataset").inputValue(), "digits");
+  // A file that is not UTF-8 is refused by name, as the CLI refuses it, and the reading ends.
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv(), "utf16le")]);
+  await page.getByTestId("load-csv").setInputFiles({ name: "wide.csv", mimeType: "text/csv", buffer: utf16 });
+  await refusal.filter({ hasText: "wide.csv: the file is not UTF-8 (it looks UTF-16)" }).waitFor();
+  assert.doesNotMatch(await page.getByTestId("dataset-about").innerText(), /Reading/);
   const words = csv().replace("\n4,b,2,1\n", "\n4,b,tall,1\n");
   await load(page, "words.csv", words);
   await page.getByTestId("notice").filter({ hasText: "words.csv" }).waitFor();

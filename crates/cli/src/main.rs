@@ -56,6 +56,23 @@ fn out(line: std::fmt::Arguments) -> Result<(), String> {
     }
 }
 
+/// `text` as it may reach a terminal: control characters (ESC, BEL, a line end) and the controls
+/// that reorder text (U+202E, …) written as escapes (`\u{1b}`), so that a name from a file can
+/// neither drive the terminal nor disguise what is printed.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if unsafe_char(c) { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// `println!` through [`out`].
 macro_rules! outln {
     ($($arg:tt)*) => { crate::out(format_args!($($arg)*)) };
@@ -310,7 +327,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("batchlab: {e}");
+            eprintln!("batchlab: {}", printable(&e));
             ExitCode::from(2)
         }
     }

@@ -2,7 +2,9 @@
 //! as in a link (`--bs-growth 10x3` ⇔ `?bs_growth=10x3`), the same limits, applied by
 //! `RunConfig::set_all`.
 
-use batchlab_trainer::data::table::MAX_FILE_BYTES;
+use std::io::Read;
+
+use batchlab_trainer::data::table::{shortened, MAX_FILE_BYTES, SHOWN_NAME_CHARS};
 use batchlab_trainer::data::{CsvFile, Table};
 use batchlab_trainer::settings::{setting, SETTINGS};
 use batchlab_trainer::DatasetKind;
@@ -15,13 +17,19 @@ pub struct Settings {
     pub given: Vec<(&'static str, String)>,
     /// `--label`: the label column of `--dataset FILE.csv`, by name or number.
     pub label: Option<String>,
+    /// `--drop`: columns of `--dataset FILE.csv` to leave out, by name or number.
+    pub drop: Vec<String>,
 }
 
 impl FromArgMatches for Settings {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         let given =
             SETTINGS.iter().filter_map(|s| matches.get_one::<String>(s.key).map(|v| (s.key, v.clone()))).collect();
-        Ok(Self { given, label: matches.get_one::<String>("label").cloned() })
+        Ok(Self {
+            given,
+            label: matches.get_one::<String>("label").cloned(),
+            drop: matches.get_many::<String>("drop").map(|d| d.cloned().collect()).unwrap_or_default(),
+        })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -44,7 +52,21 @@ impl Args for Settings {
             Arg::new("label")
                 .long("label")
                 .value_name("COLUMN")
-                .help("With --dataset FILE.csv: the label column, by its name or number (1 is the first); default: the last")
+                .help(
+                    "With --dataset FILE.csv: the label column, by its name or number (1 is the first); default: the \
+                     last column of words with 2 to 50 distinct values, else the last column of numbers",
+                )
+                .help_heading("Run settings (the same words as the page's links)"),
+        )
+        .arg(
+            Arg::new("drop")
+                .long("drop")
+                .value_name("COLUMN[,COLUMN…]")
+                .action(clap::ArgAction::Append)
+                .help(
+                    "With --dataset FILE.csv: columns to leave out (an id, a comment), by name or number; columns of \
+                     words other than the label are always left out",
+                )
                 .help_heading("Run settings (the same words as the page's links)"),
         )
     }
@@ -62,37 +84,46 @@ impl Settings {
 
     /// These settings without `keys` (a sweep takes its lists of batch sizes and rates apart).
     pub fn without(&self, keys: &[&str]) -> Self {
-        Self { given: self.given.iter().filter(|(k, _)| !keys.contains(k)).cloned().collect(), label: None }
+        Self {
+            given: self.given.iter().filter(|(k, _)| !keys.contains(k)).cloned().collect(),
+            label: None,
+            drop: Vec::new(),
+        }
     }
 
-    /// `--dataset FILE.csv` read into its table (the page's loader, the same limits), and these
-    /// settings naming it as a link does (`dataset=csv:ROWSxFEATURESxCLASSES:DIGEST`). A data set's
-    /// name or a `csv:` word is left as it is.
+    /// `--dataset FILE.csv` read into its table (the page's reader, the same limits; at most
+    /// `MAX_FILE_BYTES` are read whatever the file says its length is: a device or a FIFO too), and
+    /// these settings naming it as a link does (`dataset=csv:ROWSxFEATURESxCLASSES:DIGEST`). A data
+    /// set's name or a `csv:` word is left as it is.
     pub fn with_table(&self) -> Result<(Self, Option<Table>), String> {
         let path = match self.get("dataset") {
             Some(v) if !v.starts_with("csv:") && DatasetKind::from_name(v).is_none() => std::path::PathBuf::from(v),
-            _ if self.label.is_some() => return Err("--label goes with --dataset FILE.csv".to_owned()),
+            _ if self.label.is_some() || !self.drop.is_empty() => {
+                return Err("--label and --drop go with --dataset FILE.csv".to_owned())
+            }
             _ => return Ok((self.clone(), None)),
         };
         let shown = path.display();
-        let bytes = std::fs::metadata(&path).map_err(|e| format!("--dataset {shown}: {e}"))?.len();
-        if bytes > MAX_FILE_BYTES as u64 {
-            return Err(format!("--dataset {shown}: {bytes} bytes; at most {MAX_FILE_BYTES} are read"));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("--dataset {shown}: {e}"))?;
         let name = path.file_name().map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
-        let file = CsvFile::parse(&name, &text).map_err(|e| format!("--dataset {shown}: {e}"))?;
-        let label = match &self.label {
-            None => file.default_label(),
-            Some(l) => file
-                .columns
-                .iter()
-                .position(|c| c == l)
-                .or_else(|| l.parse::<usize>().ok().filter(|n| (1..=file.columns.len()).contains(n)).map(|n| n - 1))
-                .ok_or_else(|| format!("--label {l}: {shown} has no such column ({})", file.columns.join(", ")))?,
-        };
-        let table = file.table(label).map_err(|e| format!("--dataset {shown}: {e}"))?;
-        eprintln!("{}", table.summary());
+        let file = CsvFile::read(&name, &bytes).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        let label = self.label.as_deref().map(|l| column(&file, "--label", l)).transpose()?;
+        let mut choice = file.choice(label);
+        for d in self.drop.iter().flat_map(|d| d.split(',').map(str::trim)) {
+            let j = column(&file, "--drop", d)?;
+            if j == choice.label {
+                return Err(format!("--drop {d}: that is the label column (choose another with --label)"));
+            }
+            if !choice.left_out.contains(&j) {
+                choice.left_out.push(j);
+            }
+        }
+        let table = file.table(&choice).map_err(|e| format!("--dataset {shown}: {e}"))?;
+        eprintln!("{}", crate::printable(&table.summary()));
+        eprintln!("{}", crate::printable(&file.reading(&choice)));
         let mut named = self.clone();
         for (k, v) in &mut named.given {
             if *k == "dataset" {
@@ -115,6 +146,36 @@ impl Settings {
     /// The config these flags describe, from the table's defaults.
     pub fn config(&self) -> Result<RunConfig, String> {
         self.apply_to(RunConfig::default())
+    }
+}
+
+/// The column `given` names in `file`: by its name, else by its number (1 is the first).
+fn column(file: &CsvFile, flag: &str, given: &str) -> Result<usize, String> {
+    let named: Vec<usize> = (0..file.columns.len()).filter(|&j| file.columns[j] == given).collect();
+    match named[..] {
+        [j] => Ok(j),
+        [a, b, ..] => {
+            Err(format!("{flag} {given}: columns {} and {} are both named so; give its number", a + 1, b + 1))
+        }
+        [] => given
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=file.columns.len()).contains(n))
+            .map(|n| n - 1)
+            .ok_or_else(|| {
+                const LISTED: usize = 20;
+                let mut names: Vec<_> =
+                    file.columns.iter().take(LISTED).map(|c| shortened(c, SHOWN_NAME_CHARS)).collect();
+                if file.columns.len() > LISTED {
+                    names.push(format!("… {} columns in all", file.columns.len()).into());
+                }
+                format!(
+                    "{flag} {given}: {} has no such column ({})",
+                    shortened(&file.name, SHOWN_NAME_CHARS),
+                    names.join(", ")
+                )
+            }),
     }
 }
 

@@ -720,3 +720,91 @@ fn merge_refuses_what_a_damaged_shard_states_naming_it() {
     assert!(err.contains("more than 8000000 bytes"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The trainer's test files (one for each way a spreadsheet writes CSV).
+fn test_files() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trainer/tests/data");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+/// `--dataset FILE.csv` is the page's reader: each test file is read (or refused) as the trainer reads
+/// it, and the CLI says how it read it.
+#[test]
+fn each_test_file_is_read_as_the_page_reads_it_and_says_how() {
+    use batchlab_trainer::data::CsvFile;
+    let files = test_files();
+    assert!(files.len() >= 6, "{files:?}");
+    for path in files {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let file = CsvFile::read(name, &std::fs::read(&path).unwrap()).unwrap();
+        let choice = file.choice(None);
+        let quick = ["--epochs", "1", "--hidden", "4", "--sharpness-every", "off", "--noise-scale-every", "off"];
+        let out = batchlab(&[&["run", "--dataset", path.to_str().unwrap()][..], &quick].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match file.table(&choice) {
+            Ok(t) => {
+                assert!(out.status.success(), "{name}: {stderr}");
+                assert!(stderr.contains(&t.summary()) && stderr.contains(&file.reading(&choice)), "{name}: {stderr}");
+                let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(summary["status"], "finished", "{name}");
+            }
+            Err(e) => assert!(!out.status.success() && stderr.contains(&e.to_string()), "{name}: {e} / {stderr}"),
+        }
+    }
+}
+
+#[test]
+fn columns_are_left_out_by_name_or_number_and_a_wrong_one_is_named() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trainer/tests/data/comment-column.csv");
+    let run = |more: &[&str]| {
+        let args = [&["run", "--dataset", path.to_str().unwrap(), "--epochs", "1", "--hidden", "4"][..], more].concat();
+        let out = batchlab(&args);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, stderr) = run(&["--drop", "comment, sepal_width", "--drop", "1"]);
+    assert!(ok && stderr.contains("12 rows, 1 features, 3 classes of species"), "{stderr}");
+    assert!(stderr.contains("left out: comment, sepal_width, sepal_length."), "{stderr}");
+    let (ok, stderr) = run(&["--drop", "species"]);
+    assert!(!ok && stderr.contains("--drop species: that is the label column"), "{stderr}");
+    let (ok, stderr) = run(&["--drop", "colour,1"]);
+    assert!(!ok && stderr.contains("--drop colour: comment-column.csv has no such column (sepal_length, "), "{stderr}");
+    let (ok, stderr) = run(&["--label", "comment"]);
+    assert!(!ok && stderr.contains("the label (comment) is missing"), "{stderr}");
+    let out = batchlab(&["run", "--dataset", "moons", "--drop", "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--label and --drop go with --dataset FILE.csv"));
+}
+
+/// A device is read no further than the limit, whatever length it reports (0 for /dev/zero).
+#[test]
+fn a_device_is_read_no_further_than_the_limit() {
+    let out = batchlab(&["run", "--dataset", "/dev/zero"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("is more than 8388608 bytes, the most that is read"), "{stderr}");
+}
+
+/// Names from a file reach the terminal escaped and shortened: they can neither drive it (ESC, BEL)
+/// nor reverse what it shows (U+202E).
+#[test]
+fn names_from_a_file_cannot_drive_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("batchlab-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = "w".repeat(100);
+    let classes = ["\u{1b}]0;owned\u{7}", "\u{202e}evil", "\u{1b}[2J"];
+    let rows = (0..12).map(|i| format!("{i}.5,\"{}\"\n", classes[i % 3])).collect::<Vec<_>>().concat();
+    let path = dir.join("hostile.csv");
+    std::fs::write(&path, format!("{long},label\n{rows}")).unwrap();
+    let out = batchlab(&["run", "--dataset", path.to_str().unwrap(), "--epochs", "1", "--hidden", "4"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{stderr:?}");
+    assert!(stderr.contains("\\u{1b}]0;owned\\u{7}") && stderr.contains("\\u{202e}evil"), "{stderr}");
+    let out = batchlab(&["run", "--dataset", path.to_str().unwrap(), "--label", "\u{1b}[2J"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("--label \\u{{1b}}[2J: hostile.csv has no such column ({}…, label)", "w".repeat(60))),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

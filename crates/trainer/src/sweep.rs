@@ -274,8 +274,14 @@ pub struct CellRow {
     pub final_val_acc: f64,
     /// First step at which the validation accuracy reached the grid's target.
     pub steps_to_target: Option<usize>,
-    /// The run's fingerprint: equal digests, bit-identical runs.
+    /// The run's fingerprint: equal digests, bit-identical runs. Written inert: a row read from a
+    /// file may hold any text here, and a spreadsheet must not run it as a formula.
+    #[serde(serialize_with = "inert_text")]
     pub digest: String,
+}
+
+fn inert_text<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::data::table::inert(text))
 }
 
 /// `BatchSize` in a CSV cell: `full` or the number.

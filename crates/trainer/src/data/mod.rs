@@ -1,6 +1,7 @@
 //! Data sets: the UCI digits, seeded 2-D toy problems and a person's own CSV file, already split into
 //! training and validation, and the configuration that names them.
 
+mod cells;
 mod digits;
 pub mod table;
 mod toy;
@@ -9,8 +10,9 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use cells::{decode, Format};
 pub use digits::{digits, DIGITS_ATTRIBUTION, DIGITS_ROWS, DIGITS_TRAIN_ROWS, DIGITS_VAL_ROWS};
-pub use table::{CsvFile, Table, TableError, TableShape};
+pub use table::{Choice, CsvFile, Table, TableError, TableShape};
 
 crate::named_enum! {
     /// Which data set a run trains on.

@@ -5,6 +5,8 @@
 //! and validates on the same rows whatever its seed, and its features are standardised with the
 //! training rows' mean and standard deviation.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::cells::{self, Format, Number, Records};
 use super::{toy, Dataset};
 
 /// The largest file read, in bytes.
@@ -26,6 +29,14 @@ pub const MAX_FEATURES: usize = 256;
 /// Rows × features: the table's numbers, 4 MB as `f32`.
 pub const MAX_CELLS: usize = 1_000_000;
 pub const MAX_CLASSES: usize = 50;
+/// Columns of a file (features, the label, and columns left out).
+pub const MAX_COLUMNS: usize = 1000;
+/// Reading a file of n bytes into its table holds at most this many times n bytes at once (plus
+/// [`READ_BYTES_SLACK`]): its cells, where each ends, each row's line, the table's numbers. Every
+/// limit is checked as the file is read, before what it bounds is kept; `tests/inputs.rs` measures
+/// the bound on files at the limits and on random ones.
+pub const READ_BYTES_PER_FILE_BYTE: usize = 12;
+pub const READ_BYTES_SLACK: usize = 1 << 20;
 
 /// What a config knows of a table without its numbers: enough to plan the run (its schedule, its
 /// memory) and to recognise the file again (the digest of its numbers and labels). Serialised as its
@@ -102,8 +113,10 @@ impl FromStr for TableShape {
 /// Why a file or a table was refused; the message names the line (1-based, as an editor shows it).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TableError {
-    #[error("the file is {bytes} bytes; at most {MAX_FILE_BYTES} are read")]
-    TooBig { bytes: usize },
+    #[error("the file is more than {MAX_FILE_BYTES} bytes, the most that is read")]
+    TooBig,
+    #[error("{0}")]
+    Encoding(String),
     #[error("the file has no rows")]
     Empty,
     #[error("line {line}: {problem}")]
@@ -114,161 +127,365 @@ pub enum TableError {
     Damaged(String),
 }
 
-/// A CSV file as read: its column names (from its header, or "column 1", …) and its cells, each
-/// row with its line number. Nothing is interpreted until a label column is picked.
+/// Which of a file's columns make its table: the label, the columns left out (a comment, an id),
+/// and every other column a feature.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub label: usize,
+    pub left_out: Vec<usize>,
+}
+
+/// Column `label` as the label and every other column a feature.
+impl From<usize> for Choice {
+    fn from(label: usize) -> Self {
+        Choice { label, left_out: Vec::new() }
+    }
+}
+
+/// A CSV file as read: how it writes its cells, its column names (from its header, or "column 1",
+/// …) and its rows' cells, each row with its line. Every line of the file is a row, the header, or
+/// refused by name (only blank lines at the end are let go); nothing is interpreted until a label
+/// column is chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvFile {
     pub name: String,
     pub columns: Vec<String>,
     pub has_header: bool,
-    rows: Vec<(u64, Vec<String>)>,
+    pub format: Format,
+    /// The line each row starts on.
+    lines: Vec<u64>,
+    /// Every row's cells, one after another, and where each ends in `cells`: at most the file's
+    /// bytes and 4 bytes a cell (a cell takes at least its separator), never a `String` a cell.
+    cells: String,
+    ends: Vec<u32>,
 }
 
-fn is_number(cell: &str) -> bool {
-    cell.parse::<f64>().is_ok_and(f64::is_finite)
+/// A cell a person's spreadsheet would run as a formula starts with one of these (OWASP's CSV
+/// injection advice): a writer puts `'` before such a text cell, and the reader takes it off.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn finite(cell: &str) -> bool {
+    matches!(cells::number(cell, false), Number::Finite(_))
+}
+
+/// A text cell to write into a CSV file that a spreadsheet may open: with `'` before it when it
+/// would start a formula. A number (`-1.5`) is not text and is written as it is.
+pub fn inert(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) && !finite(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// A text cell as written: without the `'` that [`inert`] (or a spreadsheet) put before it.
+fn unmarked(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) && !finite(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Characters of a name (a column's, a class's, a file's) shown in a message; a longer one is cut.
+pub const SHOWN_NAME_CHARS: usize = 60;
+/// Characters of a cell's text shown in a message.
+const SHOWN_CELL_CHARS: usize = 20;
+
+/// `text` cut to `max` characters with an ellipsis: a message stays readable whatever a file holds.
+pub fn shortened(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => Cow::Owned(format!("{}…", &text[..at])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+fn name(text: &str) -> Cow<'_, str> {
+    shortened(text, SHOWN_NAME_CHARS)
 }
 
 impl CsvFile {
-    /// Reads the cells of a CSV file. The first row is a header when it is all words, or has a word
-    /// where the second row has a number.
+    /// Reads a file's bytes: UTF-8 text (see [`cells::decode`]) of CSV.
+    pub fn read(name: &str, bytes: &[u8]) -> Result<Self, TableError> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(TableError::TooBig);
+        }
+        Self::parse(name, cells::decode(bytes)?)
+    }
+
+    /// Reads the cells of a CSV file: its separator detected, the first row a header when every
+    /// cell is a name (the first may be empty, as pandas writes an index), each other line a row.
+    /// A line that is no row is refused by its number: a blank or empty one (blank lines at the end
+    /// excepted), one of another width, one beyond [`MAX_ROWS`].
     pub fn parse(name: &str, text: &str) -> Result<Self, TableError> {
         if text.len() > MAX_FILE_BYTES {
-            return Err(TableError::TooBig { bytes: text.len() });
+            return Err(TableError::TooBig);
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .comment(Some(b'#'))
-            .from_reader(text.as_bytes());
-        let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| TableError::Line {
-                line: e.position().map_or(0, csv::Position::line),
-                problem: e.to_string(),
-            })?;
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.iter().all(str::is_empty) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let format = Format { separator: cells::detect_separator(text), decimal_comma: false };
+        let mut file = CsvFile {
+            name: name.to_owned(),
+            columns: Vec::new(),
+            has_header: false,
+            format,
+            lines: Vec::new(),
+            cells: String::new(),
+            ends: Vec::new(),
+        };
+        let comment = if text.starts_with('#') {
+            "; line 1 starts with “#”, and no line is skipped as a comment: delete it"
+        } else {
+            ""
+        };
+        let mut records = Records::new(text, format.separator);
+        let (mut width, mut blank) = (0, None);
+        loop {
+            let (ends_from, cells_from) = (file.ends.len(), file.cells.len());
+            let cap = if width == 0 { MAX_COLUMNS } else { width };
+            let (mut filled, mut kept) = (0, 0);
+            let record = records.next(|c| {
+                filled += usize::from(!c.is_empty());
+                if kept < cap {
+                    kept += 1;
+                    file.cells.push_str(c);
+                    file.ends.push(file.cells.len() as u32);
+                }
+            });
+            let Some(record) = record else { break };
+            let (line, n) = record?;
+            let problem = |problem: String| Err(TableError::Line { line, problem });
+            if n == 1 && filled == 0 {
+                blank.get_or_insert(line);
+                file.ends.truncate(ends_from);
+                file.cells.truncate(cells_from);
                 continue;
             }
-            if rows.len() > MAX_ROWS {
-                return Err(TableError::Shape(format!("the file has more than {MAX_ROWS} rows")));
+            if let Some(line) = blank {
+                let problem = "a blank line inside the table: delete it (only blank lines at the end are let go)";
+                return Err(TableError::Line { line, problem: problem.to_owned() });
             }
-            rows.push((line, record.iter().map(str::to_owned).collect()));
+            if filled == 0 {
+                return problem("only empty cells: delete the row, or fill in its values".to_owned());
+            }
+            if width == 0 {
+                if n > MAX_COLUMNS {
+                    return problem(format!("{n} cells; a file has at most {MAX_COLUMNS} columns"));
+                }
+                if n < 2 {
+                    return Err(TableError::Shape(format!(
+                        "a table needs at least two columns, features and a label, but no `,`, `;` or tab separates \
+                         the cells of line {line}{comment}"
+                    )));
+                }
+                width = n;
+                let first: Vec<&str> = file.cells_from(0).take(n).collect();
+                let has_header = first.iter().enumerate().all(|(j, c)| cells::is_name(c) || (j == 0 && c.is_empty()));
+                let header = |j: usize| if has_header { unmarked(first[j]) } else { "" };
+                let columns = (0..n).map(|j| column_name(j, header(j))).collect();
+                (file.has_header, file.columns) = (has_header, columns);
+                if has_header {
+                    file.ends.clear();
+                    file.cells.clear();
+                    continue;
+                }
+            } else if n != width {
+                let read_as = format.separator_name();
+                return problem(format!(
+                    "{}, but line 1 has {width} (the file is read as {read_as}-separated{comment})",
+                    cells::count(n, "cell")
+                ));
+            }
+            if file.lines.len() == MAX_ROWS {
+                return problem(format!("the file has more than {MAX_ROWS} rows, the most a table has"));
+            }
+            file.lines.push(line);
         }
-        let Some((first_line, first)) = rows.first().cloned() else { return Err(TableError::Empty) };
-        let width = first.len();
-        if let Some((line, row)) = rows.iter().find(|(_, r)| r.len() != width) {
-            return Err(TableError::Line {
-                line: *line,
-                problem: format!("{} fields, but line {first_line} has {width}", row.len()),
-            });
+        if width == 0 {
+            return Err(TableError::Empty);
         }
-        if width < 2 {
-            return Err(TableError::Shape("a table needs at least two columns: features and a label".to_owned()));
+        if format.separator != b',' {
+            let marked = |mark: char, comma: bool| {
+                file.cells_from(0)
+                    .filter(|c| c.contains(mark) && matches!(cells::number(c, comma), Number::Finite(_)))
+                    .count()
+            };
+            file.format.decimal_comma = marked(',', true) > marked('.', false);
         }
-        let second = rows.get(1).map(|(_, r)| r.as_slice());
-        let has_header = first.iter().all(|c| !is_number(c))
-            || second.is_some_and(|s| first.iter().zip(s).any(|(a, b)| !is_number(a) && is_number(b)));
-        let columns = if has_header {
-            rows.remove(0);
-            first
-                .iter()
-                .enumerate()
-                .map(|(i, c)| if c.is_empty() { format!("column {}", i + 1) } else { c.clone() })
-                .collect()
-        } else {
-            (1..=width).map(|i| format!("column {i}")).collect()
-        };
-        Ok(CsvFile { name: name.to_owned(), columns, has_header, rows })
+        Ok(file)
     }
 
-    /// The label column a person most likely means: the last column of words alone (only a label
-    /// can be words; a stray word in a column of numbers is a mistake to report), else the last.
-    pub fn default_label(&self) -> usize {
-        (0..self.columns.len())
-            .rev()
-            .find(|&j| self.rows.iter().all(|(_, r)| !is_number(&r[j])))
-            .unwrap_or(self.columns.len() - 1)
+    /// The cells from the `k`-th on, row after row.
+    fn cells_from(&self, k: usize) -> impl Iterator<Item = &str> + '_ {
+        (k..self.ends.len()).map(move |k| {
+            let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+            &self.cells[start..self.ends[k] as usize]
+        })
     }
 
-    /// The table with column `label` as the classes and every other column a feature. A missing or
-    /// non-numeric feature is refused with its line; classes are the label column's distinct values.
-    pub fn table(&self, label: usize) -> Result<Table, TableError> {
+    /// Column `j`'s cells, row after row.
+    fn column(&self, j: usize) -> impl Iterator<Item = &str> + '_ {
+        self.cells_from(j).step_by(self.columns.len())
+    }
+
+    /// Rows read (the header is not one).
+    pub fn rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    fn number(&self, cell: &str) -> Number {
+        cells::number(cell, self.format.decimal_comma)
+    }
+
+    /// Whether column `j` holds no number at all (words, or nothing): it cannot be a feature.
+    fn is_text(&self, j: usize) -> bool {
+        self.column(j).all(|c| !matches!(self.number(c), Number::Finite(_)))
+    }
+
+    /// The columns a person most likely means: the label is a column of words with no cell missing
+    /// and 2 to [`MAX_CLASSES`] distinct values, each on two rows or more if one column has that
+    /// (a comment column has blanks and one-off remarks), the last of them; without one, the last
+    /// column of numbers. Every other column of words is left out, since it cannot be a feature.
+    /// `label`, when given, is the label.
+    pub fn choice(&self, label: Option<usize>) -> Choice {
         let width = self.columns.len();
-        if label >= width {
-            return Err(TableError::Shape(format!("the file has {width} columns; there is no column {}", label + 1)));
-        }
-        let features = width - 1;
-        let shape_error = |what: String| TableError::Shape(what);
-        if self.rows.len() < MIN_ROWS {
-            return Err(shape_error(format!(
-                "the file has {} rows; a table needs at least {MIN_ROWS}",
-                self.rows.len()
-            )));
-        }
-        if features > MAX_FEATURES || self.rows.len() * features > MAX_CELLS {
-            return Err(shape_error(format!(
-                "{} rows × {features} features is too many: at most {MAX_FEATURES} features and {MAX_CELLS} numbers",
-                self.rows.len()
-            )));
-        }
-        let mut names: Vec<&str> = self.rows.iter().map(|(_, r)| r[label].as_str()).collect();
-        if let Some((line, _)) = self.rows.iter().find(|(_, r)| r[label].is_empty()) {
-            return Err(TableError::Line {
-                line: *line,
-                problem: format!("the label ({}) is missing", self.columns[label]),
-            });
-        }
-        names.sort_unstable();
-        names.dedup();
-        if names.iter().all(|n| is_number(n)) {
-            names.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
-        }
-        let index: std::collections::HashMap<&str, u16> =
-            names.iter().enumerate().map(|(i, n)| (*n, i as u16)).collect();
-        if !(2..=MAX_CLASSES).contains(&names.len()) {
-            return Err(shape_error(format!(
-                "the label column {} has {} distinct values; a table has 2 to {MAX_CLASSES} classes",
-                self.columns[label],
-                names.len()
-            )));
-        }
-        let mut x = Vec::with_capacity(self.rows.len() * features);
-        let mut y = Vec::with_capacity(self.rows.len());
-        for (line, row) in &self.rows {
-            for (j, cell) in row.iter().enumerate().filter(|&(j, _)| j != label) {
-                let problem = if cell.is_empty() {
-                    format!("{} is missing", self.columns[j])
-                } else {
-                    match cell.parse::<f32>() {
-                        Ok(v) if v.is_finite() => {
-                            x.push(v);
-                            continue;
-                        }
-                        _ => format!("{} is “{}”, not a number", self.columns[j], short(cell)),
+        let text: Vec<usize> = (0..width).filter(|&j| self.is_text(j)).collect();
+        let label = label.unwrap_or_else(|| {
+            let classes = |j: usize| {
+                let mut counts: HashMap<&str, usize> = HashMap::new();
+                for c in self.column(j) {
+                    *counts.entry(c).or_default() += 1;
+                    if c.is_empty() || counts.len() > MAX_CLASSES {
+                        return None;
                     }
-                };
-                return Err(TableError::Line { line: *line, problem });
-            }
-            y.push(index[row[label].as_str()]);
+                }
+                (counts.len() >= 2).then(|| counts.values().all(|&n| n >= 2))
+            };
+            let words = text.iter().filter_map(|&j| classes(j).map(|repeated| (repeated, j))).max();
+            let numbers = (0..width).rev().find(|j| !text.contains(j));
+            words.map(|(_, j)| j).or(numbers).unwrap_or(width.saturating_sub(1))
+        });
+        Choice { label, left_out: text.into_iter().filter(|&j| j != label).collect() }
+    }
+
+    /// How the file was read, in a sentence: its separator and decimal mark, its header, and the
+    /// columns `choice` leaves out.
+    pub fn reading(&self, choice: &Choice) -> String {
+        let header = if self.has_header { "a header row" } else { "no header row (the columns are numbered)" };
+        let left_out: Vec<Cow<str>> =
+            choice.left_out.iter().filter_map(|&j| self.columns.get(j)).map(|c| name(c)).collect();
+        let left_out = if left_out.is_empty() { String::new() } else { format!("; left out: {}", left_out.join(", ")) };
+        format!("Read as {} and {header}{left_out}.", self.format)
+    }
+
+    /// The table of `choice`: its label column's distinct values are the classes (compared as
+    /// numbers when all are numbers: `1` and `1.0` are one class), every column neither the label
+    /// nor left out a feature. A missing or non-numeric feature is refused naming its line and
+    /// column, and the likely cause.
+    pub fn table(&self, choice: &Choice) -> Result<Table, TableError> {
+        let shape = |what: String| Err(TableError::Shape(what));
+        let width = self.columns.len();
+        let Choice { label, left_out } = choice;
+        if let Some(j) = left_out.iter().chain([label]).find(|&&j| j >= width) {
+            return shape(format!("the file has {width} columns; there is no column {}", j + 1));
         }
-        Ok(Table::new(
-            &self.name,
-            self.columns.iter().enumerate().filter(|&(j, _)| j != label).map(|(_, c)| c.clone()).collect(),
-            self.columns[label].clone(),
-            names.iter().map(|n| (*n).to_owned()).collect(),
-            x,
-            y,
-        ))
+        if left_out.contains(label) {
+            return shape(format!("the label column {} cannot be left out", name(&self.columns[*label])));
+        }
+        let used: Vec<usize> = (0..width).filter(|j| j != label && !left_out.contains(j)).collect();
+        let (rows, features) = (self.rows(), used.len());
+        if rows < MIN_ROWS {
+            return shape(format!("the file has {rows} rows; a table needs at least {MIN_ROWS}"));
+        }
+        if features == 0 {
+            return shape("every column but the label is left out; a table needs a feature".to_owned());
+        }
+        if features > MAX_FEATURES || rows * features > MAX_CELLS {
+            return shape(format!(
+                "{rows} rows × {features} features is too many: at most {MAX_FEATURES} features and {MAX_CELLS} numbers"
+            ));
+        }
+        let labels: Vec<&str> = self.column(*label).collect();
+        if let Some(row) = labels.iter().position(|l| l.is_empty()) {
+            let problem = format!("the label ({}) is missing", name(&self.columns[*label]));
+            return Err(TableError::Line { line: self.lines[row], problem });
+        }
+        let (classes, y) = self.classes(&labels);
+        if !(2..=MAX_CLASSES).contains(&classes.len()) {
+            return shape(format!(
+                "the label column {} has {} distinct values; a table has 2 to {MAX_CLASSES} classes",
+                name(&self.columns[*label]),
+                classes.len()
+            ));
+        }
+        let mut x = Vec::with_capacity(rows * features);
+        for (row, &line) in self.lines.iter().enumerate() {
+            let cells: Vec<&str> = self.cells_from(row * width).take(width).collect();
+            for &j in &used {
+                match self.number(cells[j]) {
+                    Number::Finite(v) => x.push(v),
+                    why => return Err(TableError::Line { line, problem: self.not_a_number(row, &cells, j, why) }),
+                }
+            }
+        }
+        let features = used.iter().map(|&j| self.columns[j].clone()).collect();
+        let table = Table::new(&self.name, features, self.columns[*label].clone(), classes, x, y);
+        table.shape.check().map_err(TableError::Shape)?;
+        Ok(table)
+    }
+
+    /// The classes of these labels, in order (numbers by value, else words by their text), and each
+    /// row's class.
+    fn classes(&self, labels: &[&str]) -> (Vec<String>, Vec<u16>) {
+        let values: Option<Vec<f64>> =
+            labels.iter().map(|l| cells::number64(l, self.format.decimal_comma).map(|v| v + 0.0)).collect();
+        if let Some(values) = values {
+            let mut distinct = values.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            let y = values.iter().map(|v| distinct.partition_point(|d| d < v) as u16).collect();
+            return (distinct.iter().map(f64::to_string).collect(), y);
+        }
+        let names: Vec<&str> = labels.iter().map(|l| unmarked(l)).collect();
+        let mut distinct = names.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let y = names.iter().map(|n| distinct.binary_search(n).unwrap_or_else(|i| i) as u16).collect();
+        (distinct.into_iter().map(str::to_owned).collect(), y)
+    }
+
+    /// Why cell `j` of a row (`row`, with these `cells`) is no feature, and the likely cause.
+    fn not_a_number(&self, row: usize, cells: &[&str], j: usize, why: Number) -> String {
+        let (column, cell) = (name(&self.columns[j]), shortened(cells[j], SHOWN_CELL_CHARS));
+        let problem = match why {
+            Number::Missing => format!("{column} is missing"),
+            Number::MissingWord => format!("{column} is “{cell}”, a missing value"),
+            Number::Infinite => format!("{column} is “{cell}”, not a finite number"),
+            Number::TooLarge => format!("{column} is “{cell}”, too large for a 32-bit number (at most ±3.4e38)"),
+            Number::OtherMark => format!("{column} is “{cell}”, not a number: the file is read as {}", self.format),
+            Number::Finite(_) | Number::Text => format!("{column} is “{cell}”, not a number"),
+        };
+        let own = self.format.separator_name();
+        let other = [(';', "`;`"), ('\t', "tab")].iter().find(|(c, _)| cells[j].contains(*c)).map(|o| o.1);
+        let separator = match other {
+            Some(other) if why == Number::Text && other != own => {
+                format!(" (is the file {other}-separated? It reads best as {own}-separated)")
+            }
+            _ => String::new(),
+        };
+        let header = if row == 0 && !self.has_header && cells::is_name(cells[j]) {
+            "; line 1 is read as data, since a header row holds only names"
+        } else {
+            ""
+        };
+        format!("{problem}{separator}{header}")
     }
 }
 
-fn short(cell: &str) -> String {
-    if cell.chars().count() > 20 {
-        format!("{}…", cell.chars().take(20).collect::<String>())
+/// A header cell's name: its text, or "column 3" when it has none.
+fn column_name(j: usize, header: &str) -> String {
+    if header.is_empty() {
+        format!("column {}", j + 1)
     } else {
-        cell.to_owned()
+        header.to_owned()
     }
 }
 
@@ -429,16 +646,18 @@ impl Table {
     }
 
     /// The table as a CSV file (features, then the label), which [`CsvFile`] reads back into this
-    /// very table: numbers are written in their shortest form that reads back to the same bits.
+    /// very table: numbers are written in their shortest form that reads back to the same bits,
+    /// and a name that a spreadsheet would run as a formula is made [`inert`].
     pub fn to_csv(&self) -> String {
-        let quote = |s: &str| {
-            if s.contains([',', '"', '\n', '\r', '#']) || s.trim() != s || s.is_empty() {
+        let cell = |s: &str| {
+            let s = inert(s);
+            if s.contains([',', ';', '"', '\t', '\n', '\r']) || s.trim() != s || s.is_empty() {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
-                s.to_owned()
+                s.into_owned()
             }
         };
-        let mut out: String = self.features.iter().chain([&self.label]).map(|c| quote(c)).collect::<Vec<_>>().join(",");
+        let mut out: String = self.features.iter().chain([&self.label]).map(|c| cell(c)).collect::<Vec<_>>().join(",");
         out.push('\n');
         let f = self.shape.features;
         for (row, &y) in self.x.chunks(f.max(1)).zip(&self.y) {
@@ -446,7 +665,7 @@ impl Table {
                 out.push_str(&v.to_string());
                 out.push(',');
             }
-            out.push_str(&quote(&self.classes[usize::from(y)]));
+            out.push_str(&cell(&self.classes[usize::from(y)]));
             out.push('\n');
         }
         out
@@ -461,18 +680,19 @@ impl Table {
         counts
     }
 
-    /// One sentence for people: what was read and how it will be used.
+    /// One sentence for people: what was read and how it will be used (names cut to
+    /// [`SHOWN_NAME_CHARS`]).
     pub fn summary(&self) -> String {
         let s = self.shape;
         let counts = self.class_counts();
-        let classes: Vec<String> = self.classes.iter().zip(&counts).map(|(c, n)| format!("{c} {n}")).collect();
+        let classes: Vec<String> = self.classes.iter().zip(&counts).map(|(c, n)| format!("{} {n}", name(c))).collect();
         format!(
             "{}: {} rows, {} features, {} classes of {} ({}). Features standardised on the {} training rows; {} rows validate.",
-            self.name,
+            name(&self.name),
             s.rows,
             s.features,
             s.classes,
-            self.label,
+            name(&self.label),
             classes.join(", "),
             s.train_len(),
             s.rows - s.train_len()
@@ -533,20 +753,20 @@ mod tests {
         let file = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap();
         assert!(file.has_header);
         assert_eq!(file.columns, ["sepal", "petal", "species"]);
-        let t = file.table(file.default_label()).unwrap();
+        let t = file.table(&file.choice(None)).unwrap();
         let words_first = CsvFile::parse("x.csv", "kind,x\na,1\nb,2\n").unwrap();
-        assert_eq!((file.default_label(), words_first.default_label()), (2, 0), "the column of words");
-        assert_eq!(CsvFile::parse("x.csv", "1,2,3\n4,5,6\n").unwrap().default_label(), 2, "else the last");
+        assert_eq!((file.choice(None).label, words_first.choice(None).label), (2, 0), "the column of words");
+        assert_eq!(CsvFile::parse("x.csv", "1,2,3\n4,5,6\n").unwrap().choice(None).label, 2, "else the last");
         assert_eq!((t.shape.rows, t.shape.features, t.shape.classes), (10, 2, 3));
         assert_eq!(t.classes, ["setosa", "versicolor", "virginica"]);
         assert_eq!(t.class_counts(), [4, 3, 3]);
         assert_eq!(t.check(), Ok(()));
-        let again = CsvFile::parse("iris.csv", &t.to_csv()).unwrap().table(2).unwrap();
+        let again = CsvFile::parse("iris.csv", &t.to_csv()).unwrap().table(&2.into()).unwrap();
         assert_eq!(again, t, "written and read back, the same table");
         // The digest is of the numbers: another name, the same digest; another number, another.
-        let renamed = CsvFile::parse("other.csv", IRIS_LIKE).unwrap().table(2).unwrap();
+        let renamed = CsvFile::parse("other.csv", IRIS_LIKE).unwrap().table(&2.into()).unwrap();
         assert_eq!(renamed.shape, t.shape);
-        let changed = CsvFile::parse("iris.csv", &IRIS_LIKE.replace("6.9", "6.8")).unwrap().table(2).unwrap();
+        let changed = CsvFile::parse("iris.csv", &IRIS_LIKE.replace("6.9", "6.8")).unwrap().table(&2.into()).unwrap();
         assert_ne!(changed.shape.digest, t.shape.digest);
         assert_eq!(t.shape.to_string().parse::<TableShape>(), Ok(t.shape));
         assert_eq!(serde_json::to_string(&t.shape).unwrap(), format!("\"{}\"", t.shape));
@@ -561,29 +781,32 @@ mod tests {
         let text = IRIS_LIKE.split_once('\n').unwrap().1;
         let file = CsvFile::parse("x.csv", text).unwrap();
         assert!(!file.has_header);
-        assert_eq!(file.table(2).unwrap().shape.rows, 10);
+        assert_eq!(file.table(&2.into()).unwrap().shape.rows, 10);
         let numeric = (0..12).map(|i| format!("{i}.5,{}\n", [10, 2, 1][i % 3])).collect::<Vec<_>>().concat();
-        assert_eq!(CsvFile::parse("n.csv", &numeric).unwrap().table(1).unwrap().classes, ["1", "2", "10"]);
+        assert_eq!(CsvFile::parse("n.csv", &numeric).unwrap().table(&1.into()).unwrap().classes, ["1", "2", "10"]);
     }
 
     #[test]
     fn a_bad_cell_is_refused_naming_its_line_and_column() {
         let missing = IRIS_LIKE.replace("6.3,4.9", "6.3,");
-        let e = CsvFile::parse("x.csv", &missing).unwrap().table(2).unwrap_err();
+        let e = CsvFile::parse("x.csv", &missing).unwrap().table(&2.into()).unwrap_err();
         assert_eq!(e.to_string(), "line 4: petal is missing");
         let word = IRIS_LIKE.replace("7.1", "seven");
-        let e = CsvFile::parse("x.csv", &word).unwrap().table(2).unwrap_err();
+        let e = CsvFile::parse("x.csv", &word).unwrap().table(&2.into()).unwrap_err();
         assert_eq!(e.to_string(), "line 6: sepal is “seven”, not a number");
         let inf = IRIS_LIKE.replace("7.1", "inf");
-        assert!(CsvFile::parse("x.csv", &inf).unwrap().table(2).unwrap_err().to_string().starts_with("line 6:"));
+        assert_eq!(refusal(&inf), "line 6: sepal is “inf”, not a finite number");
         let ragged = IRIS_LIKE.replace("5.8,4.0,versicolor", "5.8,versicolor");
-        assert_eq!(CsvFile::parse("x.csv", &ragged).unwrap_err().to_string(), "line 5: 2 fields, but line 1 has 3");
+        assert_eq!(
+            CsvFile::parse("x.csv", &ragged).unwrap_err().to_string(),
+            "line 5: 2 cells, but line 1 has 3 (the file is read as `,`-separated)"
+        );
         // Too few rows, one class, one column, nothing: refused, each with its reason.
-        assert!(CsvFile::parse("x.csv", "a,b\n1,2\n").unwrap().table(1).is_err());
+        assert!(CsvFile::parse("x.csv", "a,b\n1,2\n").unwrap().table(&1.into()).is_err());
         let one_class = (0..12).map(|i| format!("{i},a\n")).collect::<Vec<_>>().concat();
         assert!(CsvFile::parse("x.csv", &one_class)
             .unwrap()
-            .table(1)
+            .table(&1.into())
             .unwrap_err()
             .to_string()
             .contains("2 to 50 classes"));
@@ -591,12 +814,180 @@ mod tests {
         assert_eq!(CsvFile::parse("x.csv", "\n\n"), Err(TableError::Empty));
     }
 
+    /// IRIS_LIKE without its header.
+    fn headerless() -> &'static str {
+        IRIS_LIKE.split_once('\n').unwrap().1
+    }
+
+    fn refusal(text: &str) -> String {
+        match CsvFile::parse("x.csv", text) {
+            Ok(file) => file.table(&file.choice(None)).map_or_else(|e| e.to_string(), |t| t.summary()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_first_row_with_a_number_is_data_and_a_bad_cell_in_it_is_refused_by_its_line() {
+        let cases = [
+            ("5.1,,setosa", "line 1: column 2 is missing"),
+            ("NaN,1.4,setosa", "line 1: column 1 is “NaN”, a missing value"),
+            (
+                "x,1.4,setosa",
+                "line 1: column 1 is “x”, not a number; line 1 is read as data, since a header row holds only names",
+            ),
+        ];
+        for (first, refused) in cases {
+            let text = headerless().replacen("5.1,1.4,setosa", first, 1);
+            assert!(!CsvFile::parse("x.csv", &text).unwrap().has_header, "{first}");
+            assert_eq!(refusal(&text), refused);
+        }
+        // A header holds only names; the first may be empty (pandas writes its index so).
+        let indexed = format!(
+            ",sepal,petal,species\n{}",
+            headerless().lines().enumerate().map(|(i, l)| format!("{i},{l}\n")).collect::<Vec<_>>().concat()
+        );
+        let file = CsvFile::parse("x.csv", &indexed).unwrap();
+        assert_eq!((file.has_header, file.columns[0].as_str(), file.rows()), (true, "column 1", 10));
+    }
+
+    #[test]
+    fn every_line_is_a_row_or_refused_by_its_number() {
+        // No comment syntax: a cell starting with # is a value like any other.
+        assert_eq!(refusal(&IRIS_LIKE.replace("7.1,5.9", "#-1.23,5.9")), "line 6: sepal is “#-1.23”, not a number");
+        let hashed = IRIS_LIKE.replace(",setosa", ",#a").replace(",versicolor", ",#b").replace(",virginica", ",#c");
+        assert!(refusal(&hashed).contains("10 rows, 2 features, 3 classes of species (#a 4, #b 3, #c 3)"));
+        assert_eq!(
+            refusal(&format!("# measured in May\n{IRIS_LIKE}")),
+            "a table needs at least two columns, features and a label, but no `,`, `;` or tab separates the cells of \
+             line 1; line 1 starts with “#”, and no line is skipped as a comment: delete it"
+        );
+        assert_eq!(
+            refusal(&format!("# May, June\n{IRIS_LIKE}")),
+            "line 2: 3 cells, but line 1 has 2 (the file is read as `,`-separated; line 1 starts with “#”, and no line \
+             is skipped as a comment: delete it)"
+        );
+        // Empty rows, blank lines inside, a line of a million commas: refused by line.
+        assert_eq!(
+            refusal(&IRIS_LIKE.replace("\n4.9", "\n,,\n4.9")),
+            "line 3: only empty cells: delete the row, or fill in its values"
+        );
+        assert_eq!(
+            refusal(&IRIS_LIKE.replace("\n4.9", "\n\n4.9")),
+            "line 3: a blank line inside the table: delete it (only blank lines at the end are let go)"
+        );
+        let commas = |first: &str| IRIS_LIKE.replace("\n4.9", &format!("\n{first}{}\n4.9", ",".repeat(1_000_000)));
+        assert!(refusal(&commas("")).starts_with("line 3: only empty cells"));
+        assert!(refusal(&commas("1")).starts_with("line 3: 1000001 cells, but line 1 has 3"));
+        assert!(
+            refusal(&format!("{IRIS_LIKE}\n  \n\n")).starts_with("x.csv: 10 rows"),
+            "blank lines at the end are let go"
+        );
+        // A quote that never closes names the line it opened on.
+        assert_eq!(
+            refusal(&IRIS_LIKE.replace("6.3,", "\"6.3,")),
+            "line 4: a quote opened on this line is never closed"
+        );
+    }
+
+    #[test]
+    fn line_numbers_are_an_editors_whatever_the_line_ends() {
+        let missing = IRIS_LIKE.replace("6.3,4.9", "6.3,");
+        for end in ["\n", "\r\n", "\r"] {
+            assert_eq!(refusal(&missing.replace('\n', end)), "line 4: petal is missing", "{end:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_read_as_numbers_and_refused_with_the_reason() {
+        let labels =
+            (0..12).map(|i| format!("{i}.5,{}\n", ["1", "1.0", "2", "-0", "0"][i % 5])).collect::<Vec<_>>().concat();
+        let t = CsvFile::parse("n.csv", &labels).unwrap().table(&1.into()).unwrap();
+        assert_eq!(t.classes, ["0", "1", "2"], "1 and 1.0 are one class, -0 and 0 another");
+        assert_eq!(t.class_counts(), [4, 6, 2]);
+        assert_eq!(
+            refusal(&IRIS_LIKE.replace("7.1", "3.5e38")),
+            "line 6: sepal is “3.5e38”, too large for a 32-bit number (at most ±3.4e38)"
+        );
+        assert_eq!(refusal(&IRIS_LIKE.replace("7.1", "-inf")), "line 6: sepal is “-inf”, not a finite number");
+        let semicolons = IRIS_LIKE.replace(',', ";").replace("7.1", "7,1");
+        assert_eq!(
+            refusal(&semicolons),
+            "line 6: sepal is “7,1”, not a number: the file is read as `;`-separated values with decimal points"
+        );
+    }
+
+    #[test]
+    fn a_file_of_more_than_the_rows_a_table_holds_is_refused_by_the_reader() {
+        let rows = (0..=MAX_ROWS).map(|i| format!("{i},{}\n", i % 3)).collect::<Vec<_>>().concat();
+        assert_eq!(
+            CsvFile::parse("x.csv", &rows).unwrap_err().to_string(),
+            "line 20001: the file has more than 20000 rows, the most a table has"
+        );
+        let wide = format!("{}\n", ["1"; MAX_COLUMNS + 1].join(","));
+        assert_eq!(
+            CsvFile::parse("x.csv", &wide).unwrap_err().to_string(),
+            "line 1: 1001 cells; a file has at most 1000 columns"
+        );
+        assert_eq!(CsvFile::read("x.csv", &vec![b'1'; MAX_FILE_BYTES + 1]), Err(TableError::TooBig));
+    }
+
+    #[test]
+    fn the_likely_label_is_a_column_of_few_words_and_other_columns_of_words_are_left_out() {
+        let remarks = ["ok", "", "torn", "ok", "", "re-check", "", "ok", "", "ok"];
+        let text: String = IRIS_LIKE
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("{l},{}\n", if i == 0 { "comment" } else { remarks[i - 1] }))
+            .collect::<Vec<_>>()
+            .concat();
+        let file = CsvFile::parse("x.csv", &text).unwrap();
+        let choice = file.choice(None);
+        assert_eq!(choice, Choice { label: 2, left_out: vec![3] });
+        assert_eq!(
+            file.reading(&choice),
+            "Read as `,`-separated values with decimal points and a header row; left out: comment."
+        );
+        assert_eq!(file.table(&choice).unwrap().shape.features, 2);
+        assert_eq!(file.table(&2.into()).unwrap_err().to_string(), "line 2: comment is “ok”, not a number");
+        // Another label: the words are left out too; leaving out the label or every feature is refused.
+        assert_eq!(file.choice(Some(1)), Choice { label: 1, left_out: vec![2, 3] });
+        let refused = |label, left_out: &[usize]| {
+            file.table(&Choice { label, left_out: left_out.to_vec() }).unwrap_err().to_string()
+        };
+        assert_eq!(refused(2, &[2, 3]), "the label column species cannot be left out");
+        assert_eq!(refused(2, &[0, 1, 3]), "every column but the label is left out; a table needs a feature");
+        assert_eq!(refused(2, &[4]), "the file has 4 columns; there is no column 5");
+    }
+
+    #[test]
+    fn a_name_a_spreadsheet_would_run_is_written_inert_and_read_back_as_it_was() {
+        let hostile = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-a", "@SUM(A1)"];
+        let text: String = (0..12)
+            .map(|i| format!("{i}.5,-{i},\"{}\"\n", hostile[i % 4].replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .concat();
+        let t = CsvFile::parse("x.csv", &format!("x,=y,label\n{text}")).unwrap().table(&2.into()).unwrap();
+        assert_eq!(t.features, ["x", "=y"]);
+        let written = t.to_csv();
+        assert!(written.starts_with("x,'=y,label\n0.5,-0,\"'=HYPERLINK(\"\"http"), "{written}");
+        assert!(
+            written.contains(",'+1+1\n") && written.contains(",'-a\n") && written.contains(",'@SUM(A1)\n"),
+            "{written}"
+        );
+        assert_eq!(CsvFile::parse("x.csv", &written).unwrap().table(&2.into()), Ok(t), "read back, the same table");
+        assert_eq!(
+            (inert("-1.5"), inert("'-a"), inert("-")),
+            ("-1.5".into(), "'-a".into(), "'-".into()),
+            "a number is no formula"
+        );
+    }
+
     #[test]
     fn limits_are_stated_and_held() {
         let big = "1,0\n".repeat(MAX_ROWS + 2);
         assert!(CsvFile::parse("x.csv", &big).unwrap_err().to_string().contains("more than 20000 rows"));
         let too_big = " ".repeat(MAX_FILE_BYTES + 1);
-        assert_eq!(CsvFile::parse("x.csv", &too_big), Err(TableError::TooBig { bytes: MAX_FILE_BYTES + 1 }));
+        assert_eq!(CsvFile::parse("x.csv", &too_big), Err(TableError::TooBig));
         for bad in
             ["5x2x3:0", "5x2x3:0000000000000001", "100x2x1:0000000000000001", "100x0x2:0000000000000001", "1x2x3x4:00"]
         {
@@ -606,7 +997,7 @@ mod tests {
 
     #[test]
     fn the_split_is_fixed_by_the_file_and_the_features_are_standardised() {
-        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(2).unwrap();
+        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(&2.into()).unwrap();
         let (a, b) = (t.dataset(), t.dataset());
         assert_eq!((a.x_train.clone(), a.y_val.clone()), (b.x_train, b.y_val));
         assert_eq!((a.train_len(), a.y_val.len()), (8, 2));
@@ -632,7 +1023,7 @@ mod tests {
 
     #[test]
     fn a_damaged_table_is_refused() {
-        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(2).unwrap();
+        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(&2.into()).unwrap();
         let mut moved = t.clone();
         moved.x[0] += 1.0;
         assert!(moved.check().unwrap_err().to_string().contains("digest"));
@@ -647,7 +1038,7 @@ mod tests {
     #[test]
     fn a_config_names_its_table_and_trains_only_on_that_table() {
         use crate::RunConfig;
-        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(2).unwrap();
+        let t = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(&2.into()).unwrap();
         let word = format!("csv:{}", t.shape);
         let mut c = RunConfig::default();
         assert_eq!(c.set_all([("dataset", word.as_str()), ("hidden", "8"), ("epochs", "2")]), []);
@@ -659,7 +1050,7 @@ mod tests {
         assert!(bare.set("dataset", "csv").unwrap_err().to_string().contains("csv:ROWSxFEATURESxCLASSES:DIGEST"));
         assert!(c.clone().set("n", "200").unwrap_err().to_string().contains("dataset is csv"));
         assert!(c.init().is_err_and(|e| e.to_string().contains("was not given to it")));
-        let other = CsvFile::parse("x.csv", &IRIS_LIKE.replace("6.9", "6.8")).unwrap().table(2).unwrap();
+        let other = CsvFile::parse("x.csv", &IRIS_LIKE.replace("6.9", "6.8")).unwrap().table(&2.into()).unwrap();
         assert!(c.init_on(Some(&other)).is_err_and(|e| e.to_string().contains("is not the one this run names")));
         let run = || {
             let mut trainer = c.init_on(Some(&t)).unwrap();
@@ -690,7 +1081,7 @@ mod tests {
         );
         // Saved as a CSV file and loaded again, it is the same table (the same digest, the same runs).
         let file = CsvFile::parse("points.csv", &added.to_csv()).unwrap();
-        let again = file.table(file.default_label()).unwrap();
+        let again = file.table(&file.choice(None)).unwrap();
         assert_eq!((again.shape, &again.x, &again.classes), (added.shape, &added.x, &added.classes));
         let back = added.without_point(5.1, -5.0, 0.5, (1.0, 1.0)).unwrap();
         assert_eq!((back.x, back.y), (t.x.clone(), t.y.clone()), "removing it gives the set back");
@@ -702,7 +1093,7 @@ mod tests {
         let mut big = c.clone();
         big.dataset.points = MAX_ROWS + 1;
         assert!(big.dataset.toy_table(1).is_none(), "too large to edit");
-        let iris = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(2).unwrap();
+        let iris = CsvFile::parse("iris.csv", IRIS_LIKE).unwrap().table(&2.into()).unwrap();
         assert!(iris.with_point(0.0, 0.0, 0).is_ok());
         let wide = CsvFile::parse(
             "w.csv",
@@ -713,7 +1104,7 @@ mod tests {
                 .replace(",virginica", ",1,virginica"),
         )
         .unwrap()
-        .table(3)
+        .table(&3.into())
         .unwrap();
         assert!(wide.with_point(0.0, 0.0, 0).unwrap_err().to_string().contains("2 features"));
     }
