@@ -312,15 +312,18 @@ fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -
     // An ensemble is one setting's seeds: a run drawn with another differs from it in its seed alone;
     // a fork keeps what a fork keeps of its parent (all but η, B, the schedule and the length).
     for (i, run) in runs.iter().enumerate() {
-        let problem = match run.origin {
+        let problem = match &run.origin {
             share::Origin::SeedOf(of) => runs
-                .get(of)
+                .get(*of)
                 .filter(|e| RunConfig { seed: e.config.seed, ..run.config.clone() } != e.config)
                 .map(|_| format!("seed-of:{} but it differs from run {} in more than its seed", of + 1, of + 1)),
             share::Origin::Fork { of, at_step } => runs
-                .get(of)
+                .get(*of)
                 .and_then(|parent| run.config.check_fork_of(&parent.config).err())
                 .map(|e| format!("fork:{}@{at_step}: {e}", of + 1)),
+            share::Origin::ForkOf(from) => {
+                run.config.check_fork_of(&from.parent).err().map(|e| format!("fork:@{}: {e}", from.at_step))
+            }
             share::Origin::New => None,
         };
         if let Some(problem) = problem {

@@ -1,7 +1,7 @@
 //! A run as a file. JSON carries everything needed to check or show it again: the app's version, the
 //! link that reproduces it, its settings and seed, its fingerprint, how it ended and every point on
-//! its curves; importing it back shows the same run, bit for bit. CSV is a row per point (the CLI's
-//! `metrics.csv` columns) under comment lines with the same provenance.
+//! its curves; importing it back shows the same run, bit for bit. CSV is a header row, then a row per
+//! point (the CLI's `metrics.csv` columns) ending in the same provenance.
 //!
 //! An imported file is read with its size, its number of points and every setting bounded, and its
 //! figures held to the ranges a run reports (`batchlab_trainer::figures`, as a `sweep.csv` row's); a
@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::deep_link::DeepLink;
 use crate::lab::Run;
+use crate::protocol::ForkFrom;
 use crate::share::{Origin, RunKind, RunSpec};
 
 /// The app's version, written into every export.
@@ -43,6 +44,33 @@ pub struct RunFile {
     pub summary: Summary,
     /// Every point of its curves, with the seconds of training when it was made.
     pub points: Vec<(Point, f64)>,
+    /// For a fork: the run it continues, whose weights at `at_step` it started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork: Option<ForkFile>,
+}
+
+/// A fork's parent in a run file: its settings (those that differ from the defaults) and the step
+/// the fork continues it from. With them the fork's link trains it again, and an import keeps them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForkFile {
+    pub at_step: usize,
+    pub parent: BTreeMap<String, String>,
+}
+
+/// The settings of `config` that differ from the defaults, as a run file writes them.
+fn settings_of(config: &RunConfig) -> BTreeMap<String, String> {
+    config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// Reads settings a run file wrote, every one checked.
+fn read_settings(settings: &BTreeMap<String, String>) -> Result<RunConfig, String> {
+    let mut config = RunConfig::default();
+    if let Some(e) = config.set_all(settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))).first() {
+        return Err(e.to_string());
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 /// Why a run file was refused.
@@ -65,33 +93,52 @@ pub enum ImportError {
 /// The JSON export of a run that has ended; `None` while it trains.
 pub fn run_file(run: &Run) -> Option<RunFile> {
     let summary = run.view.summary.clone()?;
-    let spec = RunSpec { config: run.config.clone(), kind: run.kind, origin: Origin::New, visible: true };
+    let origin = run.fork.as_ref().map_or(Origin::New, |f| Origin::ForkOf(Box::new(f.from.clone())));
+    let spec = RunSpec { config: run.config.clone(), kind: run.kind, origin, visible: true };
     let link = DeepLink { runs: vec![spec], ..DeepLink::of_config(&run.config) }.to_query();
     let points = run.view.points();
     Some(RunFile {
         batchlab: APP_VERSION.to_owned(),
         link,
-        settings: run.config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        settings: settings_of(&run.config),
         seed: run.config.seed,
         fingerprint: summary.digest.clone(),
         status: summary.outcome.status().to_owned(),
         summary,
         points,
+        fork: run.fork.as_ref().map(|f| ForkFile { at_step: f.from.at_step, parent: settings_of(&f.from.parent) }),
     })
 }
 
-/// The provenance lines that head a CSV export, each starting with `#`.
-fn provenance(file: &RunFile) -> String {
-    format!(
-        "# BatchLab {} run export\n# link: {}\n# seed: {}, fingerprint: {}, status: {}\n",
-        file.batchlab, file.link, file.seed, file.fingerprint, file.status
-    )
-}
+/// The provenance columns a CSV export adds to every row, after the point's own.
+const PROVENANCE_COLUMNS: &str = "batchlab,seed,fingerprint,status,link";
 
-/// A run's points as CSV under its provenance; `None` while it trains.
+/// A run's points as CSV, a header row first, so that any reader opens it with its defaults (pandas'
+/// `read_csv`, R's `read.csv`, a spreadsheet); `None` while it trains. Each row carries the run's
+/// provenance (version, seed, fingerprint, status and the link that trains it again) in its last
+/// columns, so that rows of several runs' files stay told apart once joined.
 pub fn run_csv(run: &Run) -> Option<String> {
     let file = run_file(run)?;
-    Some(provenance(&file) + &points_csv(file.points.iter().map(|(p, _)| p), Some(&file.summary)))
+    let points = points_csv(file.points.iter().map(|(p, _)| p), Some(&file.summary));
+    // The link holds no quote, but may hold commas: quoted as RFC 4180 says.
+    let provenance = format!(
+        "{},{},{},{},\"{}\"",
+        file.batchlab,
+        file.seed,
+        file.fingerprint,
+        file.status,
+        file.link.replace('"', "\"\"")
+    );
+    let mut lines = points.lines();
+    let header = lines.next()?;
+    let mut csv = format!("{header},{PROVENANCE_COLUMNS}\n");
+    for line in lines {
+        csv.push_str(line);
+        csv.push(',');
+        csv.push_str(&provenance);
+        csv.push('\n');
+    }
+    Some(csv)
 }
 
 /// A chart's provenance: the app's version, the session's link and the fingerprints of the runs drawn.
@@ -137,6 +184,8 @@ pub struct Imported {
     pub kind: RunKind,
     pub summary: Summary,
     pub points: Vec<(Point, f64)>,
+    /// For a fork, what it continues.
+    pub fork: Option<ForkFrom>,
 }
 
 /// Reads a run file, checking its size, settings, points and fingerprint before anything is shown.
@@ -145,12 +194,15 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
         return Err(ImportError::TooLarge(text.len()));
     }
     let file: RunFile = serde_json::from_str(text).map_err(|e| ImportError::Json(e.to_string()))?;
-    let mut config = RunConfig::default();
-    let refused = config.set_all(file.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    if let Some(e) = refused.first() {
-        return Err(ImportError::Settings(e.to_string()));
-    }
-    config.validate().map_err(|e| ImportError::Settings(e.to_string()))?;
+    let config = read_settings(&file.settings).map_err(ImportError::Settings)?;
+    let fork = match &file.fork {
+        Some(f) => {
+            let parent = read_settings(&f.parent).map_err(|e| ImportError::Settings(format!("its parent's {e}")))?;
+            config.check_fork_of(&parent).map_err(|e| ImportError::Settings(format!("as a fork: {e}")))?;
+            Some(ForkFrom { parent, at_step: f.at_step })
+        }
+        None => None,
+    };
     if file.points.len() > MAX_POINTS {
         return Err(ImportError::TooManyPoints(file.points.len()));
     }
@@ -190,8 +242,15 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
         }
         None => return bad("it has no points".to_owned()),
     }
+    // A fork's first point is its parent's, at the step it continues from.
+    match (&fork, file.points.first()) {
+        (Some(f), Some((p, _))) if p.step != f.at_step => {
+            return bad(format!("it is a fork from step {}, but its first point is at step {}", f.at_step, p.step))
+        }
+        _ => {}
+    }
     let kind = if file.summary.range_test.is_some() { RunKind::RangeTest } else { RunKind::Curve };
-    Ok(Imported { config, kind, summary: file.summary, points: file.points })
+    Ok(Imported { config, kind, summary: file.summary, points: file.points, fork })
 }
 
 #[cfg(test)]
@@ -227,11 +286,36 @@ mod tests {
         // Its weights came with its result, from the run they name.
         let weights = lab.runs[0].view.weights.as_ref().unwrap();
         assert_eq!((weights.fingerprint.as_str(), weights.seed), (file.fingerprint.as_str(), 4));
-        // The CSV: provenance, then a row per point.
+        // The CSV: a header row, then a row per point with the same number of fields, ending in its
+        // provenance.
         let csv = run_csv(&lab.runs[0]).unwrap();
-        assert!(csv.starts_with(&format!("# BatchLab {APP_VERSION} run export\n# link: ?")), "{csv}");
-        assert!(csv.contains(&format!("fingerprint: {}", file.fingerprint)));
-        assert_eq!(csv.lines().filter(|l| !l.starts_with('#')).count(), 1 + file.points.len());
+        let rows: Vec<&str> = csv.lines().collect();
+        assert!(rows[0].starts_with("step,") && rows[0].ends_with(",batchlab,seed,fingerprint,status,link"), "{csv}");
+        assert_eq!(rows.len(), 1 + file.points.len());
+        let tail = format!(",{APP_VERSION},4,{},finished,\"{}\"", file.fingerprint, file.link);
+        assert!(rows[1..].iter().all(|r| r.ends_with(&tail)), "{csv}");
+        let fields = |r: &str| r.split(',').count();
+        assert!(rows.iter().all(|r| fields(r) == fields(rows[0])), "{csv}");
+    }
+
+    #[test]
+    fn a_diverged_run_with_an_infinite_or_nan_loss_exports_and_imports_back() {
+        let lab = lab_with(&[("bs", "64"), ("lr", "10"), ("epochs", "1"), ("seed", "1")]);
+        let mut file = run_file(&lab.runs[0]).unwrap();
+        assert_eq!(file.status, "diverged");
+        // What a loss past f32's range reads as (the divergence rule `NotFinite`): JSON has no number
+        // for it, so it must go as a word and come back the same.
+        let last = file.points.len() - 1;
+        file.points[last].0.train_loss = f64::INFINITY;
+        file.points[last].0.val_loss = f64::NAN;
+        file.summary.final_train_loss = f64::INFINITY;
+        file.summary.final_val_loss = f64::NAN;
+        let json = serde_json::to_string(&file).unwrap();
+        assert!(!json.contains("loss\":null"), "{json}");
+        let imported = import(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(imported.summary.final_train_loss.is_infinite() && imported.summary.final_val_loss.is_nan());
+        let (point, _) = &imported.points[last];
+        assert!(point.train_loss.is_infinite() && point.val_loss.is_nan());
     }
 
     #[test]

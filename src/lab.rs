@@ -52,14 +52,23 @@ pub struct Run {
     pub id: RunId,
     pub kind: RunKind,
     pub config: RunConfig,
-    /// The run this one was forked from, and the step.
-    pub fork: Option<(RunId, usize)>,
+    /// Where this run was forked from, when it was.
+    pub fork: Option<Fork>,
     pub view: RunView,
     /// Its look: the index of its colour and glyph (`batchlab_chart::Theme::look`).
     pub colour: usize,
     pub visible: bool,
     /// Runs that differ only in their seed share a group, and are drawn as an ensemble.
     pub group: u32,
+}
+
+/// A fork's lineage: the settings and step it replays, which hold whether or not its parent is still
+/// on the page (it may have been removed, or the fork imported from its file), and that parent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fork {
+    /// The run on this page it was forked from; `None` for an imported fork.
+    pub of: Option<RunId>,
+    pub from: ForkFrom,
 }
 
 /// A sweep over batch sizes × learning rates × seeds, its cells run as jobs of the pool.
@@ -302,7 +311,7 @@ impl Lab {
         &mut self,
         config: RunConfig,
         kind: RunKind,
-        fork: Option<(RunId, usize)>,
+        fork: Option<Fork>,
         group: u32,
         now_ms: f64,
     ) -> (RunId, Vec<Command>) {
@@ -311,14 +320,7 @@ impl Lab {
     }
 
     /// Puts a run on the page with `view`, training nothing yet.
-    fn push_run(
-        &mut self,
-        config: RunConfig,
-        kind: RunKind,
-        fork: Option<(RunId, usize)>,
-        group: u32,
-        view: RunView,
-    ) -> RunId {
+    fn push_run(&mut self, config: RunConfig, kind: RunKind, fork: Option<Fork>, group: u32, view: RunView) -> RunId {
         let id = self.next_run;
         self.next_run += 1;
         let colour = self.runs.iter().find(|r| r.group == group).map_or_else(|| self.free_colour(), |r| r.colour);
@@ -332,9 +334,7 @@ impl Lab {
     /// Queues run `id`'s job (from its start, or its parent's step for a fork).
     fn submit(&mut self, id: RunId) -> Vec<Command> {
         let Some(run) = self.run(id) else { return Vec::new() };
-        let fork_from = run.fork.and_then(|(parent, at_step)| {
-            self.run(parent).map(|p| Box::new(ForkFrom { parent: p.config.clone(), at_step }))
-        });
+        let fork_from = run.fork.as_ref().map(|f| Box::new(f.from.clone()));
         let config = run.config.clone();
         let table = config.dataset.table.and_then(|t| self.table(t));
         self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves, table);
@@ -384,7 +384,7 @@ impl Lab {
     fn put_back(&mut self, specs: &[RunSpec], kept: Vec<crate::keep::SavedRun>, now_ms: f64) {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         for (spec, kept) in specs.iter().zip(kept) {
-            let (group, fork) = self.origin(spec.origin, &ids);
+            let (group, fork) = self.origin(&spec.origin, &ids);
             let view = match kept.summary {
                 Some(summary) => RunView::imported(summary, kept.points),
                 None => RunView::stopped_at(kept.points),
@@ -406,11 +406,16 @@ impl Lab {
     }
 
     /// The group and fork of a run from its origin in a link, by the ids of the runs before it.
-    fn origin(&mut self, origin: Origin, ids: &[RunId]) -> (u32, Option<(RunId, usize)>) {
-        let earlier = |of: usize| ids.get(of).copied();
+    fn origin(&mut self, origin: &Origin, ids: &[RunId]) -> (u32, Option<Fork>) {
+        let earlier = |of: usize| ids.get(of).and_then(|id| self.run(*id));
         let (group, fork) = match origin {
-            Origin::SeedOf(of) => (earlier(of).and_then(|id| self.run(id)).map(|r| r.group), None),
-            Origin::Fork { of, at_step } => (None, earlier(of).map(|id| (id, at_step))),
+            Origin::SeedOf(of) => (earlier(*of).map(|r| r.group), None),
+            Origin::Fork { of, at_step } => (
+                None,
+                earlier(*of)
+                    .map(|p| Fork { of: Some(p.id), from: ForkFrom { parent: p.config.clone(), at_step: *at_step } }),
+            ),
+            Origin::ForkOf(from) => (None, Some(Fork { of: None, from: (**from).clone() })),
             Origin::New => (None, None),
         };
         let group = group.unwrap_or_else(|| {
@@ -585,23 +590,27 @@ impl Lab {
         self.room_for(1)?;
         let group = self.next_group;
         self.next_group += 1;
-        Ok(self.add(config, RunKind::Curve, Some((id, at_step)), group, now_ms))
+        let fork = Fork { of: Some(id), from: ForkFrom { parent: parent.config, at_step } };
+        Ok(self.add(config, RunKind::Curve, Some(fork), group, now_ms))
     }
 
     /// The runs as a link carries them: each one's settings, where it came from and whether it is
-    /// shown. A fork whose parent was removed is written as a new run from the parent's start.
+    /// shown. A fork whose parent is not on the page carries its parent's settings.
     pub fn specs(&self) -> Vec<RunSpec> {
         let index = |id: RunId| self.runs.iter().position(|r| r.id == id);
         self.runs
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let fork = r.fork.and_then(|(parent, at_step)| Some(Origin::Fork { of: index(parent)?, at_step }));
-                let seed_of = self.runs[..i].iter().position(|e| e.group == r.group).map(Origin::SeedOf);
+                let fork = r.fork.as_ref().map(|f| match f.of.and_then(index) {
+                    Some(of) => Origin::Fork { of, at_step: f.from.at_step },
+                    None => Origin::ForkOf(Box::new(f.from.clone())),
+                });
+                let seed_of = || self.runs[..i].iter().position(|e| e.group == r.group).map(Origin::SeedOf);
                 RunSpec {
                     config: r.config.clone(),
                     kind: r.kind,
-                    origin: fork.or(seed_of).unwrap_or(Origin::New),
+                    origin: fork.or_else(seed_of).unwrap_or(Origin::New),
                     visible: r.visible,
                 }
             })
@@ -617,7 +626,8 @@ impl Lab {
         self.next_group += 1;
         let colour = self.free_colour();
         let view = RunView { started_at_ms: now_ms, ..RunView::imported(run.summary, run.points) };
-        self.runs.push(Run { id, kind: run.kind, config: run.config, fork: None, view, colour, visible: true, group });
+        let fork = run.fork.map(|from| Fork { of: None, from });
+        self.runs.push(Run { id, kind: run.kind, config: run.config, fork, view, colour, visible: true, group });
         if run.kind == RunKind::Curve {
             self.selected = Some(id);
         }
@@ -641,7 +651,7 @@ impl Lab {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         let mut out = Vec::new();
         for spec in specs {
-            let (group, fork) = self.origin(spec.origin, &ids);
+            let (group, fork) = self.origin(&spec.origin, &ids);
             let (id, commands) = self.add(spec.config.clone(), spec.kind, fork, group, now_ms);
             self.set_visible(id, spec.visible);
             ids.push(id);
@@ -658,13 +668,20 @@ impl Lab {
             return format!("range test at B {}", run.config.batch_size);
         }
         let first = self.curves().next().filter(|f| f.id != id);
-        let (base, prefix) = match run.fork.and_then(|(p, step)| self.run(p).map(|p| (p, step))) {
-            Some((parent, step)) => (Some(parent), format!("fork of #{} at step {step}: ", parent.id)),
-            None => (first, String::new()),
+        let (base, prefix) = match &run.fork {
+            Some(Fork { of, from }) => {
+                let step = from.at_step;
+                let prefix = match of.and_then(|p| self.run(p)) {
+                    Some(parent) => format!("fork of #{} at step {step}: ", parent.id),
+                    None => format!("fork at step {step}: "),
+                };
+                (Some(&from.parent), prefix)
+            }
+            None => (first.map(|f| &f.config), String::new()),
         };
         let params = |c: &RunConfig| c.to_params().into_iter().collect::<std::collections::BTreeMap<_, _>>();
         let mine = params(&run.config);
-        let theirs = base.map(|b| params(&b.config));
+        let theirs = base.map(params);
         let mut parts: Vec<String> = Vec::new();
         // B and η first: they are what the page is about.
         let order = SETTINGS
@@ -937,6 +954,49 @@ pub(crate) mod tests {
         assert_eq!(digest(&fresh), digest(&lab), "{query}");
         assert_eq!(fresh.runs[0].group, fresh.runs[2].group, "the seed joins its ensemble");
         assert_eq!(fresh.specs(), lab.specs());
+    }
+
+    /// A fork keeps its lineage when its parent leaves the page and when it goes out as a file and
+    /// comes back: every link written after either replays it to the same fingerprint.
+    #[test]
+    fn a_fork_keeps_its_lineage_through_removal_export_import_and_link() {
+        let mut lab = Lab::new(1);
+        let (first, commands) = lab.add_run(config(&[("bs", "512"), ("epochs", "2")]), RunKind::Curve, 0.0).unwrap();
+        drive(&mut lab, commands);
+        let (fork, commands) =
+            lab.fork(first, 3, &config(&[("bs", "512"), ("lr", "0.05"), ("epochs", "2")]), 0.0).unwrap();
+        drive(&mut lab, commands);
+        let digest = |l: &Lab, id: RunId| l.run(id).unwrap().view.summary.as_ref().unwrap().digest.clone();
+        let original = digest(&lab, fork);
+        // Replays a link in a fresh lab; returns the fingerprint of its last run.
+        let replayed = |query: &str| {
+            let opened = crate::deep_link::parse(query);
+            assert!(opened.notices.is_empty(), "{query}: {:?}", opened.notices);
+            let mut fresh = Lab::new(1);
+            let commands = fresh.replay(&opened.runs, 0.0).unwrap();
+            drive(&mut fresh, commands);
+            let last = fresh.runs.last().unwrap().id;
+            (digest(&fresh, last), fresh.label(last))
+        };
+        // Its file's link, and the session's link after an import of the file.
+        let file = crate::export::run_file(lab.run(fork).unwrap()).unwrap();
+        assert!(file.link.contains("fork:@3;parent-lr:0.1"), "{}", file.link);
+        assert_eq!(replayed(&file.link).0, original, "{}", file.link);
+        let json = serde_json::to_string(&file).unwrap();
+        let mut other = Lab::new(1);
+        let id = other.import_run(crate::export::import(&json).unwrap(), 0.0).unwrap();
+        assert_eq!(other.label(id), "fork at step 3: η 0.05");
+        let query = other.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
+        assert_eq!(replayed(&query), (original.clone(), "fork at step 3: η 0.05".to_owned()), "{query}");
+        // Its parent removed, the session's link still replays it.
+        lab.delete(first);
+        let query = lab.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
+        assert_eq!(replayed(&query).0, original, "{query}");
+        // A file whose first point is not at the fork's step does not hold together.
+        let mut moved = file;
+        moved.fork.as_mut().unwrap().at_step = 4;
+        let e = crate::export::import(&serde_json::to_string(&moved).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("fork from step 4"), "{e}");
     }
 
     #[test]

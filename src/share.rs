@@ -4,7 +4,9 @@
 //!
 //! A run is one `run=` pair, its items separated by `;`: `bs:32;lr:0.001` (settings that differ from
 //! the form's), `seed-of:1` (another seed of run 1, drawn with it as an ensemble), `fork:1@300`
-//! (continues run 1 from step 300), `hidden`, `range` (an LR range test). Runs count from 1.
+//! (continues run 1 from step 300), `fork:@300;parent-lr:0.1` (continues a run that is not in the link
+//! — removed, or read from a file — whose settings differ from this one's by its `parent-` items),
+//! `hidden`, `range` (an LR range test). Runs count from 1.
 //!
 //! The open sweep is one `sweep=` pair: `batches:8,32;rates:0.02..4x12;seeds:1;target:0.9`, then its
 //! base settings as differences from the form's; `shard=3/30` runs only that shard of it (a class
@@ -14,6 +16,8 @@ use batchlab_chart::XAxis;
 use batchlab_trainer::settings::SETTINGS;
 use batchlab_trainer::sweep::{log_grid, Grid, Shard};
 use batchlab_trainer::{BatchSize, RunConfig};
+
+use crate::protocol::ForkFrom;
 
 /// A query longer than this goes into the address bar's fragment instead: some servers refuse
 /// longer request lines, while the fragment never leaves the browser.
@@ -46,7 +50,7 @@ pub enum RunKind {
 }
 
 /// Where a run came from, by the index of an earlier run in the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
     New,
     /// Another seed of run `of`: one ensemble with it.
@@ -56,7 +60,13 @@ pub enum Origin {
         of: usize,
         at_step: usize,
     },
+    /// Continues a run that is not in the session, replayed from its settings: a fork whose parent
+    /// was removed, or that was imported from its file.
+    ForkOf(Box<ForkFrom>),
 }
+
+/// The prefix of the items that give a [`Origin::ForkOf`] parent's settings.
+const PARENT: &str = "parent-";
 
 /// One run of a session, as a link carries it.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,10 +93,14 @@ impl RunSpec {
     /// Its `run=` value, against the form's settings `base`.
     pub fn to_item(&self, base: &RunConfig) -> String {
         let mut items = differences(&self.config, base);
-        match self.origin {
+        match &self.origin {
             Origin::New => {}
             Origin::SeedOf(of) => items.push(format!("seed-of:{}", of + 1)),
             Origin::Fork { of, at_step } => items.push(format!("fork:{}@{at_step}", of + 1)),
+            Origin::ForkOf(from) => {
+                items.push(format!("fork:@{}", from.at_step));
+                items.extend(differences(&from.parent, &self.config).into_iter().map(|d| format!("{PARENT}{d}")));
+            }
         }
         if !self.visible {
             items.push("hidden".to_owned());
@@ -107,6 +121,9 @@ impl RunSpec {
             }
         };
         let mut settings = Vec::new();
+        let mut parent_settings = Vec::new();
+        // The step of a fork whose parent is not in the link (`fork:@STEP`).
+        let mut fork_off_link = None;
         for item in text.split(';').filter(|i| !i.is_empty()) {
             match item.split_once(':') {
                 None if item == "hidden" => spec.visible = false,
@@ -115,15 +132,35 @@ impl RunSpec {
                 Some(("fork", at)) => {
                     let (n, step) = at.split_once('@').ok_or_else(|| format!("fork:{at} is not RUN@STEP"))?;
                     let at_step = step.parse().map_err(|_| format!("fork:{at}: “{step}” is not a step"))?;
-                    spec.origin = Origin::Fork { of: earlier(n)?, at_step };
+                    if n.is_empty() {
+                        fork_off_link = Some(at_step);
+                    } else {
+                        spec.origin = Origin::Fork { of: earlier(n)?, at_step };
+                    }
                 }
-                Some((key, value)) => settings.push((key, value)),
+                Some((key, value)) => match key.strip_prefix(PARENT) {
+                    Some(key) => parent_settings.push((key, value)),
+                    None => settings.push((key, value)),
+                },
                 None => return Err(format!("“{item}” is not key:value, hidden or range")),
             }
         }
         let refused = spec.config.set_all(settings);
         if let Some(e) = refused.first() {
             return Err(e.to_string());
+        }
+        match fork_off_link {
+            Some(at_step) => {
+                let mut parent = spec.config.clone();
+                if let Some(e) = parent.set_all(parent_settings).first() {
+                    return Err(format!("its parent's {e}"));
+                }
+                spec.origin = Origin::ForkOf(Box::new(ForkFrom { parent, at_step }));
+            }
+            None if !parent_settings.is_empty() => {
+                return Err(format!("{PARENT} settings belong to a fork:@STEP"));
+            }
+            None => {}
         }
         Ok(spec)
     }
@@ -294,12 +331,25 @@ mod tests {
         for run in links {
             for base in links {
                 let (run, base) = (config(run), config(base));
-                for origin in [Origin::New, Origin::SeedOf(0), Origin::Fork { of: 1, at_step: 40 }] {
+                let parent = ForkFrom { parent: base.clone(), at_step: 40 };
+                for origin in [
+                    Origin::New,
+                    Origin::SeedOf(0),
+                    Origin::Fork { of: 1, at_step: 40 },
+                    Origin::ForkOf(Box::new(parent)),
+                ] {
                     let spec = RunSpec { config: run.clone(), kind: RunKind::RangeTest, origin, visible: false };
                     let item = spec.to_item(&base);
                     let back = RunSpec::parse(&item, 2, &base).unwrap_or_else(|e| panic!("{item}: {e}"));
                     assert_eq!(back.config.to_params(), run.to_params(), "{item}");
-                    assert_eq!((back.origin, back.kind, back.visible), (origin, RunKind::RangeTest, false));
+                    assert_eq!((back.kind, back.visible), (RunKind::RangeTest, false));
+                    match (back.origin, spec.origin) {
+                        (Origin::ForkOf(back), Origin::ForkOf(sent)) => {
+                            assert_eq!(back.at_step, sent.at_step);
+                            assert_eq!(back.parent.to_params(), sent.parent.to_params(), "{item}");
+                        }
+                        (back, sent) => assert_eq!(back, sent, "{item}"),
+                    }
                 }
             }
         }
@@ -315,6 +365,8 @@ mod tests {
             ("fork:2@10", 1, "earlier run"),
             ("fork:1", 1, "RUN@STEP"),
             ("fork:1@x", 1, "not a step"),
+            ("parent-lr:0.1", 1, "belong to a fork:@STEP"),
+            ("fork:@3;parent-lr:-1", 1, "its parent's"),
             ("zzz", 1, "key:value"),
             ("nope:1", 1, "nope"),
         ] {

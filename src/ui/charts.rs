@@ -224,7 +224,7 @@ fn planned_extent(config: &RunConfig, axis: XAxis) -> Option<f64> {
 /// The extent of a run on an x-axis, planned where known (so its curve grows into a fixed frame).
 fn extent(run: &Run, axis: XAxis) -> f64 {
     let last = run.view.trace.buckets().last().map_or(0.0, |b| axis.of(b));
-    let planned = match (axis, run.fork) {
+    let planned = match (axis, &run.fork) {
         (XAxis::Steps, _) => Some(run.view.total_steps.max(run.config.schedule().total_steps) as f64),
         (_, None) => planned_extent(&run.config, axis),
         (_, Some(_)) => None,

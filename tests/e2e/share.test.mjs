@@ -2,6 +2,7 @@
 // it replays them to the same results, bit for bit. Link lengths go to target/e2e/metrics-share.json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ARTIFACTS, LONG, PALETTE, countColour, session, setForm, waitRuns } from "./helpers.mjs";
@@ -84,10 +85,16 @@ test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the 
   assert.equal(file.fingerprint, digest);
   assert.equal(file.seed, 4);
   assert.match(file.link, /\?lr=0\.3&bs=64&epochs=2&seed=4&run/);
-  const csv = (await readFile(await download(page, item.getByTestId("export-csv")), "utf8")).split("\n");
-  assert.match(csv[0], /^# BatchLab \S+ run export$/);
-  assert.ok(csv.some((l) => l.includes(`fingerprint: ${digest}`)));
-  assert.equal(csv.filter((l) => l && !l.startsWith("#")).length, 1 + file.points.length);
+  // The CSV, as a plain reader takes it (Python's csv module with its defaults): a header row, then a
+  // row per point, every row as long as the header, each ending in the run's provenance.
+  const csvPath = await download(page, item.getByTestId("export-csv"));
+  const read = "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='')))))";
+  const rows = JSON.parse(execFileSync("python3", ["-c", read, csvPath], { encoding: "utf8" }));
+  assert.equal(rows[0][0], "step");
+  assert.deepEqual(rows[0].slice(-5), ["batchlab", "seed", "fingerprint", "status", "link"]);
+  assert.equal(rows.length, 1 + file.points.length);
+  assert.ok(rows.every((r) => r.length === rows[0].length), "every row as long as the header");
+  assert.ok(rows.slice(1).every((r) => r.slice(-4).join(" ") === `4 ${digest} finished ${file.link}`));
   const weights = JSON.parse(await readFile(await download(page, item.getByTestId("export-weights")), "utf8"));
   assert.equal(weights.fingerprint, digest);
   assert.deepEqual(weights.model.layers.map((l) => l.shape), [[64, 128], [128, 10]]);
@@ -114,6 +121,30 @@ test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the 
   assert.ok(svg.length > 5000 && svg.includes("<polyline"), "curves drawn");
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test("a fork keeps its lineage through export, import and the link the page then writes", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=2&bs=512&run&run=lr:0.05;fork:1@3");
+  await waitRuns(page, 2);
+  const fork = page.getByTestId("run-item").nth(1);
+  const digest = await fork.getAttribute("data-digest");
+  const json = await download(page, fork.getByTestId("export-json"));
+  const file = JSON.parse(await readFile(json, "utf8"));
+  assert.deepEqual(file.fork, { at_step: 3, parent: { bs: "512", epochs: "2" } });
+  // Imported into a fresh page, it is still a fork, and the page's link trains it again, bit for bit.
+  const other = await ctx.open("");
+  await other.getByTestId("import-json").setInputFiles(json);
+  await waitRuns(other, 1);
+  assert.match(await other.getByTestId("run-item").innerText(), /fork at step 3/);
+  const link = new URL(other.url()).search;
+  assert.match(link, /fork:@3;parent-lr:0\.1/, link);
+  const replay = await ctx.open(link);
+  await waitRuns(replay, 1);
+  assert.equal(await replay.getByTestId("run-item").getAttribute("data-digest"), digest, link);
+  for (const p of [page, other, replay]) {
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  }
 });
 
 test("a class sweep: three shards from one link, opened together, are the whole sweep", { timeout: LONG }, async () => {

@@ -72,19 +72,21 @@ pub fn npm_install(dir: &Path) -> Result {
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
 }
 
-/// Chromium and chromedriver from the system packages (installed when running as root).
+/// Chromium and chromedriver from the system packages, and Python 3 (the plain CSV reader the browser
+/// tests open exports with), installed when running as root.
 pub fn ensure_browser() -> Result {
-    if version_of("chromium").is_some() && version_of("chromedriver").is_some() {
+    let missing: Vec<&str> = [("chromium", "chromium"), ("chromedriver", "chromium-driver"), ("python3", "python3")]
+        .into_iter()
+        .filter(|(tool, _)| version_of(tool).is_none())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
     let is_root = output(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
     if !is_root {
-        return Err(
-            "the browser tests need Chromium and chromedriver: `sudo apt-get install chromium chromium-driver`".into(),
-        );
+        return Err(format!("the browser tests need `sudo apt-get install {}`", missing.join(" ")));
     }
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "chromium", "chromium-driver"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get").args(["install", "-y"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
 }

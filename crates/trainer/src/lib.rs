@@ -17,6 +17,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod edge;
 pub mod figures;
+pub mod json_float;
 pub mod loss;
 pub mod lr_find;
 pub mod model;

@@ -72,6 +72,7 @@ pub struct BlowUp {
     #[serde(default)]
     pub to_step: usize,
     /// That average, and the baseline it was compared with.
+    #[serde(with = "crate::json_float")]
     pub loss: f64,
     pub initial_loss: f64,
 }
@@ -81,6 +82,7 @@ pub struct BlowUp {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rise {
     /// The highest short average above the initial training loss, and the step it ended at.
+    #[serde(with = "crate::json_float")]
     pub peak_loss: f64,
     pub peak_step: usize,
     /// The first step after that peak whose short average was below the initial loss again.
@@ -94,6 +96,7 @@ pub struct Instability {
     pub blowup: Option<BlowUp>,
     /// The loss on the whole training set at the start and at the end.
     pub initial_loss: f64,
+    #[serde(with = "crate::json_float")]
     pub final_loss: f64,
 }
 
@@ -125,21 +128,42 @@ pub enum DivergenceRule {
     /// A minibatch loss, or the final loss on the whole training set, was infinite or NaN.
     NotFinite,
     /// A minibatch loss exceeded [`BLOWUP_FACTOR`] × the initial loss.
-    BlewUp { loss: f64 },
+    BlewUp {
+        #[serde(with = "crate::json_float")]
+        loss: f64,
+    },
     /// The example-weighted mean of the minibatch losses of steps `from_step..=to_step` exceeded
     /// [`SMOOTHED_FACTOR`] × the initial loss (a run shorter than the window is judged on what it has).
-    RoseAndStayed { mean: f64, from_step: usize, to_step: usize },
+    RoseAndStayed {
+        #[serde(with = "crate::json_float")]
+        mean: f64,
+        from_step: usize,
+        to_step: usize,
+    },
     /// The loss on the whole training set after the last step exceeded [`SMOOTHED_FACTOR`] × (or
     /// [`BLOWUP_FACTOR`] ×) the initial loss.
-    EndedHigh { loss: f64 },
+    EndedHigh {
+        #[serde(with = "crate::json_float")]
+        loss: f64,
+    },
     /// The loss blew up ([`BlowUp`], where the divergence is marked) and the run never recovered: it
     /// ended no better than it started (`final_loss` on the whole training set), or at chance accuracy.
-    NeverRecovered { blowup: BlowUp, final_loss: f64, at_chance: bool },
+    NeverRecovered {
+        blowup: BlowUp,
+        #[serde(with = "crate::json_float")]
+        final_loss: f64,
+        at_chance: bool,
+    },
     /// The run ended at chance accuracy with a loss no better than guessing the class frequencies
     /// (`final_loss`), though it had learned (its short average reached `learned` = (loss, step), below
     /// [`LEARNED_FACTOR`] × the class-frequency loss) or its weights moved far (`weights_moved` ×
     /// their initial size): η too large to settle, not too small to move.
-    Collapsed { learned: Option<(f64, usize)>, weights_moved: f64, final_loss: f64 },
+    Collapsed {
+        learned: Option<(f64, usize)>,
+        weights_moved: f64,
+        #[serde(with = "crate::json_float")]
+        final_loss: f64,
+    },
 }
 
 /// Why a finished run counts as stalled: at chance accuracy, with a loss no better than predicting

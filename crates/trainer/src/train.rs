@@ -53,7 +53,9 @@ pub struct Point {
     pub lr: f64,
     /// Mean minibatch loss over the updates since the previous point (every update counts, so a
     /// spike is never smoothed away); at step 0 the loss of the initial model on the training set.
+    #[serde(with = "crate::json_float")]
     pub train_loss: f64,
+    #[serde(with = "crate::json_float")]
     pub val_loss: f64,
     pub val_acc: f64,
     /// λ_max of the loss Hessian on the sharpness rows at this step's weights, when measured here
@@ -124,7 +126,9 @@ pub struct Summary {
     /// Loss of the initial model on the whole training set.
     pub initial_train_loss: f64,
     /// Loss of the final model on the whole training set.
+    #[serde(with = "crate::json_float")]
     pub final_train_loss: f64,
+    #[serde(with = "crate::json_float")]
     pub final_val_loss: f64,
     pub final_val_acc: f64,
     /// The LR range test's reading, for a run with the ramp schedule.

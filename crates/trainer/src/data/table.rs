@@ -433,11 +433,14 @@ impl CsvFile {
     }
 
     /// The classes of these labels, in order (numbers by value, else words by their text), and each
-    /// row's class.
+    /// row's class. Labels are numbers when all read as numbers with the file's decimal mark, or all
+    /// with a point: `3.5e38` in a decimal-comma file is a number still, as it is once the table is
+    /// written back with points ([`Table::to_csv`]), so a table reads back as the same classes.
     fn classes(&self, labels: &[&str]) -> (Vec<String>, Vec<u16>) {
-        let values: Option<Vec<f64>> =
-            labels.iter().map(|l| cells::number64(l, self.format.decimal_comma).map(|v| v + 0.0)).collect();
-        if let Some(values) = values {
+        let numbers = |decimal_comma: bool| -> Option<Vec<f64>> {
+            labels.iter().map(|l| cells::number64(l, decimal_comma).map(|v| v + 0.0)).collect()
+        };
+        if let Some(values) = numbers(self.format.decimal_comma).or_else(|| numbers(false)) {
             let mut distinct = values.clone();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
@@ -774,6 +777,17 @@ mod tests {
         assert!(t
             .summary()
             .starts_with("iris.csv: 10 rows, 2 features, 3 classes of species (setosa 4, versicolor 3, virginica 3)"));
+    }
+
+    /// Found by `cargo xtask fuzz`: a decimal-comma file whose labels are numbers written with a
+    /// point read them as words, and the table written back (with points) read them as numbers.
+    #[test]
+    fn point_numbers_as_labels_of_a_decimal_comma_file_are_numbers_and_read_back_the_same() {
+        let text = "7e3;1\r\n-3;1\r\n3.5e38;1\r\n7e3;0,125\r\n1;1\r\n".repeat(2);
+        let table = CsvFile::parse("c.csv", &text).unwrap().table(&0.into()).unwrap();
+        assert_eq!(table.classes, ["-3", "1", "7000", "350000000000000000000000000000000000000"]);
+        let again = CsvFile::parse("c.csv", &table.to_csv()).unwrap();
+        assert_eq!(again.table(&1.into()), Ok(table));
     }
 
     #[test]
