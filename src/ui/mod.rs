@@ -356,13 +356,21 @@ pub fn copy_link(state: AppState) {
     });
 }
 
+/// Brings `element` into view, moving the page as little as it must: the stylesheet's
+/// `scroll-padding` keeps it clear of the bar fixed at the foot of a phone's screen.
+pub fn bring_into_view(element: &web_sys::Element) {
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+    element.scroll_into_view_with_scroll_into_view_options(&options);
+}
+
 /// Brings the run list's entry of run `id` into view, after the page has drawn it: an action that
 /// adds a run off-screen shows where it went.
 pub fn scroll_to_run(id: u32) {
     leptos::prelude::request_animation_frame(move || {
         let selector = format!("[data-testid=run-item][data-id=\"{id}\"]");
         if let Ok(Some(item)) = document().query_selector(&selector) {
-            item.scroll_into_view();
+            bring_into_view(&item);
         }
     });
 }
