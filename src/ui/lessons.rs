@@ -35,15 +35,15 @@ pub fn LessonsPage() -> impl IntoView {
     view! {
         <header class="top">
             <h1>"BatchLab lessons"</h1>
-            <p class="tagline">"Short guided experiments: predict, run, and see what the networks do. "
-                <a href="?">"Open the lab"</a></p>
+            <p class="tagline">"Short guided experiments: predict, run, and see what the networks do."</p>
+            <p class="top-links"><a class="nav-link" href="?">"Open the lab"</a></p>
         </header>
         <main class="lessons">
-            <p><a href="?answer" data-testid="answer-link">"The answer, with the app's own evidence"</a></p>
+            <p><a class="nav-link" href="?answer" data-testid="answer-link">"The answer, with the app's own evidence"</a></p>
             <ol class="lesson-list">
                 {LESSONS.iter().map(|l| view! {
                     <li>
-                        <a data-testid="lesson-link" data-lesson=l.name href=format!("?lesson={}", l.name)>{l.title}</a>
+                        <a class="nav-link" data-testid="lesson-link" data-lesson=l.name href=format!("?lesson={}", l.name)>{l.title}</a>
                         <p class="hint">{l.summary}</p>
                     </li>
                 }).collect_view()}
@@ -116,7 +116,7 @@ fn AnswerView() -> impl IntoView {
     };
     view! {
         <section class="panel lesson" data-testid="answer" aria-label="The answer">
-            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <p class="hint"><a class="nav-link" href="?lessons">"All lessons"</a></p>
             <h2>{answer::QUESTION}</h2>
             <div class="buttons-row">
                 <button type="button" class="primary" data-testid="answer-measure" prop:disabled=move || started.get()
@@ -161,7 +161,7 @@ pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
     let verdict = move || lesson_verdict(state, lesson, played);
     view! {
         <section class="panel lesson" data-testid="lesson" aria-label=format!("Lesson: {}", lesson.title)>
-            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <p class="hint"><a class="nav-link" href="?lessons">"All lessons"</a></p>
             <h2>{lesson.title}</h2>
             <p class="hint">{lesson.summary}" ("{lesson.paper}")"</p>
             <nav class="lesson-steps" aria-label="Steps">

@@ -482,7 +482,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
             <main class="embed" data-testid="embed">
                 <div class="buttons-row">
                     <button type="button" class="primary" data-testid="start" on:click=move |_| state.start()>"▶ Play"</button>
-                    <a class="hint" href=deep_link::to_query(&state.config.get_untracked()) target="_blank" rel="noopener">
+                    <a class="hint nav-link" href=deep_link::to_query(&state.config.get_untracked()) target="_blank" rel="noopener">
                         "Open in BatchLab"
                     </a>
                 </div>
@@ -498,9 +498,9 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         <header class="top">
             <h1>"BatchLab"</h1>
             <p class="tagline">
-                "Should the learning rate go up or down with the batch size? Train real networks here and compare. "
-                <a href="?lessons" data-testid="lessons-link">"Lessons"</a>
+                "Should the learning rate go up or down with the batch size? Train real networks here and compare."
             </p>
+            <p class="top-links"><a class="nav-link" href="?lessons" data-testid="lessons-link">"Lessons"</a></p>
         </header>
         <main class="layout">
             <controls::Controls />
