@@ -343,14 +343,25 @@ fn opened_link() -> deep_link::DeepLink {
     deep_link::parse(if search.is_empty() && hash.len() > 1 { &hash[1..] } else { &search })
 }
 
+/// Puts `text` on the clipboard, or says why it could not: a page served without HTTPS has no
+/// clipboard, and a browser may refuse it.
+pub async fn copy_text(text: &str) -> Result<(), &'static str> {
+    let navigator = window().navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).unwrap_or_default();
+    if clipboard.is_undefined() || clipboard.is_null() {
+        return Err("this browser gives the page no clipboard here");
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|_| "the browser refused the clipboard")
+}
+
 /// Copies the address bar's link; where the clipboard is refused, shows the link to copy by hand.
 pub fn copy_link(state: AppState) {
     let href = window().location().href().unwrap_or_default();
-    let promise = window().navigator().clipboard().write_text(&href);
     wasm_bindgen_futures::spawn_local(async move {
-        let text = match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(_) => format!("Copied the link to this session ({} characters).", href.len()),
-            Err(_) => format!("The browser refused the clipboard; copy the link by hand: {href}"),
+        let text = match copy_text(&href).await {
+            Ok(()) => format!("Copied the link to this session ({} characters).", href.len()),
+            Err(why) => format!("Not copied: {why}; copy the link by hand: {href}"),
         };
         state.notify(text);
     });
