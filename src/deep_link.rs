@@ -41,8 +41,9 @@ pub enum Page {
     Lesson { lesson: &'static Lesson, autoplay: bool },
 }
 
-/// Panels a class link can hide besides the form's settings.
-pub const PANELS: &[&str] = &["diagnostics", "range_test", "sweep"];
+/// Panels a class link can hide besides the form's settings, each with the name a teacher sees.
+pub const PANELS: &[(&str, &str)] =
+    &[("diagnostics", "Diagnostics"), ("range_test", "LR range test"), ("sweep", "Sweep")];
 /// A class link's note is at most this many characters.
 pub const NOTE_CHARS: usize = 500;
 
@@ -74,7 +75,15 @@ impl ClassView {
 
 /// The controls a class link can hide: the form's settings, then the panels.
 pub fn hideable() -> impl Iterator<Item = &'static str> {
-    crate::form::MAIN.iter().chain(crate::form::MORE).chain(PANELS).copied()
+    crate::form::MAIN.iter().chain(crate::form::MORE).copied().chain(PANELS.iter().map(|&(key, _)| key))
+}
+
+/// What the page calls a control a class link can hide: the form's label, or the panel's name.
+pub fn control_label(key: &str) -> &'static str {
+    match batchlab_trainer::settings::setting(key) {
+        Some(s) => s.label,
+        None => PANELS.iter().find(|(k, _)| *k == key).map_or("", |&(_, label)| label),
+    }
 }
 
 /// What a page URL asks for.
@@ -211,7 +220,7 @@ pub fn parse(query: &str) -> DeepLink {
                         None => notices.push(format!(
                             "hide: “{}” is not a control (they are the settings' keys and {})",
                             word.chars().take(40).collect::<String>(),
-                            PANELS.join(", ")
+                            PANELS.iter().map(|(key, _)| *key).collect::<Vec<_>>().join(", ")
                         )),
                     }
                 }
@@ -346,6 +355,18 @@ pub fn class_query(config: &RunConfig, class: &ClassView) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_control_a_class_link_hides_has_a_name_for_people() {
+        let labels: Vec<&str> = hideable().map(control_label).collect();
+        assert!(labels.iter().all(|l| !l.is_empty()), "{labels:?}");
+        assert_eq!(control_label("bs"), "Batch size B");
+        assert_eq!(control_label("range_test"), "LR range test");
+        let mut unique = labels.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), labels.len(), "two controls share a name: {labels:?}");
+    }
 
     #[test]
     fn a_link_round_trips() {

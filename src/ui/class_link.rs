@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::AppState;
-use crate::deep_link::{class_query, hideable, ClassView, NOTE_CHARS};
+use crate::deep_link::{class_query, control_label, hideable, ClassView, NOTE_CHARS};
 
 /// The teacher's note at the top of a class link's page, as text.
 #[component]
@@ -13,17 +13,25 @@ pub fn ClassNote() -> impl IntoView {
     class.note.map(|note| view! { <p class="class-note" data-testid="class-note">{note}</p> })
 }
 
-/// Ticks for the controls a class sees, a note, and the link that carries them.
+/// Ticks for the controls a class sees (named as the form names them), a note, and the whole
+/// address that carries them, to copy and hand out.
 #[component]
 pub fn ClassLinkBuilder() -> impl IntoView {
     let state = expect_context::<AppState>();
     let class = RwSignal::new(expect_context::<ClassView>());
+    // What the copy button did, until the link changes.
+    let copied = RwSignal::new(String::new());
     let link = move || {
-        let origin = window().location().pathname().unwrap_or_default();
-        class.with(|c| format!("{origin}{}", state.config.with(|config| class_query(config, c))))
+        let location = window().location();
+        let page = format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
+        class.with(|c| format!("{page}{}", state.config.with(|config| class_query(config, c))))
+    };
+    let edit = move |change: &dyn Fn(&mut ClassView)| {
+        class.update(|c| change(c));
+        copied.set(String::new());
     };
     let toggle = move |key: &'static str| {
-        class.update(|c| {
+        edit(&|c| {
             if let Some(i) = c.hidden.iter().position(|k| *k == key) {
                 c.hidden.remove(i);
             } else {
@@ -31,13 +39,23 @@ pub fn ClassLinkBuilder() -> impl IntoView {
             }
         });
     };
+    // On every input, so the link is right while the teacher types.
     let on_note = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         if text.chars().count() > NOTE_CHARS {
             state.notify(format!("Not changed: a note has at most {NOTE_CHARS} characters."));
         } else {
-            class.update(|c| c.note = (!text.is_empty()).then_some(text));
+            edit(&|c| c.note = (!text.is_empty()).then(|| text.clone()));
         }
+    };
+    let copy = move |_| {
+        let text = link();
+        wasm_bindgen_futures::spawn_local(async move {
+            copied.set(match super::copy_text(&text).await {
+                Ok(()) => "Copied.".to_owned(),
+                Err(why) => format!("Not copied: {why}. Select the link and copy it by hand."),
+            });
+        });
     };
     view! {
         <details class="panel class-link">
@@ -49,19 +67,23 @@ pub fn ClassLinkBuilder() -> impl IntoView {
                         <input type="checkbox" data-testid="class-show" value=key
                             prop:checked=move || class.with(|c| c.shows(key))
                             on:change=move |_| toggle(key) />
-                        {key.replace('_', " ")}
+                        {control_label(key)}
                     </label>
                 }).collect_view()}
             </div>
             <label class="field">
                 <span class="label">"Note at the top"</span>
                 <input type="text" maxlength=NOTE_CHARS.to_string() data-testid="class-note-input"
-                    prop:value=move || class.with(|c| c.note.clone().unwrap_or_default()) on:change=on_note />
+                    prop:value=move || class.with(|c| c.note.clone().unwrap_or_default()) on:input=on_note />
             </label>
             <label class="field">
                 <span class="label">"Class link"</span>
                 <input type="text" readonly data-testid="class-link" prop:value=link />
             </label>
+            <div class="buttons-row">
+                <button type="button" data-testid="class-link-copy" on:click=copy>"Copy the class link"</button>
+                <span role="status" aria-live="polite" data-testid="class-link-status">{move || copied.get()}</span>
+            </div>
         </details>
     }
 }

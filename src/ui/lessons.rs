@@ -35,15 +35,15 @@ pub fn LessonsPage() -> impl IntoView {
     view! {
         <header class="top">
             <h1>"BatchLab lessons"</h1>
-            <p class="tagline">"Short guided experiments: predict, run, and see what the networks do. "
-                <a href="?">"Open the lab"</a></p>
+            <p class="tagline">"Short guided experiments: predict, run, and see what the networks do."</p>
+            <p class="top-links"><a class="nav-link" href="?">"Open the lab"</a></p>
         </header>
         <main class="lessons">
-            <p><a href="?answer" data-testid="answer-link">"The answer, with the app's own evidence"</a></p>
+            <p><a class="nav-link" href="?answer" data-testid="answer-link">"The answer, with the app's own evidence"</a></p>
             <ol class="lesson-list">
                 {LESSONS.iter().map(|l| view! {
                     <li>
-                        <a data-testid="lesson-link" data-lesson=l.name href=format!("?lesson={}", l.name)>{l.title}</a>
+                        <a class="nav-link" data-testid="lesson-link" data-lesson=l.name href=format!("?lesson={}", l.name)>{l.title}</a>
                         <p class="hint">{l.summary}</p>
                     </li>
                 }).collect_view()}
@@ -116,7 +116,7 @@ fn AnswerView() -> impl IntoView {
     };
     view! {
         <section class="panel lesson" data-testid="answer" aria-label="The answer">
-            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <p class="hint"><a class="nav-link" href="?lessons">"All lessons"</a></p>
             <h2>{answer::QUESTION}</h2>
             <div class="buttons-row">
                 <button type="button" class="primary" data-testid="answer-measure" prop:disabled=move || started.get()
@@ -161,7 +161,7 @@ pub fn LessonView(lesson: &'static Lesson, autoplay: bool) -> impl IntoView {
     let verdict = move || lesson_verdict(state, lesson, played);
     view! {
         <section class="panel lesson" data-testid="lesson" aria-label=format!("Lesson: {}", lesson.title)>
-            <p class="hint"><a href="?lessons">"All lessons"</a></p>
+            <p class="hint"><a class="nav-link" href="?lessons">"All lessons"</a></p>
             <h2>{lesson.title}</h2>
             <p class="hint">{lesson.summary}" ("{lesson.paper}")"</p>
             <nav class="lesson-steps" aria-label="Steps">
@@ -195,6 +195,8 @@ fn StepView(
     let step = &lesson.steps[k];
     let n = lesson.steps.len();
     let is_played = move || played.with(|p| !p[k].is_empty());
+    // Played here and not yet revealed: when the runs end, the reveal is brought into view.
+    let awaiting = RwSignal::new(false);
     let chosen = move || predictions.with(|p| p[k]);
     let result = move || {
         results(state, played, k).map(|runs| {
@@ -208,8 +210,20 @@ fn StepView(
             (said, lessons::what_happened(step, &runs))
         })
     };
+    // The student watches the curves below while the runs train; the prediction beside what happened
+    // comes into view once they end (its Why and Next clear of a phone's bar).
+    Effect::new(move |_| {
+        if awaiting.get() && result().is_some() {
+            awaiting.set(false);
+            request_animation_frame(|| {
+                if let Ok(Some(reveal)) = document().query_selector("[data-testid=lesson-result]") {
+                    super::bring_into_view(&reveal);
+                }
+            });
+        }
+    });
     view! {
-        <h3>{format!("Step {} of {n}: {}", k + 1, step.title)}</h3>
+        <h3 tabindex="-1">{format!("Step {} of {n}: {}", k + 1, step.title)}</h3>
         <p><strong>"Try: "</strong>{step.try_this}</p>
         <p><strong>"Look for: "</strong>{step.look_for}</p>
         <fieldset class="predict">
@@ -227,7 +241,10 @@ fn StepView(
         <div class="buttons-row">
             <button type="button" class="primary" data-testid="lesson-play"
                 prop:disabled=move || is_played() || chosen().is_none()
-                on:click=move |_| play(state, lesson, played, k)>
+                on:click=move |_| {
+                    awaiting.set(true);
+                    play(state, lesson, played, k);
+                }>
                 {move || match (is_played(), result().is_some(), chosen().is_some()) {
                     (true, true, _) => "Played: its runs are in the list below",
                     (true, false, _) => "Playing in the lab below",
@@ -252,11 +269,17 @@ fn StepView(
     }
 }
 
-/// Goes to step `k` and brings its heading into view: the student has read the reveal at the bottom
-/// of the step before.
+/// Goes to step `k`, brings its heading to the top of the screen and gives it the focus, once the
+/// step is drawn: the student has read the reveal at the bottom of the step before, and a keyboard
+/// goes on from the new step.
 fn next_step(current: RwSignal<usize>, k: usize) {
+    use wasm_bindgen::JsCast;
     current.set(k);
-    if let Some(heading) = document().query_selector("[data-testid=lesson] h3").ok().flatten() {
+    request_animation_frame(|| {
+        let Ok(Some(heading)) = document().query_selector("[data-testid=lesson] h3") else { return };
         heading.scroll_into_view_with_bool(true);
-    }
+        if let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>() {
+            let _ = heading.focus();
+        }
+    });
 }

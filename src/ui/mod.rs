@@ -343,17 +343,36 @@ fn opened_link() -> deep_link::DeepLink {
     deep_link::parse(if search.is_empty() && hash.len() > 1 { &hash[1..] } else { &search })
 }
 
+/// Puts `text` on the clipboard, or says why it could not: a page served without HTTPS has no
+/// clipboard, and a browser may refuse it.
+pub async fn copy_text(text: &str) -> Result<(), &'static str> {
+    let navigator = window().navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).unwrap_or_default();
+    if clipboard.is_undefined() || clipboard.is_null() {
+        return Err("this browser gives the page no clipboard here");
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|_| "the browser refused the clipboard")
+}
+
 /// Copies the address bar's link; where the clipboard is refused, shows the link to copy by hand.
 pub fn copy_link(state: AppState) {
     let href = window().location().href().unwrap_or_default();
-    let promise = window().navigator().clipboard().write_text(&href);
     wasm_bindgen_futures::spawn_local(async move {
-        let text = match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(_) => format!("Copied the link to this session ({} characters).", href.len()),
-            Err(_) => format!("The browser refused the clipboard; copy the link by hand: {href}"),
+        let text = match copy_text(&href).await {
+            Ok(()) => format!("Copied the link to this session ({} characters).", href.len()),
+            Err(why) => format!("Not copied: {why}; copy the link by hand: {href}"),
         };
         state.notify(text);
     });
+}
+
+/// Brings `element` into view, moving the page as little as it must: the stylesheet's
+/// `scroll-padding` keeps it clear of the bar fixed at the foot of a phone's screen.
+pub fn bring_into_view(element: &web_sys::Element) {
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+    element.scroll_into_view_with_scroll_into_view_options(&options);
 }
 
 /// Brings the run list's entry of run `id` into view, after the page has drawn it: an action that
@@ -362,7 +381,7 @@ pub fn scroll_to_run(id: u32) {
     leptos::prelude::request_animation_frame(move || {
         let selector = format!("[data-testid=run-item][data-id=\"{id}\"]");
         if let Ok(Some(item)) = document().query_selector(&selector) {
-            item.scroll_into_view();
+            bring_into_view(&item);
         }
     });
 }
@@ -474,7 +493,7 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
             <main class="embed" data-testid="embed">
                 <div class="buttons-row">
                     <button type="button" class="primary" data-testid="start" on:click=move |_| state.start()>"▶ Play"</button>
-                    <a class="hint" href=deep_link::to_query(&state.config.get_untracked()) target="_blank" rel="noopener">
+                    <a class="hint nav-link" href=deep_link::to_query(&state.config.get_untracked()) target="_blank" rel="noopener">
                         "Open in BatchLab"
                     </a>
                 </div>
@@ -490,9 +509,9 @@ fn LabPage(link: deep_link::DeepLink, guide: lessons::Guide) -> impl IntoView {
         <header class="top">
             <h1>"BatchLab"</h1>
             <p class="tagline">
-                "Should the learning rate go up or down with the batch size? Train real networks here and compare. "
-                <a href="?lessons" data-testid="lessons-link">"Lessons"</a>
+                "Should the learning rate go up or down with the batch size? Train real networks here and compare."
             </p>
+            <p class="top-links"><a class="nav-link" href="?lessons" data-testid="lessons-link">"Lessons"</a></p>
         </header>
         <main class="layout">
             <controls::Controls />

@@ -330,7 +330,7 @@ fn SweepForm(fields: Fields, key: Memo<Option<ResultsKey>>) -> impl IntoView {
             <label class="file" title="Several at once: a class's shards of one sweep are joined into it">"Open sweep.csv "
                 <input type="file" multiple accept=".csv,text/csv" data-testid="sweep-open" on:change=on_file />
             </label>
-            <a data-testid="sweep-download" download=csv_name href=move || csv_href.get() hidden=move || csv_href.with(Option::is_none)>"Download sweep.csv"</a>
+            <a class="nav-link" data-testid="sweep-download" download=csv_name href=move || csv_href.get() hidden=move || csv_href.with(Option::is_none)>"Download sweep.csv"</a>
         </div>
     }
 }

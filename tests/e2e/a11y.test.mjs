@@ -145,3 +145,78 @@ test("on a phone, B, η and Start sit beside the curves: a change and its effect
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+/**
+ * Where the focused element ends against the bar fixed at the foot of a phone's screen: null when it is
+ * whole between the top of the screen and the bar (or is part of the bar), else what and where.
+ */
+const underBar = (page, selector) => page.evaluate((selector) => {
+  const el = selector ? document.querySelector(selector) : document.activeElement;
+  if (el.closest(".run-bar")) return null;
+  const r = el.getBoundingClientRect();
+  const bar = document.querySelector(".run-bar").getBoundingClientRect();
+  if (r.top >= 0 && r.bottom <= bar.top + 0.5) return null;
+  const name = el.dataset.testid ?? el.getAttribute("aria-label") ?? `${el.tagName} “${el.textContent.trim().slice(0, 30)}”`;
+  return `${name}: ${Math.round(r.top)}–${Math.round(r.bottom)} px, the bar from ${Math.round(bar.top)} px`;
+}, selector);
+
+/**
+ * Presses Tab through every stop of the page, round to the first one again (past the end, the focus
+ * leaves the page and comes back at its top), and says each focused element that ended under the bar.
+ */
+async function walkUnderBar(page) {
+  const [hidden, visited] = [[], new Set()];
+  for (let i = 0; i < 400; i++) {
+    await page.keyboard.press("Tab");
+    const stop = await page.evaluate((i) => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return "body";
+      if (el.dataset.walked) return "again";
+      el.dataset.walked = String(i);
+      return "new";
+    }, i);
+    if (stop === "again") return { stops: visited.size, hidden };
+    if (stop === "body") continue;
+    visited.add(i);
+    const where = await underBar(page);
+    if (where) hidden.push(where);
+  }
+  assert.fail("Tab never came round in 400 presses");
+}
+
+test("on a phone nothing that takes the focus or is brought into view ends under the bar at the foot of the screen", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1&bs=64&run=lr:0.1&run=lr:60", { width: 390, height: 844 });
+  await waitRuns(page, 2);
+  // Everything a person can open, open: its fields are Tab stops too.
+  await page.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = true; }));
+  const lab = await walkUnderBar(page);
+  ctx.metrics.phone_tab_stops = { lab: lab.stops };
+  assert.ok(lab.stops > 40, `${lab.stops} Tab stops`);
+  assert.deepEqual(lab.hidden, [], `${lab.hidden.length} of ${lab.stops} Tab stops end under the bar`);
+
+  // A lesson, predicted: its choices and Play among the stops.
+  await page.goto(ctx.base + "?lesson=too-hot");
+  await page.getByTestId("lesson-choice").first().check();
+  const lesson = await walkUnderBar(page);
+  ctx.metrics.phone_tab_stops.lesson = lesson.stops;
+  assert.deepEqual(lesson.hidden, [], `${lesson.hidden.length} of ${lesson.stops} Tab stops end under the bar`);
+  // Play: the page brings the reveal into view when the runs end, its Why and Next above the bar.
+  await page.getByTestId("lesson-play").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("lesson-result").waitFor({ timeout: LONG });
+  await page.waitForTimeout(300); // the frame after the reveal is drawn
+  assert.equal(await underBar(page, "[data-testid=lesson-result] p:nth-of-type(3)"), null, "the Why in view");
+  assert.match(await page.locator("[data-testid=lesson-result] p:nth-of-type(3)").innerText(), /^Why: /);
+  assert.equal(await underBar(page, "[data-testid=lesson-next]"), null, "Next in view");
+  await page.screenshot({ path: join(SCREENS, "lesson-reveal-390.png") });
+  // Next brings the next step's heading into view and gives it the focus; its Play is in view too.
+  await page.getByTestId("lesson-next").click();
+  await page.getByRole("heading", { name: /Step 2 of 2/ }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.matches("[data-testid=lesson] h3"));
+  assert.equal(await underBar(page), null, "step 2's heading in view");
+  await page.getByTestId("lesson-choice").first().check();
+  await page.getByTestId("lesson-play").focus();
+  assert.equal(await underBar(page), null, "step 2's Play in view");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -156,3 +156,40 @@ test("a class link shows only the controls the teacher left, and its note as tex
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("the class-link builder names controls as the form does, and hands out the whole address, note typed in as it is typed", async () => {
+  const page = await ctx.open("?bs=64", { width: 1280, height: 900 }, { permissions: ["clipboard-read", "clipboard-write"] });
+  await page.locator("details.class-link summary").click();
+  const names = await page.locator(".class-keys label").allInnerTexts();
+  for (const label of ["Batch size B", "Learning rate η", "Points", "β₂", "LR range test"]) assert.ok(names.includes(label), `${label} in ${names}`);
+  for (const key of ["bs", "lr", "n", "beta2", "range_test"]) assert.ok(!names.includes(key), `no raw key ${key} in ${names}`);
+  await page.getByLabel("Learning rate η", { exact: true }).and(page.getByTestId("class-show")).uncheck();
+  await page.getByLabel("Optimiser", { exact: true }).and(page.getByTestId("class-show")).uncheck();
+  // The note enters the link key by key, before the field loses the focus.
+  const note = "Move only B & watch";
+  await page.getByTestId("class-note-input").pressSequentially(note);
+  const link = await page.getByTestId("class-link").inputValue();
+  assert.ok(link.startsWith(ctx.base + "?"), `${link} is a whole address on ${ctx.base}`);
+  assert.equal(new URL(link).searchParams.get("note"), note);
+  assert.equal(new URL(link).searchParams.get("hide"), "lr,optimizer");
+  await page.getByTestId("class-link-copy").click();
+  await page.getByTestId("class-link-status").filter({ hasText: "Copied." }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+  assert.equal(await page.getByTestId("class-link-status").getAttribute("aria-live"), "polite");
+  // A student opens it: the ticked controls and the note, nothing else.
+  const student = await ctx.open(new URL(link).search);
+  assert.equal(await student.getByTestId("class-note").innerText(), note);
+  assert.equal(await student.getByTestId("learning-rate").count(), 0);
+  assert.equal(await student.getByTestId("optimizer").count(), 0);
+  assert.equal(await student.getByTestId("batch-size").count(), 1);
+  assert.equal(await student.getByTestId("dataset").count(), 1);
+  // A browser with no clipboard for the page: the builder says so, and the link stays to copy by hand.
+  await student.evaluate(() => Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined }));
+  await student.locator("details.class-link summary").click();
+  await student.getByTestId("class-link-copy").click();
+  await student.getByTestId("class-link-status").filter({ hasText: /^Not copied: .+ copy it by hand\.$/ }).waitFor();
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(student.errors, []);
+  await page.close();
+  await student.close();
+});

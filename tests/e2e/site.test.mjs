@@ -468,20 +468,54 @@ test("a screen reader hears the sliders' values with units, and each run's start
   await page.close();
 });
 
+/**
+ * The visible controls smaller than a 44 × 44 px target, as [name, width, height]: buttons, fields,
+ * summaries, and links that stand alone (links inside running text are exempt, as WCAG 2.5.8 allows).
+ */
+const smallTargets = (page) => page.evaluate(() => {
+  const inline = (e) => getComputedStyle(e).display.startsWith("inline");
+  // The text around a link in its line: its block's inline content, other controls and the link left out.
+  const around = (a) => {
+    let block = a.parentElement;
+    while (inline(block)) block = block.parentElement;
+    const text = (node) => [...node.childNodes].map((c) => c === a ? ""
+      : c.nodeType === Node.TEXT_NODE ? c.textContent
+      : c.nodeType === Node.ELEMENT_NODE && inline(c) && !c.matches("a, button, input, select, textarea, label") ? text(c) : "").join("");
+    return text(block).trim();
+  };
+  return [...document.querySelectorAll("button, select, input, summary, a[href]")]
+    .filter((e) => e.offsetParent !== null && e.type !== "file" && !(e.matches("a") && around(e) !== ""))
+    .map((e) => {
+      const r = e.getBoundingClientRect();
+      const name = e.dataset.testid || e.getAttribute("aria-label") || `${e.tagName} “${e.textContent.trim().slice(0, 30)}”`;
+      return [name, Math.round(r.width), Math.round(r.height)];
+    })
+    .filter(([, w, h]) => w < 44 || h < 44);
+});
+
 test("on a phone (320 and 390 px) nothing overflows and every control is a 44 × 44 px target", { timeout: LONG }, async () => {
-  for (const width of [320, 390]) {
-    const page = await ctx.open("?epochs=2&bs=64&run=lr:0.01&run", { width, height: 844 });
-    await waitRuns(page, 2);
-    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth), 0, `${width} px: no overflow`);
-    // Links inside a sentence are exempt (WCAG 2.5.5); every other visible control is measured.
-    const small = await page.evaluate(() => [...document.querySelectorAll("button, select, input, summary")]
-      .filter((e) => e.offsetParent !== null && e.type !== "file")
-      .map((e) => { const r = e.getBoundingClientRect(); return [e.dataset.testid || e.getAttribute("aria-label") || e.tagName, Math.round(r.width), Math.round(r.height)]; })
-      .filter(([, w, h]) => w < 44 || h < 44));
-    assert.deepEqual(small, [], `${width} px: controls smaller than 44 × 44`);
-    assert.deepEqual(page.errors, []);
-    await page.close();
-  }
+  const checkAt = async (page, what) => {
+    for (const width of [320, 390]) {
+      await page.setViewportSize({ width, height: 844 });
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth), 0, `${what} at ${width} px: no overflow`);
+      assert.deepEqual(await smallTargets(page), [], `${what} at ${width} px: controls smaller than 44 × 44`);
+    }
+  };
+  const page = await ctx.open("?epochs=2&bs=64&run=lr:0.01&run", { width: 390, height: 844 });
+  await waitRuns(page, 2);
+  await checkAt(page, "the lab");
+  await page.goto(ctx.base + "?lessons");
+  await page.getByTestId("lesson-link").first().waitFor();
+  await checkAt(page, "the lessons");
+  // A lesson as a student has it: predicted, played and revealed, the Next button showing.
+  await page.goto(ctx.base + "?lesson=too-hot");
+  await page.getByTestId("lesson-choice").first().check();
+  await page.getByTestId("lesson-play").click();
+  await page.getByTestId("lesson-next").waitFor({ timeout: LONG });
+  await checkAt(page, "a revealed lesson");
+  metrics.lesson_choice_px = await page.locator(".predict .choice").first().evaluate((e) => [e.offsetWidth, e.offsetHeight]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });
 
 test("Escape closes the fork's form and gives the focus back to its button", { timeout: LONG }, async () => {
