@@ -326,10 +326,15 @@ fn session_runs(texts: &[&str], config: &RunConfig, notices: &mut Vec<String>) -
                 .get(*of)
                 .filter(|e| RunConfig { seed: e.config.seed, ..run.config.clone() } != e.config)
                 .map(|_| format!("seed-of:{} but it differs from run {} in more than its seed", of + 1, of + 1)),
-            share::Origin::Fork { of, at_step } => runs
-                .get(*of)
-                .and_then(|parent| run.config.check_fork_of(&parent.config).err())
-                .map(|e| format!("fork:{}@{at_step}: {e}", of + 1)),
+            share::Origin::Fork { of, at_step } => runs.get(*of).and_then(|parent| {
+                let problem = match parent.origin {
+                    share::Origin::Fork { .. } | share::Origin::ForkOf(_) => {
+                        Some(format!("run {} is itself a fork: fork the run it came from", of + 1))
+                    }
+                    _ => run.config.check_fork_of(&parent.config).err().map(|e| e.to_string()),
+                };
+                problem.map(|e| format!("fork:{}@{at_step}: {e}", of + 1))
+            }),
             share::Origin::ForkOf(from) => {
                 run.config.check_fork_of(&from.parent).err().map(|e| format!("fork:@{}: {e}", from.at_step))
             }
@@ -395,6 +400,7 @@ mod tests {
     fn a_refused_link_starts_nothing() {
         for (query, says) in [
             ("?epochs=1&run=&run=fork:1@10;seed:5", "run 2: fork:1@10: a fork keeps the run's seed"),
+            ("?epochs=1&run=&run=lr:0.5;fork:1@10&run=fork:2@20", "run 3: fork:2@20: run 2 is itself a fork"),
             ("?epochs=1&shard=2/3&run=", "shard: a shard of what?"),
             ("?epochs=1&sweep=batches:0;rates:0.1;seeds:1&run=", "sweep: bs"),
             (

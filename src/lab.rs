@@ -39,6 +39,10 @@ pub enum NotAdded {
     NoRun(RunId),
     #[error("run #{0} and its seeds took the last seed there is")]
     NoSeed(RunId),
+    /// A fork replays its parent from the start; a fork of a fork would replay the fork's settings
+    /// from the start too, not the curve the fork drew, so it is refused rather than drawn wrong.
+    #[error("run #{0} is itself a fork: fork the run it came from instead")]
+    ForkOfFork(RunId),
     #[error(transparent)]
     Refused(#[from] ConfigError),
 }
@@ -586,6 +590,9 @@ impl Lab {
         now_ms: f64,
     ) -> Result<(RunId, Vec<Command>), NotAdded> {
         let parent = self.run(id).ok_or(NotAdded::NoRun(id))?.clone();
+        if parent.fork.is_some() {
+            return Err(NotAdded::ForkOfFork(id));
+        }
         let config = form.forked_from(&parent.config)?;
         self.room_for(1)?;
         let group = self.next_group;
@@ -986,6 +993,8 @@ pub(crate) mod tests {
         let mut other = Lab::new(1);
         let id = other.import_run(crate::export::import(&json).unwrap(), 0.0).unwrap();
         assert_eq!(other.label(id), "fork at step 3: η 0.05");
+        // It replays its parent from the start: a fork of it would not continue its curve.
+        assert_eq!(other.fork(id, 5, &RunConfig::default(), 0.0).unwrap_err(), NotAdded::ForkOfFork(id));
         let query = other.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
         assert_eq!(replayed(&query), (original.clone(), "fork at step 3: η 0.05".to_owned()), "{query}");
         // Its parent removed, the session's link still replays it.

@@ -80,7 +80,7 @@ unsafe impl GlobalAlloc for Bounded {
 static ALLOCATOR: Bounded = Bounded;
 
 /// A valid session link, a sweep file header and a run file to mutate.
-const LINK: &str = "?bs=512&epochs=2&run=lr:0.001;bs:32&run=lr:0.01;bs:128;seed-of:1&run=fork:1@30;hidden&x=steps\
+const LINK: &str = "?bs=512&epochs=2&run=lr:0.001;bs:32&run=lr:0.01;bs:128;seed-of:1&run=fork:1@30;hidden&run=lr:0.05;fork:@9;parent-lr:0.2&x=steps\
                     &sweep=batches:8,32;rates:0.02..4x12;seeds:1;target:0.9&shard=2/3&hide=lr&note=hi";
 const SWEEP: &str =
     "# grid: {\"base\":[[\"epochs\",\"1\"]],\"batch_sizes\":[{\"Examples\":8}],\"lrs\":[0.1],\"seeds\":[1],\

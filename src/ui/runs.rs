@@ -186,7 +186,9 @@ fn RunItem(id: RunId) -> impl IntoView {
                     on:click=add_seed>"+ seed"</button>
                 <button type="button" data-testid="run-edit" title="Put this run's settings in the form, to change and start"
                     on:click=edit>"edit"</button>
+                // A fork cannot be forked (`NotAdded::ForkOfFork`): it replays its parent from the start.
                 <button type="button" data-testid="run-fork" node_ref=fork_button title="Continue this run from one of its steps with the form's η, B and schedule"
+                    hidden=move || state.lab.with(|l| l.run(id).is_some_and(|r| r.fork.is_some()))
                     on:click=open_fork>"fork"</button>
                 <button type="button" data-testid="run-stop" title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
