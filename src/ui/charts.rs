@@ -588,12 +588,14 @@ fn ChartExport(name: &'static str, node_ref: NodeRef<Canvas>, chart: fn(&Curves)
             export_chart(state, name, &canvas, chart, format);
         }
     };
+    // Each button's name says which chart it saves: a page has two of each.
+    let named = |format: &str| format!("{}{} chart as {format}", name[..1].to_uppercase(), &name[1..]);
     view! {
         <div class="chart-export">
-            <button type="button" class="small" data-testid="export-png" data-chart=name
+            <button type="button" class="small" data-testid="export-png" data-chart=name aria-label=named("PNG")
                 title="The chart at twice its size, for slides; its settings, link and fingerprints are in the file"
                 on:click=move |_| export(Image::Png)>"PNG"</button>
-            <button type="button" class="small" data-testid="export-svg" data-chart=name
+            <button type="button" class="small" data-testid="export-svg" data-chart=name aria-label=named("SVG")
                 title="The chart as a vector drawing; its settings, link and fingerprints are in the file"
                 on:click=move |_| export(Image::Svg)>"SVG"</button>
         </div>

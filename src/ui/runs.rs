@@ -182,13 +182,13 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <span class="run-progress">{progress}</span>
             </div>
             <div class="run-actions">
-                <button type="button" data-testid="run-seed" title="The same settings with the next seed, drawn with this one as an ensemble"
+                <button type="button" data-testid="run-seed" aria-label=format!("another seed of run {id}") title="The same settings with the next seed, drawn with this one as an ensemble"
                     on:click=add_seed>"+ seed"</button>
-                <button type="button" data-testid="run-edit" title="Put this run's settings in the form, to change and start"
+                <button type="button" data-testid="run-edit" aria-label=format!("edit run {id}") title="Put this run's settings in the form, to change and start"
                     on:click=edit>"edit"</button>
-                <button type="button" data-testid="run-fork" node_ref=fork_button title="Continue this run from one of its steps with the form's η, B and schedule"
+                <button type="button" data-testid="run-fork" node_ref=fork_button aria-label=format!("fork run {id}") title="Continue this run from one of its steps with the form's η, B and schedule"
                     on:click=open_fork>"fork"</button>
-                <button type="button" data-testid="run-stop" title="Stop training"
+                <button type="button" data-testid="run-stop" aria-label=format!("stop run {id}") title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
                     on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
                 <button type="button" data-testid="run-retrain" aria-label=format!("retrain run {id}")
