@@ -543,14 +543,10 @@ fn export_chart(
             Image::Svg => {
                 let chart = build(&curves(lab, &schedules, &form, options, (1.0, Theme::Light, true)));
                 // Measured on a backend of its own: an SVG backend writes into its string as it goes.
-                let h = h + legend_height(
-                    &plotters::prelude::SVGBackend::with_string(&mut String::new(), (w, h)),
-                    &chart,
-                    w,
-                );
+                let h = h + legend_height(&super::svg::Svg::with_string(&mut String::new(), (w, h))?, &chart, w);
                 let mut svg = String::new();
                 {
-                    let area = plotters::prelude::SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                    let area = super::svg::Svg::with_string(&mut svg, (w, h))?.into_drawing_area();
                     draw(&area, &chart).ok()?;
                     area.present().ok()?;
                 }
