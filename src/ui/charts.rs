@@ -499,7 +499,8 @@ pub fn Charts() -> impl IntoView {
             <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" summary="loss-summary" />
             <span hidden data-testid="diverged-step" data-value=diverged></span>
             <ChartTable />
-            <ChartExport name="loss" node_ref=loss_ref chart=|c: &Curves| c.loss_chart() />
+            <ChartExport name="loss" node_ref=loss_ref
+                chart=|c: &Curves| LineChart { title: LOSS_KEY.to_owned(), ..c.loss_chart() } />
         </figure>
         <figure class="chart">
             <figcaption>"Validation accuracy"</figcaption>
@@ -507,10 +508,14 @@ pub fn Charts() -> impl IntoView {
                 {move || lines.with(|l| crate::summary::accuracy(l, classes()))}
             </p>
             <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" summary="accuracy-summary" />
-            <ChartExport name="accuracy" node_ref=acc_ref chart=|c: &Curves| c.accuracy_chart() />
+            <ChartExport name="accuracy" node_ref=acc_ref
+                chart=|c: &Curves| LineChart { title: "Validation accuracy".to_owned(), ..c.accuracy_chart() } />
         </figure>
     }
 }
+
+/// What an exported loss chart's lines mean, as its title: on the page the caption says it.
+const LOSS_KEY: &str = "Loss (solid: training, dashed: validation)";
 
 /// An image format for a chart.
 #[derive(Clone, Copy)]

@@ -364,6 +364,7 @@ pub fn draw_part<DB: DrawingBackend>(
             }
         }
     };
+    let area = if matches!(part, Part::Live(_)) { area } else { under_title(area, chart)? };
     let (width_px, height_px) = area.dim_in_pixel();
     let s = chart.scale();
     let x_labels = ((f64::from(width_px) / s / 90.0) as usize).clamp(2, 10);
@@ -383,9 +384,6 @@ pub fn draw_part<DB: DrawingBackend>(
             .margin_right((chart.px(8.0) as i32).max(widest.unwrap_or(0) / 2 + chart.px(2.0) as i32))
             .x_label_area_size(chart.px(12.0) as i32 + names * line)
             .y_label_area_size(chart.px(58.0));
-        if !chart.title.is_empty() {
-            builder.caption(&chart.title, (FONT, chart.px(16.0)).into_font().color(&chart.theme.text()));
-        }
     }
     let labels = (x_labels, y_labels, !small);
     let key = |lo: f64, hi: f64, max: usize| log_ticks(lo, hi, max);
@@ -425,6 +423,25 @@ pub fn draw_part<DB: DrawingBackend>(
         Part::Live(f) => Ok(f),
         Part::All | Part::Base => Ok(Frame { x_range: (x0, x1), log_x: chart.log_x, ..frame }),
     }
+}
+
+/// Draws the chart's title, shortened to fit, in a band of its own at the top of `area` (clear of the
+/// top y number, which sits on the plot's edge), and returns the rest.
+fn under_title<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    chart: &LineChart,
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    let font = (FONT, chart.px(16.0)).into_font().color(&chart.theme.text());
+    let (width, _) = area.dim_in_pixel();
+    let title = shorten_on(&area, &chart.title, width as i32 - 2 * chart.px(8.0) as i32, &font);
+    if title.is_empty() {
+        return Ok(area);
+    }
+    let pad = chart.px(6.0) as i32;
+    let (band, rest) = area.split_vertically(size_on(&area, &title, &font).1 + pad);
+    let top_centre = font.pos(Pos::new(HPos::Center, VPos::Top));
+    band.draw(&Text::new(title, (width as i32 / 2, pad), top_centre)).map_err(err)?;
+    Ok(rest)
 }
 
 /// Axes, guides, bands, bars and series, for linear or logarithmic axes `X` and `Y`.

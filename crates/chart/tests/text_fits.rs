@@ -172,8 +172,9 @@ fn no_chart_text_overlaps_or_is_clipped_at_the_pages_sizes() {
                     };
                     check(&what, size, texts_of(size, &build(&curves(&traces, &config, scale, false))));
                     if canvas != "lr" {
-                        // Exported: the canvas's size, taller by the legend.
-                        let chart = build(&curves(&traces, &config, scale, true));
+                        // Exported: titled, at the canvas's size, taller by the legend.
+                        let title = "Loss (solid: training, dashed: validation)".to_owned();
+                        let chart = LineChart { title, ..build(&curves(&traces, &config, scale, true)) };
                         let tall = (size.0, size.1 + legend_height(&Recorder::new(size), &chart, size.0));
                         check(&format!("{what}, exported"), tall, texts_of(tall, &chart));
                     }
