@@ -66,6 +66,19 @@ impl Drop for Canvas {
     }
 }
 
+/// A text's width as `context` measures it in the font `draw_text` sets, and the font's height (ascent
+/// and descent: the line box plotters' own measure gives).
+pub fn measure<T: BackendTextStyle>(context: &CanvasRenderingContext2d, text: &str, style: &T) -> (u32, u32) {
+    context.set_font(&format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str()));
+    match context.measure_text(text) {
+        Ok(m) => (
+            m.width().ceil().max(0.0) as u32,
+            (m.font_bounding_box_ascent() + m.font_bounding_box_descent()).ceil().max(0.0) as u32,
+        ),
+        Err(_) => ((style.size() * 0.6 * text.chars().count() as f64) as u32, (style.size() * 1.2) as u32),
+    }
+}
+
 /// A horizontal or vertical line half a pixel over, so that a one-pixel line covers one row or column
 /// of pixels (as plotters' canvas backend draws it).
 fn crisp(from: BackendCoord, to: BackendCoord) -> [(f64, f64); 2] {
@@ -140,21 +153,13 @@ impl DrawingBackend for Canvas {
         self.inner.draw_text(text, style, pos)
     }
 
-    /// The text's width as the canvas measures it in the font `draw_text` uses, and the font's
-    /// height (ascent and descent: the line box plotters' own measure gives).
+    /// Measured by the canvas itself ([`measure`]).
     fn estimate_text_size<T: BackendTextStyle>(
         &self,
         text: &str,
         style: &T,
     ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
-        self.context.set_font(&format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str()));
-        match self.context.measure_text(text) {
-            Ok(m) => Ok((
-                m.width().ceil().max(0.0) as u32,
-                (m.font_bounding_box_ascent() + m.font_bounding_box_descent()).ceil().max(0.0) as u32,
-            )),
-            Err(_) => Ok(((style.size() * 0.6 * text.chars().count() as f64) as u32, (style.size() * 1.2) as u32)),
-        }
+        Ok(measure(&self.context, text, style))
     }
 
     fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Drawn {

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use batchlab_chart::{
-    draw, draw_part, ChartError, Curves, Ensemble, Frame, LineChart, Part, RunCurve, Theme, Trace, XAxis,
+    draw, draw_part, legend_height, ChartError, Curves, Ensemble, Frame, LineChart, Part, RunCurve, Theme, Trace, XAxis,
 };
 use batchlab_trainer::outcome::fmt_loss;
 use batchlab_trainer::schedule::Schedule;
@@ -234,12 +234,13 @@ fn extent(run: &Run, axis: XAxis) -> f64 {
 
 /// The curves of the visible runs: a group of two or more visible runs (seeds of one setting) as an
 /// ensemble, the rest one by one. With none, the frame is the one a run of `form` would fill.
+/// `legend` names each run on the chart itself, as the run list does on the page (for a file).
 pub fn curves<'a>(
     lab: &'a Lab,
     schedules: &'a [(u32, Schedule)],
     form: &RunConfig,
     options: ChartOptions,
-    (ratio, theme): (f64, Theme),
+    (ratio, theme, legend): (f64, Theme, bool),
 ) -> Curves<'a> {
     let visible: Vec<&Run> = lab.curves().filter(|r| r.visible).collect();
     let mut runs = Vec::new();
@@ -248,10 +249,12 @@ pub fn curves<'a>(
         let members: Vec<&Run> = visible.iter().copied().filter(|m| m.group == r.group).collect();
         if members.len() > 1 {
             if members[0].id == r.id {
+                let seeds = format!(" ({} seeds)", members.len());
                 ensembles.push(Ensemble {
                     members: members.iter().map(|m| &m.view.trace).collect(),
                     look: theme.look(r.colour),
                     live: members.iter().any(|m| m.view.status.is_active()),
+                    label: if legend { run_name(lab, r) + &seeds } else { String::new() },
                 });
             }
             continue;
@@ -264,6 +267,7 @@ pub fn curves<'a>(
             optimizer: r.config.optimizer,
             lr: r.config.lr,
             live: r.view.status.is_active(),
+            label: if legend { run_name(lab, r) } else { String::new() },
         });
     }
     let x_max = if visible.is_empty() {
@@ -285,6 +289,11 @@ pub fn curves<'a>(
     }
 }
 
+/// A run's name as the run list writes it: "#2 B 512, η 0.1".
+fn run_name(lab: &Lab, r: &Run) -> String {
+    format!("#{} {}", r.id, lab.label(r.id))
+}
+
 /// Every visible run's values at `x`, for the hover box: its look, name and figures.
 fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(usize, String, String)> {
     lab.curves()
@@ -294,7 +303,7 @@ fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(usize, String, String)> {
             let p = &b.last;
             Some((
                 r.colour,
-                format!("#{} {}", r.id, lab.label(r.id)),
+                run_name(lab, r),
                 format!(
                     "step {} · train {} · val {} · acc {:.1} % · η {}",
                     p.step,
@@ -411,7 +420,7 @@ pub fn Charts() -> impl IntoView {
         state.lab.with_untracked(|lab| {
             let schedules: Vec<(u32, Schedule)> = lab.curves().map(|r| (r.id, r.config.schedule())).collect();
             let ratio = window().device_pixel_ratio().max(1.0);
-            let curves = curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked()));
+            let curves = curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked(), false));
             let form_schedule = form.schedule();
             if let Some(c) = loss_ref.get_untracked() {
                 frames[0].set(paint_layered(&c, kept[0], |_| curves.loss_chart()));
@@ -428,6 +437,7 @@ pub fn Charts() -> impl IntoView {
                         optimizer: form.optimizer,
                         lr: form.lr,
                         live: false,
+                        label: String::new(),
                     };
                     // The planned η is drawn against steps or epochs.
                     let axis = if options.x_axis == XAxis::Steps { XAxis::Steps } else { XAxis::Epochs };
@@ -489,7 +499,8 @@ pub fn Charts() -> impl IntoView {
             <Plot node_ref=lr_ref frame=frames[1] class="plot strip" testid="lr-chart" label="learning rate η of each run" summary="loss-summary" />
             <span hidden data-testid="diverged-step" data-value=diverged></span>
             <ChartTable />
-            <ChartExport name="loss" node_ref=loss_ref chart=|c: &Curves| c.loss_chart() />
+            <ChartExport name="loss" node_ref=loss_ref
+                chart=|c: &Curves| LineChart { title: LOSS_KEY.to_owned(), ..c.loss_chart() } />
         </figure>
         <figure class="chart">
             <figcaption>"Validation accuracy"</figcaption>
@@ -497,10 +508,14 @@ pub fn Charts() -> impl IntoView {
                 {move || lines.with(|l| crate::summary::accuracy(l, classes()))}
             </p>
             <Plot node_ref=acc_ref frame=frames[2] class="plot" testid="acc-chart" label="validation accuracy of each run" summary="accuracy-summary" />
-            <ChartExport name="accuracy" node_ref=acc_ref chart=|c: &Curves| c.accuracy_chart() />
+            <ChartExport name="accuracy" node_ref=acc_ref
+                chart=|c: &Curves| LineChart { title: "Validation accuracy".to_owned(), ..c.accuracy_chart() } />
         </figure>
     }
 }
+
+/// What an exported loss chart's lines mean, as its title: on the page the caption says it.
+const LOSS_KEY: &str = "Loss (solid: training, dashed: validation)";
 
 /// An image format for a chart.
 #[derive(Clone, Copy)]
@@ -511,8 +526,9 @@ enum Image {
 }
 
 /// Draws a chart of the lab's visible runs (`build` picks which) at the size of `canvas` on screen,
-/// by the same code as the canvas, and offers it as a file carrying the session's provenance. Files
-/// are drawn light whatever the page's theme: they go on slides and paper.
+/// taller by a legend that names each run with its colour and glyph, by the same code as the canvas,
+/// and offers it as a file carrying the session's provenance. Files are drawn light whatever the
+/// page's theme: they go on slides and paper.
 fn export_chart(
     state: AppState,
     name: &str,
@@ -530,10 +546,12 @@ fn export_chart(
         let provenance = crate::export::chart_provenance(&link, &runs);
         match format {
             Image::Svg => {
-                let chart = build(&curves(lab, &schedules, &form, options, (1.0, Theme::Light)));
+                let chart = build(&curves(lab, &schedules, &form, options, (1.0, Theme::Light, true)));
+                // Measured on a backend of its own: an SVG backend writes into its string as it goes.
+                let h = h + legend_height(&super::svg::Svg::with_string(&mut String::new(), (w, h))?, &chart, w);
                 let mut svg = String::new();
                 {
-                    let area = plotters::prelude::SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                    let area = super::svg::Svg::with_string(&mut svg, (w, h))?.into_drawing_area();
                     draw(&area, &chart).ok()?;
                     area.present().ok()?;
                 }
@@ -541,10 +559,11 @@ fn export_chart(
                 Some(super::download::save(&super::download::file_name(name, "svg"), "image/svg+xml", svg.as_bytes()))
             }
             Image::Png => {
-                let chart = build(&curves(lab, &schedules, &form, options, (2.0, Theme::Light)));
+                let chart = build(&curves(lab, &schedules, &form, options, (2.0, Theme::Light, true)));
                 let offscreen = document().create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
                 offscreen.set_width(2 * w);
-                offscreen.set_height(2 * h);
+                let legend = legend_height(&super::canvas::Canvas::on(&offscreen)?, &chart, 2 * w);
+                offscreen.set_height(2 * h + legend);
                 let area = super::canvas::Canvas::on(&offscreen)?.into_drawing_area();
                 draw(&area, &chart).ok()?;
                 area.present().ok()?;
@@ -570,12 +589,14 @@ fn ChartExport(name: &'static str, node_ref: NodeRef<Canvas>, chart: fn(&Curves)
             export_chart(state, name, &canvas, chart, format);
         }
     };
+    // Each button's name says which chart it saves: a page has two of each.
+    let named = |format: &str| format!("{}{} chart as {format}", name[..1].to_uppercase(), &name[1..]);
     view! {
         <div class="chart-export">
-            <button type="button" class="small" data-testid="export-png" data-chart=name
+            <button type="button" class="small" data-testid="export-png" data-chart=name aria-label=named("PNG")
                 title="The chart at twice its size, for slides; its settings, link and fingerprints are in the file"
                 on:click=move |_| export(Image::Png)>"PNG"</button>
-            <button type="button" class="small" data-testid="export-svg" data-chart=name
+            <button type="button" class="small" data-testid="export-svg" data-chart=name aria-label=named("SVG")
                 title="The chart as a vector drawing; its settings, link and fingerprints are in the file"
                 on:click=move |_| export(Image::Svg)>"SVG"</button>
         </div>
@@ -597,7 +618,7 @@ fn ChartTable() -> impl IntoView {
                         None => r.view.status.word().to_owned(),
                     };
                     (
-                        format!("#{} {}", r.id, l.label(r.id)),
+                        run_name(l, r),
                         status,
                         p.map_or_else(String::new, |p| p.step.to_string()),
                         r.view.trace.buckets().first().map_or_else(String::new, |b| fmt_loss(b.last.train_loss)),

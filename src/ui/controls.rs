@@ -252,7 +252,7 @@ fn RunButtons() -> impl IntoView {
             <button type="button" data-testid="step-once" title="One update while paused"
                 prop:disabled=move || status() != Status::Paused
                 on:click=move |_| on_current(|l, id| l.step(id))>"Step"</button>
-            <button type="button" data-testid="reset" title="Stop and remove every run"
+            <button type="button" data-testid="reset" title="Stop and remove every run" aria-label="clear every run"
                 on:click=move |_| state.act(crate::lab::Lab::clear)>"Clear"</button>
         </div>
     }

@@ -92,7 +92,8 @@ pub fn Diagnostics() -> impl IntoView {
             let ratio = window().device_pixel_ratio().max(1.0);
             if let Some(c) = chart_ref.get_untracked() {
                 frame.set(paint_layered(&c, kept, |_| {
-                    curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked())).sharpness_chart()
+                    curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked(), false))
+                        .sharpness_chart()
                 }));
             }
         });

@@ -17,6 +17,7 @@ mod range_test;
 mod readout;
 mod runs;
 mod store;
+mod svg;
 mod sweep;
 
 use std::time::Duration;

@@ -115,7 +115,7 @@ pub fn RangeTest() -> impl IntoView {
                 <button type="button" class="primary" data-testid="lr-find-start" on:click=start>
                     {move || format!("Find η at B = {}", batch())}
                 </button>
-                <button type="button" hidden=move || !has_tests()
+                <button type="button" hidden=move || !has_tests() aria-label="clear the range tests"
                     on:click=move |_| state.act(|l| {
                         let ids: Vec<u32> = l.range_tests().map(|r| r.id).collect();
                         ids.into_iter().flat_map(|id| l.delete(id)).collect()

@@ -16,7 +16,8 @@ pub fn Notices() -> impl IntoView {
             <For each=move || state.notices.get() key=|n| n.id let:n>
                 <li class="notice" data-testid="notice">
                     <span>{n.text.clone()}</span>
-                    <button type="button" class="icon" aria-label="dismiss"
+                    // Named by what it dismisses: notices come several at a time.
+                    <button type="button" class="icon" aria-label=format!("dismiss: {}", n.text)
                         on:click=move |_| state.notices.update(|v| v.retain(|x| x.id != n.id))>"×"</button>
                 </li>
             </For>

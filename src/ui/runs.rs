@@ -182,15 +182,15 @@ fn RunItem(id: RunId) -> impl IntoView {
                 <span class="run-progress">{progress}</span>
             </div>
             <div class="run-actions">
-                <button type="button" data-testid="run-seed" title="The same settings with the next seed, drawn with this one as an ensemble"
+                <button type="button" data-testid="run-seed" aria-label=format!("+ seed of run {id}") title="The same settings with the next seed, drawn with this one as an ensemble"
                     on:click=add_seed>"+ seed"</button>
-                <button type="button" data-testid="run-edit" title="Put this run's settings in the form, to change and start"
+                <button type="button" data-testid="run-edit" aria-label=format!("edit run {id}") title="Put this run's settings in the form, to change and start"
                     on:click=edit>"edit"</button>
                 // A fork cannot be forked (`NotAdded::ForkOfFork`): it replays its parent from the start.
-                <button type="button" data-testid="run-fork" node_ref=fork_button title="Continue this run from one of its steps with the form's η, B and schedule"
+                <button type="button" data-testid="run-fork" node_ref=fork_button aria-label=format!("fork run {id}") title="Continue this run from one of its steps with the form's η, B and schedule"
                     hidden=move || state.lab.with(|l| l.run(id).is_some_and(|r| r.fork.is_some()))
                     on:click=open_fork>"fork"</button>
-                <button type="button" data-testid="run-stop" title="Stop training"
+                <button type="button" data-testid="run-stop" aria-label=format!("stop run {id}") title="Stop training"
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.status.is_active()))
                     on:click=move |_| state.act(|l| l.stop(id))>"stop"</button>
                 <button type="button" data-testid="run-retrain" aria-label=format!("retrain run {id}")
@@ -207,7 +207,7 @@ fn RunItem(id: RunId) -> impl IntoView {
                     hidden=move || !state.lab.with(|l| l.run(id).is_some_and(|r| r.view.weights.is_some()))
                     title="The final weights, each layer's shape, weights and biases, with the settings and fingerprint"
                     on:click=move |_| export(state, id, Export::Weights)>"weights"</button>
-                <button type="button" data-testid="run-delete" aria-label="delete the run"
+                <button type="button" data-testid="run-delete" aria-label=format!("delete run {id}")
                     on:click=move |_| state.act(|l| l.delete(id))>"×"</button>
             </div>
             <Show when=move || forking.get()>

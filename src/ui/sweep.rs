@@ -532,7 +532,9 @@ fn SweepTableView(
                                 <th>{b.to_string()}</th>
                                 {row.iter().enumerate().map(|(c, cell)| {
                                     let text = cell_text(*cell);
-                                    view! { <td><button type="button" class="cell" data-testid="sweep-cell" on:click=move |_| open(r, c)>{text}</button></td> }
+                                    // Named by its place too: many cells read "diverged".
+                                    let name = format!("B {b}, η {}: {text}", t.lrs.get(c).map_or_else(String::new, |lr| fmt_lr(*lr)));
+                                    view! { <td><button type="button" class="cell" data-testid="sweep-cell" aria-label=name on:click=move |_| open(r, c)>{text}</button></td> }
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}

@@ -1,5 +1,6 @@
 // Every screen, every reader: axe-core (pinned in package.json) audits each view at 390 and 1280 px,
-// light and dark, for WCAG 2.1 A and AA, and a screenshot of each is kept at 320, 390 and 1280 px.
+// light and dark, for WCAG 2.1 A and AA, and a screenshot of each is kept at 320, 390 and 1280 px; no
+// two buttons of a view share an accessible name (two "PNG" buttons cannot be told apart by ear).
 // Views are audited in the state a person sees them in: runs ended (one diverged), a sweep done, a
 // range test done, a lesson open, the embed played.
 import { test } from "node:test";
@@ -42,6 +43,20 @@ async function audit(page) {
     `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")} — ${n.failureSummary?.split("\n")[1]?.trim()}`).join("; ")}`);
 }
 
+/**
+ * Buttons a screen reader lists by the same name, each as "name ×count": the name is the
+ * aria-label, else the text, else the title, as the accessibility tree computes it for these buttons.
+ */
+const sharedButtonNames = (page) => page.evaluate(() => {
+  const counts = {};
+  for (const b of document.querySelectorAll("button")) {
+    if (!b.checkVisibility() || b.closest("[aria-hidden=true]")) continue;
+    const name = (b.getAttribute("aria-label") ?? (b.innerText.trim() || b.title)).trim().replace(/\s+/g, " ").toLowerCase();
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return Object.entries(counts).filter(([, n]) => n > 1).map(([name, n]) => `${name} ×${n}`);
+});
+
 for (const [name, [query, prepare]] of Object.entries(VIEWS)) {
   test(`the ${name} view has no WCAG 2.1 A/AA violation at 390 and 1280 px, light and dark`, { timeout: LONG }, async () => {
     const ready = query.includes("embed") ? "embed" : query === "?lessons" ? "answer-link" : "status";
@@ -60,6 +75,7 @@ for (const [name, [query, prepare]] of Object.entries(VIEWS)) {
       }
     }
     ctx.metrics[name] = Object.fromEntries(Object.entries(found).map(([k, v]) => [k, v.length]));
+    assert.deepEqual(await sharedButtonNames(page), [], `${name}: no two buttons share an accessible name`);
     for (const [where, violations] of Object.entries(found)) assert.deepEqual(violations, [], `${name} at ${where}`);
     assert.deepEqual(page.errors, []);
     await page.close();

@@ -4,6 +4,7 @@
 // training) are recorded in target/e2e/metrics-compare.json, never asserted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, LONG, PALETTE, countColour, drawsColour, runItems, session, setForm, waitRuns } from "./helpers.mjs";
 
@@ -172,6 +173,42 @@ test("a 3 × 4 sweep completes, draws its heatmap, and a cell opens as its run",
   assert.deepEqual(JSON.parse(await other.getByTestId("sweep-heatmap").getAttribute("data-best-lr")), best);
   assert.deepEqual(other.errors, []);
   await other.close();
+});
+
+/** The canvases' sizes at each viewport width that crates/chart's text-fit test draws at. */
+const PAGE_CANVASES = JSON.parse(readFileSync(new URL("../../crates/chart/tests/page_canvases.json", import.meta.url), "utf8")).viewports;
+const CANVAS_IDS = { loss: "loss-chart", lr: "lr-chart", accuracy: "acc-chart", heatmap: "sweep-heatmap" };
+
+test("a 4 × 12 sweep's heatmap, at 320, 390 and 1280 px, on canvases of the sizes the text-fit test draws", { timeout: LONG }, async () => {
+  const page = await ctx.open("?epochs=1");
+  // The page's default grid: B 8 to 512 × 12 rates ×1.6 apart; stalled at the left, diverged at the right.
+  const lrs = Array.from({ length: 12 }, (_, i) => Number((0.02 * 1.6 ** i).toPrecision(2)));
+  const rows = [8, 32, 128, 512].flatMap((bs, r) => lrs.map((lr, c) => {
+    const status = c === 0 ? "stalled" : c >= 9 - r ? "diverged" : "finished";
+    const loss = status === "diverged" ? "inf" : (0.0123 * (1 + r * 12 + c)).toFixed(4);
+    return `${bs},${lr},1,${status},${loss},${loss},0.5,,00000000000000ff\n`;
+  }));
+  const csv = "bs,lr,seed,status,final_train_loss,final_val_loss,final_val_acc,steps_to_target,digest\n" + rows.join("");
+  await page.getByTestId("sweep-open").setInputFiles({ name: "sweep.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => document.querySelector("[data-testid=sweep-heatmap]")?.dataset.bestLr, null, { timeout: 30_000 });
+  const screens = join(ARTIFACTS, "screens");
+  mkdirSync(screens, { recursive: true });
+  const measured = {};
+  for (const width of [320, 390, 1280]) {
+    await page.setViewportSize({ width, height: width < 800 ? 844 : 900 });
+    await page.waitForTimeout(300); // the charts redraw at the new size
+    measured[width] = {};
+    for (const [name, id] of Object.entries(CANVAS_IDS)) {
+      measured[width][name] = await page.getByTestId(id).evaluate((c) => [c.clientWidth, c.clientHeight]);
+    }
+    await page.getByTestId("sweep-heatmap").scrollIntoViewIfNeeded();
+    await page.getByTestId("sweep-heatmap").screenshot({ path: join(screens, `heatmap-4x12-${width}.png`) });
+    if (width === 390) await page.screenshot({ path: join(screens, "sweep-4x12-390.png"), fullPage: true });
+  }
+  metrics.canvas_sizes = measured;
+  assert.deepEqual(measured, PAGE_CANVASES, "crates/chart/tests/page_canvases.json holds the canvases' sizes on the page");
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });
 
 test("the sweep.csv files that once froze the page are drawn or refused at once, naming the line", { timeout: LONG }, async () => {

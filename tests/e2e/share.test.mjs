@@ -110,15 +110,22 @@ test("a run exports as CSV and JSON, the JSON imports back bit for bit, and the 
   await page.getByTestId("import-json").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"batchlab": 1}') });
   await page.getByText(/Not imported: bad\.json: not a BatchLab run file/).waitFor();
   assert.equal(await page.getByTestId("run-item").count(), 2);
-  // Charts: a PNG at twice the canvas's size, with its provenance; an SVG of the canvas's size.
+  // Charts: a PNG at twice the canvas's size, taller by its legend, with its provenance; an SVG of
+  // the canvas's width whose legend names each run (as the run list does) in its colour.
   const canvas = await page.getByTestId("loss-chart").evaluate((c) => [c.clientWidth, c.clientHeight]);
   const png = await readFile(await download(page, page.locator("[data-testid=export-png][data-chart=loss]")));
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 * canvas[0], 2 * canvas[1]]);
+  assert.equal(png.readUInt32BE(16), 2 * canvas[0]);
+  const legendRows = png.readUInt32BE(20) - 2 * canvas[1];
+  assert.ok(legendRows >= 40 && legendRows <= 120, `a legend of one or two rows under the plot: ${legendRows} px`);
   assert.ok(png.length > 10000 && png.includes(Buffer.from(digest)), "a drawn chart, with the runs' fingerprints");
+  const acc = await page.getByTestId("acc-chart").evaluate((c) => [c.clientWidth, c.clientHeight]);
   const svg = await readFile(await download(page, page.locator("[data-testid=export-svg][data-chart=accuracy]")), "utf8");
   assert.match(svg, new RegExp(`^<!-- BatchLab .*${digest}`));
-  assert.match(svg, new RegExp(`<svg[^>]*width="${canvas[0]}"`));
+  assert.match(svg, new RegExp(`<svg[^>]*width="${acc[0]}"`));
   assert.ok(svg.length > 5000 && svg.includes("<polyline"), "curves drawn");
+  const names = await page.locator("[data-testid=run-item] .run-label").allInnerTexts();
+  assert.equal(names.length, 2);
+  for (const name of names) assert.ok(svg.includes(`>\n${name.trim()}\n</text>`), `the legend names ${name}: ${svg.slice(-2000)}`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -2,15 +2,19 @@
 //! diverged and stalled cells marked as such (never coloured as numbers), the best cell of each row
 //! outlined and joined by a line, and the linear and square-root scaling rules drawn through the
 //! smallest batch size's best cell, so where the best η follows a rule and where it stops is plain.
+//! Drawn in a narrow box, it keeps every cell's colour and drops what does not fit: the figures in
+//! the cells (the page's table carries them) and every other tick label.
 
 use batchlab_trainer::outcome::Verdict;
 use batchlab_trainer::sweep::{CellSummary, SweepTable};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::line::{fmt_tick, ChartError, Frame};
 use crate::look::Theme;
+use crate::text::{shorten_on, size_on};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Heatmap {
@@ -117,6 +121,49 @@ fn colour(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// Every how many ticks to label, so that labels `extent` pixels wide (or tall) with their gap clear
+/// each other on ticks `room` apart: narrow cells keep their colour and lose only words.
+fn label_every(extent: i32, room: i32) -> usize {
+    (extent.max(1) as u32).div_ceil(room.max(1) as u32) as usize
+}
+
+/// A cell's figure: its centre, its text, its cell's fill and its ink.
+type Figure = ((f64, f64), String, RGBColor, RGBColor);
+
+/// The figures over their cells, each on a patch of its cell's colour so no line strikes one
+/// through — when every one fits its `cell` (width, height); otherwise none, for the colour scale
+/// and the page's table carry them.
+fn draw_figures<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    figures: Vec<Figure>,
+    cell: (i32, i32),
+    map: &Heatmap,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
+    let font = ("sans-serif", map.px(12.0)).into_font().color(&map.theme.text());
+    let pad = map.px(2.0) as i32;
+    let patch = |text: &str| {
+        let (w, h) = size_on(area, text, &font);
+        (w / 2 + pad, h / 2)
+    };
+    let fits = |text: &str| {
+        let (w, h) = patch(text);
+        2 * w < cell.0 && 2 * h < cell.1
+    };
+    if !figures.iter().all(|f| fits(&f.1)) {
+        return Ok(());
+    }
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    for (at, text, fill, ink) in figures {
+        let (w, h) = patch(&text);
+        let label = EmptyElement::at(at)
+            + Rectangle::new([(-w, -h), (w, h)], fill.filled())
+            + Text::new(text, (0, 0), font.color(&ink).pos(centre));
+        chart.draw_series([label]).map_err(|e| ChartError::from_debug(&e))?;
+    }
+    Ok(())
+}
+
 /// Draws the heatmap; returns where the grid landed (x and y in cell units: column, row).
 pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Heatmap) -> Result<Frame, ChartError> {
     let e = |e| ChartError::from_debug(&e);
@@ -133,14 +180,22 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
     let norm = |v: f64| if hi > lo { (v.ln() - lo) / (hi - lo) } else { 0.5 };
     let font = |size: f64| ("sans-serif", map.px(size)).into_font().color(&theme.text());
     let mut builder = ChartBuilder::on(area);
-    builder.margin(map.px(10.0)).x_label_area_size(map.px(40.0)).y_label_area_size(map.px(64.0));
-    if !map.title.is_empty() {
-        builder.caption(&map.title, font(15.0));
+    let margin = map.px(10.0);
+    builder.margin(margin).x_label_area_size(map.px(40.0)).y_label_area_size(map.px(64.0));
+    let title = shorten_on(area, &map.title, area.dim_in_pixel().0 as i32 - 2 * margin as i32, &font(15.0));
+    if !title.is_empty() {
+        builder.caption(&title, font(15.0));
     }
     let mut chart = builder.build_cartesian_2d(0f64..nx as f64, 0f64..ny as f64).map_err(e)?;
-    let label = |values: &[String], v: &f64| {
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let cell = ((xr.end - xr.start) / nx as i32, (yr.end - yr.start) / ny as i32);
+    let size = |text: &str| size_on(area, text, &font(12.0));
+    let gap = map.px(6.0) as i32;
+    let x_every = label_every(map.columns.iter().map(|c| size(c).0).max().unwrap_or(0) + gap, cell.0);
+    let y_every = label_every(map.rows.iter().map(|r| size(r).1).max().unwrap_or(0) + gap, cell.1);
+    let label = |values: &[String], every: usize, v: &f64| {
         let i = v.floor() as usize;
-        if (v - v.floor() - 0.5).abs() < 1e-9 {
+        if (v - v.floor() - 0.5).abs() < 1e-9 && i % every == 0 {
             values.get(i).cloned().unwrap_or_default()
         } else {
             String::new()
@@ -153,14 +208,13 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         .y_desc(&map.row_label)
         .x_labels(nx * 2 + 1)
         .y_labels(ny * 2 + 1)
-        .x_label_formatter(&|v| label(&map.columns, v))
-        .y_label_formatter(&|v| label(&map.rows, v))
+        .x_label_formatter(&|v| label(&map.columns, x_every, v))
+        .y_label_formatter(&|v| label(&map.rows, y_every, v))
         .label_style(font(12.0))
         .axis_desc_style(font(12.0))
         .axis_style(theme.axis())
         .draw()
         .map_err(e)?;
-    let centre = Pos::new(HPos::Center, VPos::Center);
     let mut labels = Vec::new();
     for (r, row) in map.cells.iter().enumerate() {
         // The table's best cell of this row (none for a row with cells still to run).
@@ -209,19 +263,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, map: &Hea
         // Two rings, dark and light, so the keyboard's cell shows on any fill.
         chart.draw_series([ring(BLACK, 0.0, 4.0), ring(WHITE, 0.02, 2.0)]).map_err(e)?;
     }
-    // The figures go on top, each on a patch of its cell's colour, so no line strikes one through.
-    let font_px = f64::from(map.px(12.0));
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    // A patch never spills into the next cell.
-    let half_cell = (xr.end - xr.start) / (2 * nx as i32) - 1;
-    for (at, text, fill, ink) in labels {
-        let w = ((text.chars().count() as f64 * font_px * 0.32 + 3.0) as i32).min(half_cell);
-        let h = (font_px * 0.65) as i32;
-        let label = EmptyElement::at(at)
-            + Rectangle::new([(-w, -h), (w, h)], fill.filled())
-            + Text::new(text, (0, 0), font(12.0).color(&ink).pos(centre));
-        chart.draw_series([label]).map_err(e)?;
-    }
+    draw_figures(&mut chart, labels, cell, map, area)?;
     Ok(Frame { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, x_range: (0.0, nx as f64), log_x: false })
 }
 

@@ -6,14 +6,17 @@
 
 pub mod boundary;
 pub mod heatmap;
+mod legend;
 pub mod line;
 pub mod look;
 mod palette;
 pub mod run;
+mod text;
 pub mod trace;
 
 pub use boundary::{draw_boundary, Boundary, Plane};
 pub use heatmap::{draw_heatmap, Heatmap};
+pub use legend::legend_height;
 pub use line::{draw, draw_part, fmt_tick, Band, ChartError, Frame, Level, LineChart, LineStyle, Marker, Part, Series};
 pub use look::{Glyph, Look, Theme, DISTINCT_LOOKS};
 pub use run::{smooth, Curves, Ensemble, RunCurve, XAxis};

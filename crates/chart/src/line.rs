@@ -12,9 +12,11 @@ use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 use crate::look::{Glyph, Look, Theme};
+use crate::text::{shorten_on, size_on};
 
 /// How a series' line is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -178,11 +180,11 @@ impl ChartError {
     }
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> ChartError {
     ChartError::from_debug(&e)
 }
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Glyphs along one line: enough to follow it, few enough not to clutter it.
 const GLYPHS_PER_LINE: usize = 6;
 
@@ -240,7 +242,7 @@ impl LineChart {
     }
 
     /// `v` CSS pixels in device pixels.
-    fn px(&self, v: f64) -> u32 {
+    pub(crate) fn px(&self, v: f64) -> u32 {
         (v * self.scale()).round().max(1.0) as u32
     }
 
@@ -351,33 +353,39 @@ pub fn draw_part<DB: DrawingBackend>(
         }
         Part::All | Part::Base => {
             area.fill(&chart.theme.background()).map_err(err)?;
-            let labelled: Vec<&Series> = chart.series.iter().filter(|s| !s.label.is_empty()).collect();
             let (_, full_height) = area.dim_in_pixel();
-            if labelled.is_empty() {
-                area.clone()
-            } else {
-                let (plot, legend) = area.split_vertically(full_height.saturating_sub(chart.px(24.0)));
-                draw_legend(&legend, chart, &labelled)?;
-                plot
+            match crate::legend::height_on(area, chart) {
+                0 => area.clone(),
+                legend_height => {
+                    let (plot, legend) = area.split_vertically(full_height.saturating_sub(legend_height));
+                    crate::legend::draw_legend(&legend, chart)?;
+                    plot
+                }
             }
         }
     };
+    let area = if matches!(part, Part::Live(_)) { area } else { under_title(area, chart)? };
     let (width_px, height_px) = area.dim_in_pixel();
     let s = chart.scale();
     let x_labels = ((f64::from(width_px) / s / 90.0) as usize).clamp(2, 10);
     let y_labels = ((f64::from(height_px) / s / 36.0) as usize).clamp(2, 10);
+    // A strip under another chart leaves the x-axis's name to the chart above it.
     let small = f64::from(height_px) / s < 150.0;
     let mut builder = ChartBuilder::on(&area);
     if !matches!(part, Part::Live(_)) {
+        // Room, as measured, for the numbers (twice a tick's length off the axis) and the axis's name
+        // under them; on the right for half the widest number, centred on the last tick.
+        let font = TextStyle::from((FONT, chart.px(12.0)).into_font());
+        let line = size_on(&area, "0", &font).1;
+        let widest = [fmt_tick(x0), fmt_tick(x1), "0.00".to_owned()].iter().map(|t| size_on(&area, t, &font).0).max();
+        let names = if small { 1 } else { 2 };
         builder
             .margin(chart.px(8.0))
-            .x_label_area_size(chart.px(if small { 26.0 } else { 36.0 }))
+            .margin_right((chart.px(8.0) as i32).max(widest.unwrap_or(0) / 2 + chart.px(2.0) as i32))
+            .x_label_area_size(chart.px(12.0) as i32 + names * line)
             .y_label_area_size(chart.px(58.0));
-        if !chart.title.is_empty() {
-            builder.caption(&chart.title, (FONT, chart.px(16.0)).into_font().color(&chart.theme.text()));
-        }
     }
-    let labels = (x_labels, y_labels);
+    let labels = (x_labels, y_labels, !small);
     let key = |lo: f64, hi: f64, max: usize| log_ticks(lo, hi, max);
     let frame = match (chart.log_x, chart.log_y) {
         (false, false) => {
@@ -417,26 +425,23 @@ pub fn draw_part<DB: DrawingBackend>(
     }
 }
 
-/// The legend, as a row under the plot.
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
+/// Draws the chart's title, shortened to fit, in a band of its own at the top of `area` (clear of the
+/// top y number, which sits on the plot's edge), and returns the rest.
+fn under_title<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
     chart: &LineChart,
-    labelled: &[&Series],
-) -> Result<(), ChartError> {
-    let font = (FONT, chart.px(13.0)).into_font().color(&chart.theme.text());
-    let (mut x, y) = (chart.px(64.0) as i32, (chart.px(12.0)) as i32);
-    for s in labelled {
-        let w = chart.px(18.0) as i32;
-        area.draw(&PathElement::new(vec![(x, y), (x + w, y)], s.color.stroke_width(chart.px(2.0)))).map_err(err)?;
-        if let Some(g) = s.glyph {
-            draw_glyph(area, (x + w / 2, y), g, s.color, chart)?;
-        }
-        let text = Text::new(s.label.clone(), (x + w + chart.px(4.0) as i32, y - chart.px(7.0) as i32), font.clone());
-        area.draw(&text).map_err(err)?;
-        let (tw, _) = area.estimate_text_size(&s.label, &font).map_err(err)?;
-        x += w + tw as i32 + chart.px(20.0) as i32;
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    let font = (FONT, chart.px(16.0)).into_font().color(&chart.theme.text());
+    let (width, _) = area.dim_in_pixel();
+    let title = shorten_on(&area, &chart.title, width as i32 - 2 * chart.px(8.0) as i32, &font);
+    if title.is_empty() {
+        return Ok(area);
     }
-    Ok(())
+    let pad = chart.px(6.0) as i32;
+    let (band, rest) = area.split_vertically(size_on(&area, &title, &font).1 + pad);
+    let top_centre = font.pos(Pos::new(HPos::Center, VPos::Top));
+    band.draw(&Text::new(title, (width as i32 / 2, pad), top_centre)).map_err(err)?;
+    Ok(rest)
 }
 
 /// Axes, guides, bands, bars and series, for linear or logarithmic axes `X` and `Y`.
@@ -444,7 +449,7 @@ fn plot<'a, DB, X, Y>(
     ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     (chart, part): (&LineChart, Part),
     (y0, y1): (f64, f64),
-    (x_labels, y_labels): (usize, usize),
+    labels: (usize, usize, bool),
 ) -> Result<Frame, ChartError>
 where
     DB: DrawingBackend + 'a,
@@ -453,7 +458,7 @@ where
 {
     let pin = |y: f64| pin(y, (y0, y1));
     if !matches!(part, Part::Live(_)) {
-        guides(ctx, chart, (y0, y1), (x_labels, y_labels))?;
+        guides(ctx, chart, (y0, y1), labels)?;
     }
     // More points than pixel columns draw no differently, only slower: each column keeps what shows.
     let column = |x: f64| ctx.backend_coord(&(x, y0)).0;
@@ -517,7 +522,7 @@ fn guides<'a, DB, X, Y>(
     ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     chart: &LineChart,
     (y0, y1): (f64, f64),
-    (x_labels, y_labels): (usize, usize),
+    (x_labels, y_labels, x_desc): (usize, usize, bool),
 ) -> Result<(), ChartError>
 where
     DB: DrawingBackend + 'a,
@@ -528,7 +533,7 @@ where
     let theme = chart.theme;
     let font = (FONT, chart.px(12.0)).into_font().color(&theme.text());
     ctx.configure_mesh()
-        .x_desc(&chart.x_label)
+        .x_desc(if x_desc { chart.x_label.as_str() } else { "" })
         .y_desc(&chart.y_label)
         .x_labels(x_labels)
         .y_labels(y_labels)
@@ -539,6 +544,9 @@ where
         .light_line_style(theme.grid())
         .bold_line_style(theme.axis().mix(0.5))
         .axis_style(theme.axis())
+        // Scaled like the text: numbers sit twice a tick's length off the axis, so at a high pixel
+        // ratio the lowest y number stays clear of the x numbers under it.
+        .set_all_tick_mark_size(chart.px(5.0))
         .draw()
         .map_err(err)?;
     let line = |c: RGBColor| c.stroke_width(chart.px(2.0));
@@ -549,12 +557,24 @@ where
         ctx.draw_series([Polygon::new(upper.chain(lower).collect::<Vec<_>>(), b.color.mix(0.18).filled())])
             .map_err(err)?;
     }
-    // Each marker's label on a line of its own, so markers at nearby x never print over each other.
+    let (xr, yr) = ctx.plotting_area().get_pixel_range();
+    // Each marker's label on a line of its own, so markers at nearby x never print over each other;
+    // right of its line, or left of it where the plot ends first. A label with no line left in the
+    // plot is not drawn: its line and the run's table still say where it diverged.
     for (i, m) in chart.markers.iter().enumerate() {
         ctx.draw_series(LineSeries::new([(m.x, y0), (m.x, y1)], line(m.color))).map_err(err)?;
         let font = (FONT, chart.px(13.0)).into_font().color(&m.color);
-        let dy = i as i32 * chart.px(15.0) as i32;
-        let label = EmptyElement::at((m.x, y1)) + Text::new(format!(" {}", m.label), (0, dy), font);
+        let area = ctx.plotting_area();
+        let (gap, x) = (chart.px(3.0) as i32, ctx.backend_coord(&(m.x, y1)).0);
+        let dy = i as i32 * (chart.px(15.0) as i32).max(size_on(area, "0", &font).1 + 1);
+        let (right, left) = (xr.end - x - gap, x - gap - xr.start);
+        let text = shorten_on(area, &m.label, right.max(left), &font);
+        let (w, h) = size_on(area, &text, &font);
+        if text.is_empty() || yr.start + dy + h > yr.end {
+            continue;
+        }
+        let (h, dx) = if w <= right { (HPos::Left, gap) } else { (HPos::Right, -gap) };
+        let label = EmptyElement::at((m.x, y1)) + Text::new(text, (dx, dy), font.pos(Pos::new(h, VPos::Top)));
         ctx.draw_series([label]).map_err(err)?;
     }
     let (xa, xb) = {
@@ -565,8 +585,13 @@ where
         let y = pin(l.y);
         ctx.draw_series(DashedLineSeries::new([(xa, y), (xb, y)], chart.px(6.0), chart.px(4.0), line(l.color)))
             .map_err(err)?;
-        let text = Text::new(l.label.clone(), (xa, y), (FONT, chart.px(12.0)).into_font().color(&l.color));
-        ctx.draw_series([text]).map_err(err)?;
+        // Under its line, or over it near the plot's foot, so it never reaches the axis's numbers.
+        let font = (FONT, chart.px(12.0)).into_font().color(&l.color);
+        let area = ctx.plotting_area();
+        let text = shorten_on(area, &l.label, xr.end - xr.start, &font);
+        let below = ctx.backend_coord(&(xa, y)).1 + size_on(area, &text, &font).1 <= yr.end;
+        let v = if below { VPos::Top } else { VPos::Bottom };
+        ctx.draw_series([Text::new(text, (xa, y), font.pos(Pos::new(HPos::Left, v)))]).map_err(err)?;
     }
     Ok(())
 }
@@ -653,7 +678,7 @@ fn glyph_points(points: &[(f64, f64)], g: Glyph, (y0, y1): (f64, f64)) -> Vec<(f
 
 /// Draws glyph `g` centred on `at`: filled in the series' colour with a rim of the background; the
 /// ring hollow; the cross and the plus two strokes.
-fn draw_glyph<DB: DrawingBackend, CT: CoordTranslate>(
+pub(crate) fn draw_glyph<DB: DrawingBackend, CT: CoordTranslate>(
     area: &DrawingArea<DB, CT>,
     at: CT::From,
     g: Glyph,

@@ -50,7 +50,7 @@ impl XAxis {
 }
 
 /// One run as drawn.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RunCurve<'a> {
     pub trace: &'a Trace,
     pub look: Look,
@@ -62,6 +62,9 @@ pub struct RunCurve<'a> {
     pub lr: f64,
     /// Still training: its lines are drawn on the live layer (see [`crate::Part`]).
     pub live: bool,
+    /// Its name in the chart's own legend; empty for none (the page's run list is the legend on
+    /// screen, an exported image carries its own).
+    pub label: String,
 }
 
 /// A seed ensemble: the same settings with different seeds, drawn as a mean over a min–max band.
@@ -71,6 +74,8 @@ pub struct Ensemble<'a> {
     pub look: Look,
     /// A member still trains.
     pub live: bool,
+    /// As [`RunCurve::label`].
+    pub label: String,
 }
 
 /// The runs on screen and how to show them.
@@ -190,14 +195,14 @@ impl Curves<'_> {
                     p.1 = s;
                 }
             }
-            chart.series.push(train);
+            chart.series.push(Series { label: r.label.clone(), ..train });
             let val = self.line(r.trace, r.look, |b| b.last.val_loss);
             chart.series.push(Series { style: LineStyle::Dashed, live: r.live, ..val });
             chart.bars.push(Bars { live: r.live, ..self.bars(r.trace, r.look.color, |b| b.train_loss) });
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.train_loss);
-            chart.series.push(Series { live: e.live, ..mean });
+            chart.series.push(Series { live: e.live, label: e.label.clone(), ..mean });
             chart.bands.push(band);
             let (val, _) = self.ensemble(e, |b| b.last.val_loss);
             chart.series.push(Series { style: LineStyle::Dashed, live: e.live, ..val });
@@ -210,12 +215,13 @@ impl Curves<'_> {
         let mut chart = self.frame("validation accuracy", false);
         chart.y_range = Some((0.0, 1.0));
         for r in &self.runs {
-            chart.series.push(Series { live: r.live, ..self.line(r.trace, r.look, |b| b.last.val_acc) });
+            let label = r.label.clone();
+            chart.series.push(Series { live: r.live, label, ..self.line(r.trace, r.look, |b| b.last.val_acc) });
             chart.bars.push(Bars { live: r.live, ..self.bars(r.trace, r.look.color, |b| b.val_acc) });
         }
         for e in &self.ensembles {
             let (mean, band) = self.ensemble(e, |b| b.last.val_acc);
-            chart.series.push(Series { live: e.live, ..mean });
+            chart.series.push(Series { live: e.live, label: e.label.clone(), ..mean });
             chart.bands.push(band);
         }
         let chance = 1.0 / self.classes.max(1) as f64;
@@ -354,6 +360,7 @@ mod tests {
             optimizer: config.optimizer,
             lr: config.lr,
             live: false,
+            label: String::new(),
         };
         let curves = Curves::one(run, XAxis::Epochs, 5.0, 10);
         let chart = curves.loss_chart();
@@ -383,6 +390,7 @@ mod tests {
                 optimizer: RunConfig::default().optimizer,
                 lr: 0.1,
                 live: false,
+                label: String::new(),
             })
             .collect();
         let curves = Curves {
@@ -415,7 +423,12 @@ mod tests {
         let traces: Vec<Trace> = [1.0, 3.0].map(|l| trace((0..3).map(|s| point(s, s as f64, l)))).to_vec();
         let curves = Curves {
             runs: Vec::new(),
-            ensembles: vec![Ensemble { members: traces.iter().collect(), look: Theme::Light.look(1), live: false }],
+            ensembles: vec![Ensemble {
+                members: traces.iter().collect(),
+                look: Theme::Light.look(1),
+                live: false,
+                label: String::new(),
+            }],
             x_axis: XAxis::Steps,
             log_y: false,
             smoothing: 0.0,

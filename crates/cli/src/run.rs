@@ -110,6 +110,7 @@ fn write_svg(path: &Path, rec: &Recorder, config: &RunConfig) -> Result<(), Stri
         optimizer: config.optimizer,
         lr: config.lr,
         live: false,
+        label: String::new(),
     };
     let curves = Curves::one(run, XAxis::Steps, schedule.total_steps as f64, config.dataset.classes());
     crate::write_svg(path, (800, 420), |area| batchlab_chart::draw(area, &curves.loss_chart()))
