@@ -198,7 +198,7 @@ fn RunItem(id: RunId) -> impl IntoView {
                     title="Train it again from its start: the same curves, bit for bit, and on to its end"
                     on:click=move |_| state.act(|l| l.retrain(id, now_ms()))>"retrain"</button>
                 <button type="button" data-testid="export-csv" hidden=move || !ended() aria-label=format!("run {id} as CSV")
-                    title="Its points as CSV, a row each, under its settings, seed and fingerprint"
+                    title="Its points as CSV: a header row, then a row per point ending in its version, seed, fingerprint, status and link"
                     on:click=move |_| export(state, id, Export::Csv)>"CSV"</button>
                 <button type="button" data-testid="export-json" hidden=move || !ended() aria-label=format!("run {id} as JSON")
                     title="Settings, seed, fingerprint, outcome and points as JSON: Import puts it back as it is"
