@@ -47,7 +47,9 @@ export function session(name) {
     await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
       console.error(`blocked by the content security policy: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`)));
     await page.goto(ctx.base + query);
-    await page.getByTestId(ready).waitFor();
+    await page.getByTestId(ready).waitFor().catch((e) => {
+      throw new Error(`${ready} never showed (${e.message.split("\n")[0]}); the page's errors: ${page.errors.join("; ") || "none"}`);
+    });
     return page;
   };
   return ctx;
