@@ -346,7 +346,8 @@ test("diagnostics are visible and finite, and their cost is measured", { timeout
   await page.close();
 });
 
-test("measured: a 6 × 8 sweep with one worker and with the pool", { timeout: LONG }, async () => {
+test("a 6 × 8 sweep gives the same cells, bit for bit, with one worker as with the pool (both timed)", { timeout: LONG }, async () => {
+  const csv = {};
   for (const [name, query] of [["one_worker", "?epochs=5&workers=1"], ["pool", "?epochs=5"]]) {
     const page = await ctx.open(query);
     const ms = await sweep(page, "1,4,16,64,256,1024", 8);
@@ -354,8 +355,14 @@ test("measured: a 6 × 8 sweep with one worker and with the pool", { timeout: LO
     metrics[`sweep_6x8_${name}_status`] = await page.getByTestId("sweep-status").innerText();
     metrics.workers = metrics.workers ?? {};
     metrics.workers[name] = await page.getByTestId("pool").innerText();
+    assert.match(metrics[`sweep_6x8_${name}_status`], /^48 runs done/);
+    const href = await page.getByTestId("sweep-download").getAttribute("href");
+    csv[name] = decodeURIComponent(href.slice(href.indexOf(",") + 1));
+    assert.deepEqual(page.errors, []);
     await page.close();
   }
+  assert.equal(csv.pool.split("\n").length, 48 + 4, csv.pool);
+  assert.equal(csv.pool, csv.one_worker);
 });
 
 /** The page's next `n` frame intervals (ms), sorted: p50, p95 and max are read off them. */
@@ -380,6 +387,7 @@ test("measured: frame intervals while runs train at once", { timeout: LONG }, as
     await page.waitForTimeout(1500);
     const gaps = await frameGaps(page, 120);
     metrics.frames[`runs_${k}`] = { p95_ms: at(gaps, 0.95), training: await page.getByTestId("pool").innerText() };
+    assert.deepEqual(page.errors, []);
     await page.close();
   }
 });
@@ -440,7 +448,7 @@ test("a grid too big for a page is refused at once; the largest allowed starts a
   await page.close();
 });
 
-test("measured: the default sweep (4 batch sizes × 12 rates, 10 epochs) and its caption", { timeout: LONG }, async () => {
+test("the default sweep (4 batch sizes × 12 rates, 10 epochs) completes, and its caption is its table's (time measured)", { timeout: LONG }, async () => {
   const page = await ctx.open();
   const t0 = Date.now();
   await page.getByTestId("sweep-start").click();
@@ -450,6 +458,12 @@ test("measured: the default sweep (4 batch sizes × 12 rates, 10 epochs) and its
     best_lr: JSON.parse(await page.getByTestId("sweep-heatmap").getAttribute("data-best-lr")),
     caption: await page.getByTestId("sweep-caption").innerText(),
   };
+  const { best_lr: best, caption } = metrics.default_sweep;
+  assert.match(await page.getByTestId("sweep-status").innerText(), /^48 runs done/);
+  // From the smallest batch's best η to the largest's, as the heatmap's data says.
+  const [, from, to, times] = caption.match(/^From B 8 to B 512 \(×64\), the best η went from ([0-9.]+) to ([0-9.]+) \(×([0-9.]+)\)/) ?? [];
+  assert.ok(from && Math.abs(Number(from) / best["8"] - 1) < 0.01 && Math.abs(Number(to) / best["512"] - 1) < 0.01, `${caption} ${JSON.stringify(best)}`);
+  assert.ok(Math.abs(Number(times) / (best["512"] / best["8"]) - 1) < 0.05, caption);
   await page.screenshot({ path: join(ARTIFACTS, "default-sweep.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();

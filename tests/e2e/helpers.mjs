@@ -30,10 +30,10 @@ export function session(name) {
   });
   /**
    * A fresh page that records, as errors: console errors, uncaught exceptions, anything the
-   * Content-Security-Policy blocks, and any request to another origin. It is ready when the element
-   * `ready` (a test id) shows.
+   * Content-Security-Policy blocks, and any request to another origin. It is ready when the first
+   * element `ready` (a test id) shows. `init` runs in the page before any of its own scripts.
    */
-  ctx.open = async (query = "", viewport = { width: 1280, height: 900 }, { ready = "status", ...options } = {}) => {
+  ctx.open = async (query = "", viewport = { width: 1280, height: 900 }, { ready = "status", init, ...options } = {}) => {
     const page = await ctx.browser.newPage({ viewport, ...options });
     page.errors = [];
     page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
@@ -46,8 +46,11 @@ export function session(name) {
     });
     await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
       console.error(`blocked by the content security policy: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`)));
+    if (init) await page.addInitScript(init);
     await page.goto(ctx.base + query);
-    await page.getByTestId(ready).waitFor();
+    await page.getByTestId(ready).first().waitFor().catch((e) => {
+      throw new Error(`${ready} never showed (${e.message.split("\n")[0]}); the page's errors: ${page.errors.join("; ") || "none"}`);
+    });
     return page;
   };
   return ctx;

@@ -9,11 +9,7 @@ import { ARTIFACTS, LONG, session } from "./helpers.mjs";
 const ctx = session("metrics-lessons.json");
 
 test("the lessons page lists every lesson as a link", async () => {
-  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(String(e)));
-  await page.goto(ctx.base + "?lessons");
-  await page.getByTestId("lesson-link").first().waitFor();
+  const page = await ctx.open("?lessons", undefined, { ready: "lesson-link" });
   const names = await page.getByTestId("lesson-link").evaluateAll((links) => links.map((a) => a.dataset.lesson));
   assert.deepEqual(names, [
     "three-pairs",
@@ -80,11 +76,7 @@ async function tabTo(page, selector) {
 }
 
 test("a lesson played by keyboard alone: open it, predict, play, and the prediction beside what happened", { timeout: LONG }, async () => {
-  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(String(e)));
-  await page.goto(ctx.base + "?lessons");
-  await page.getByTestId("lesson-link").first().waitFor();
+  const page = await ctx.open("?lessons", undefined, { ready: "lesson-link" });
   await tabTo(page, "[data-testid=lesson-link][data-lesson=too-hot]");
   await page.keyboard.press("Enter");
   await page.getByTestId("lesson-play").waitFor();
@@ -111,11 +103,7 @@ test("a lesson played by keyboard alone: open it, predict, play, and the predict
 });
 
 test("the embed view shows the charts, the run list and a play button only", { timeout: LONG }, async () => {
-  const page = await ctx.browser.newPage({ viewport: { width: 640, height: 480 } });
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(String(e)));
-  await page.goto(ctx.base + "?bs=64&lr=0.2&epochs=2&embed=1");
-  await page.getByTestId("embed").waitFor();
+  const page = await ctx.open("?bs=64&lr=0.2&epochs=2&embed=1", { width: 640, height: 480 }, { ready: "embed" });
   assert.equal(await page.getByTestId("batch-size").count(), 0, "no settings");
   assert.equal(await page.getByTestId("sweep-start").count(), 0, "no sweep");
   await page.getByTestId("start").click();

@@ -1,6 +1,7 @@
 // A minimal static file server for dist/ on 127.0.0.1 (an ephemeral port), for the browser tests.
 // `server.fault` may be set to a function (path) → { status, body } | undefined, to break a file of
-// the site on purpose (a missing or corrupt worker, say) and then mend it.
+// the site on purpose (a missing or corrupt worker, say) and then mend it. `server.headers` may be set
+// to headers sent with every response, as a host adds its own (a Content-Security-Policy, say).
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -16,6 +17,7 @@ export function serve(root) {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(root, path.endsWith("/") ? path + "index.html" : path);
     const fault = server.fault?.(path);
+    for (const [name, value] of Object.entries(server.headers ?? {})) res.setHeader(name, value);
     if (fault) {
       res.writeHead(fault.status ?? 200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
       res.end(fault.body ?? "");

@@ -47,11 +47,16 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// Trunk's release build of the site into dist/, then its policy and its loader as a file (`csp.rs`).
+fn build_site(path: &str) -> Result {
+    run(Command::new("trunk").env("PATH", path).args(["build", "--release"]))?;
+    csp::add(&root().join("dist"))
+}
+
 fn dist() -> Result {
     let path = tools::ensure_build_tools()?;
     run(cargo().args(["fetch"]))?;
-    run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
-    csp::add(&root().join("dist/index.html"))?;
+    build_site(&path)?;
     eprintln!("xtask: the site is in {}", root().join("dist").display());
     Ok(())
 }
@@ -129,8 +134,7 @@ fn test() -> Result {
     run(cargo().args(["test", "--workspace"]))?;
     check_core_purity()?;
     let fingerprint = native_fingerprint()?;
-    run(Command::new("trunk").env("PATH", &path).args(["build", "--release"]))?;
-    csp::add(&root().join("dist/index.html"))?;
+    build_site(&path)?;
     tools::ensure_browser()?;
     let e2e = root().join("tests/e2e");
     tools::npm_install(&e2e)?;
