@@ -31,7 +31,8 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 async function prune(cache, html) {
   const keep = new Set(named(html));
   for (const request of await cache.keys()) {
-    if (/-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(new URL(request.url).pathname) && !keep.has(request.url)) {
+    // Trunk writes a build hash as hex without leading zeros: 16 digits or fewer.
+    if (/-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)$/.test(new URL(request.url).pathname) && !keep.has(request.url)) {
       await cache.delete(request);
     }
   }

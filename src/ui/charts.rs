@@ -317,12 +317,13 @@ fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(usize, String, String)> {
         .collect()
 }
 
-/// Where the read-out is: the pointer or the keyboard's place (CSS pixels in the canvas), and its x.
+/// Where the read-out is: the pointer or the keyboard's place (CSS pixels in the canvas). Its x is
+/// read off the chart's current frame, so that it follows a change of x-axis or a growing frame
+/// rather than keep a value of the axis it was read on.
 #[derive(Clone, Copy, PartialEq)]
 struct Hover {
     left: f64,
     top: f64,
-    x: f64,
     by_keys: bool,
 }
 
@@ -343,8 +344,8 @@ fn Plot(
     let ratio = || window().device_pixel_ratio().max(1.0);
     let on_move = move |ev: leptos::ev::MouseEvent| {
         let (left, top) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
-        let at = frame.get_untracked().and_then(|f| f.x_at(left * ratio()));
-        hover.set(at.map(|x| Hover { left, top, x, by_keys: false }));
+        let inside = frame.get_untracked().and_then(|f| f.x_at(left * ratio())).is_some();
+        hover.set(inside.then_some(Hover { left, top, by_keys: false }));
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let Some(f) = frame.get_untracked() else { return };
@@ -362,16 +363,17 @@ fn Plot(
         ev.prevent_default();
         let left = to.clamp(l, r);
         let top = f64::from(f.top) / ratio() + 8.0;
-        hover.set(f.x_at(left * ratio()).map(|x| Hover { left, top, x, by_keys: true }));
+        hover.set(f.x_at(left * ratio()).map(|_| Hover { left, top, by_keys: true }));
     };
     let rows = move || {
         let h = hover.get()?;
+        let x = frame.get()?.x_at(h.left * ratio())?;
         let axis = state.charts.with(|c| c.x_axis);
-        let rows = state.lab.with(|l| values_at(l, axis, h.x));
-        (!rows.is_empty()).then_some((h, axis, rows))
+        let rows = state.lab.with(|l| values_at(l, axis, x));
+        (!rows.is_empty()).then_some((h, x, axis, rows))
     };
     let tip = move || {
-        let (h, axis, rows) = rows()?;
+        let (h, x, axis, rows) = rows()?;
         // The box stays inside the chart: right of the point on the left half, left of it on the right.
         let width = node_ref.get_untracked().map_or(0.0, |c| f64::from(c.client_width()));
         let (left, right) = if h.left > width / 2.0 {
@@ -382,7 +384,7 @@ fn Plot(
         Some(view! {
             <div class="hover-line" style:left=format!("{}px", h.left)></div>
             <div class="hover" data-testid="hover" style:left=left style:right=right style:top=format!("{}px", h.top + 12.0)>
-                <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(h.x))}</div>
+                <div class="hover-x">{format!("{} {}", axis.label(), batchlab_chart::fmt_tick(x))}</div>
                 {rows.into_iter().map(|(look, name, values)| view! {
                     <div><super::runs::RunKey look /> <b>{name}</b>": "{values}</div>
                 }).collect_view()}
@@ -391,9 +393,9 @@ fn Plot(
     };
     // What the keys read out is said once, politely, for a screen reader.
     let spoken = move || {
-        let (h, axis, rows) = rows().filter(|r| r.0.by_keys)?;
+        let (_, x, axis, rows) = rows().filter(|r| r.0.by_keys)?;
         let each: Vec<String> = rows.iter().map(|(_, name, values)| format!("{name}: {values}")).collect();
-        Some(format!("{} {}: {}", axis.label(), batchlab_chart::fmt_tick(h.x), each.join("; ")))
+        Some(format!("{} {}: {}", axis.label(), batchlab_chart::fmt_tick(x), each.join("; ")))
     };
     view! {
         <div class="plot-wrap">

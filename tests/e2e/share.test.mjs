@@ -223,7 +223,9 @@ test("a link the page refuses starts nothing: a refused fork, a sweep or shard b
 test("after one visit the site loads and trains offline", { timeout: LONG }, async () => {
   const page = await ctx.open("?epochs=1");
   // The service worker has installed, kept the site's files, and controls the page.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null, null, { timeout: LONG });
+  // (A waitForFunction predicate is not awaited: an async one would be a Promise, always truthy.)
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: LONG });
   await page.context().setOffline(true);
   await page.reload();
   await page.getByTestId("start").click();
@@ -233,6 +235,25 @@ test("after one visit the site loads and trains offline", { timeout: LONG }, asy
   await page.goto(ctx.base + "?bs=64&epochs=1&autostart=1");
   await waitRuns(page, 1);
   await page.context().setOffline(false);
+  // Back online, a fresh page drops an old deploy's hashed files (Trunk writes its hashes without
+  // leading zeros, so they may be shorter than 16 digits) and keeps its own.
+  const stale = ["app-0123456789abcdef.js", "app-23456789abcdef_bg.wasm", "favicon-abc.svg"];
+  await page.evaluate(async (names) => {
+    const cache = await caches.open("batchlab");
+    for (const name of names) await cache.put(new URL(name, location.href).href, new Response("old"));
+  }, stale);
+  await page.reload();
+  await page.getByTestId("status").waitFor();
+  const kept = () => page.evaluate(async () =>
+    (await (await caches.open("batchlab")).keys()).map((r) => new URL(r.url).pathname.slice(1)));
+  let keys = await kept();
+  // The service worker prunes after the page has loaded: give it a moment.
+  for (let i = 0; i < 50 && stale.some((n) => keys.includes(n)); i++) {
+    await page.waitForTimeout(100);
+    keys = await kept();
+  }
+  assert.deepEqual(stale.filter((n) => keys.includes(n)), [], `an old deploy's files are kept: ${keys}`);
+  assert.ok(keys.some((n) => /^app-[0-9a-f]+_bg\.wasm$/.test(n)), `the deploy's own wasm is kept: ${keys}`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
