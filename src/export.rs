@@ -58,17 +58,9 @@ pub struct ForkFile {
     pub parent: BTreeMap<String, String>,
 }
 
-/// The settings of `config` that differ from the defaults, as a run file writes them.
-fn settings_of(config: &RunConfig) -> BTreeMap<String, String> {
-    config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
 /// Reads settings a run file wrote, every one checked.
 fn read_settings(settings: &BTreeMap<String, String>) -> Result<RunConfig, String> {
-    let mut config = RunConfig::default();
-    if let Some(e) = config.set_all(settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))).first() {
-        return Err(e.to_string());
-    }
+    let config = RunConfig::from_params(settings).map_err(|e| e.to_string())?;
     config.validate().map_err(|e| e.to_string())?;
     Ok(config)
 }
@@ -100,13 +92,13 @@ pub fn run_file(run: &Run) -> Option<RunFile> {
     Some(RunFile {
         batchlab: APP_VERSION.to_owned(),
         link,
-        settings: settings_of(&run.config),
+        settings: run.config.to_owned_params(),
         seed: run.config.seed,
         fingerprint: summary.digest.clone(),
         status: summary.outcome.status().to_owned(),
         summary,
         points,
-        fork: run.fork.as_ref().map(|f| ForkFile { at_step: f.from.at_step, parent: settings_of(&f.from.parent) }),
+        fork: run.fork.as_ref().map(|f| ForkFile { at_step: f.from.at_step, parent: f.from.parent.to_owned_params() }),
     })
 }
 

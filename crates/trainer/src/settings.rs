@@ -826,6 +826,24 @@ impl RunConfig {
             .collect()
     }
 
+    /// [`RunConfig::to_params`] as owned pairs, for a file (a run's, its weights', a sweep's grid).
+    pub fn to_owned_params<C: FromIterator<(String, String)>>(&self) -> C {
+        self.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// The defaults with `pairs` set, as a file wrote them ([`RunConfig::to_owned_params`]); the
+    /// first refused pair is the error.
+    ///
+    /// # Errors
+    /// The first pair [`RunConfig::set_all`] refuses.
+    pub fn from_params<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        match config.set_all(pairs.into_iter().map(|(k, v)| (k.as_str(), v.as_str()))).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(config),
+        }
+    }
+
     /// Checks every setting that has an effect against its limits (a deserialised config may not
     /// have come through [`RunConfig::set`]), the memory the run would need, and that a ramp rises.
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -131,7 +131,7 @@ impl Grid {
     /// The grid of `base` × `batch_sizes` × `lrs` × `seeds`.
     pub fn new(base: &RunConfig, batch_sizes: &[BatchSize], lrs: &[f64], seeds: &[u32], target: f64) -> Self {
         Self {
-            base: base.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            base: base.to_owned_params(),
             batch_sizes: batch_sizes.to_vec(),
             lrs: lrs.to_vec(),
             seeds: seeds.to_vec(),
@@ -215,11 +215,7 @@ impl Grid {
 
     /// The base run, read back from its settings.
     pub fn base_config(&self) -> Result<RunConfig, ConfigError> {
-        let mut c = RunConfig::default();
-        match c.set_all(self.base.iter().map(|(k, v)| (k.as_str(), v.as_str()))).into_iter().next() {
-            Some(e) => Err(e),
-            None => Ok(c),
-        }
+        RunConfig::from_params(self.base.iter().map(|(k, v)| (k, v)))
     }
 
     /// Every cell, batch size outermost.

@@ -472,7 +472,7 @@ impl Trainer {
         let summary = self.summary.as_ref()?;
         Some(WeightsFile {
             batchlab: env!("CARGO_PKG_VERSION").to_owned(),
-            settings: self.config.to_params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            settings: self.config.to_owned_params(),
             seed: self.config.seed,
             fingerprint: summary.digest.clone(),
             model: self.model.to_weights(),
