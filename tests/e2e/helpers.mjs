@@ -91,7 +91,7 @@ export async function drawsColour(page, testid, colour, min, tol = 40, timeout =
   }
 }
 
-/** The chart palette's first colours (crates/chart/src/run.rs). */
+/** The charts' first run colours in the light theme (crates/chart/src/look.rs; crates/chart/tests/page_colours.rs checks they agree). */
 export const PALETTE = [[37, 99, 235], [234, 88, 12], [22, 163, 74]];
 
 /** Sets the form's learning rate and batch size (by the slider's position). */

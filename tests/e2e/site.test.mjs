@@ -4,12 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, LONG, drawsColour, numbers, session, status, step, value, waitRuns, waitStatus } from "./helpers.mjs";
+import { ARTIFACTS, LONG, PALETTE, drawsColour, numbers, session, status, step, value, waitRuns, waitStatus } from "./helpers.mjs";
 
 const ctx = session("metrics.json");
 const { metrics } = ctx;
 const open = (...args) => ctx.open(...args);
-const TRAIN_BLUE = [37, 99, 235];
+const TRAIN_BLUE = PALETTE[0];
 
 test("the page loads with no console error", async () => {
   const page = await open();

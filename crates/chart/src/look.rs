@@ -14,7 +14,7 @@ pub enum Theme {
 
 /// Run colours on white: each at least 3:1 on the plot, every pair apart under simulated protanopia,
 /// deuteranopia and tritanopia.
-const LIGHT: [RGBColor; 8] = [
+pub(crate) const LIGHT: [RGBColor; 8] = [
     RGBColor(37, 99, 235),
     RGBColor(234, 88, 12),
     RGBColor(22, 163, 74),

@@ -12,7 +12,8 @@ use crate::line::{Band, Bars, Level, LineChart, LineStyle, Marker, Series};
 use crate::look::{Look, Theme};
 use crate::trace::{Bucket, Span, Trace};
 
-pub const TRAIN_COLOR: RGBColor = RGBColor(37, 99, 235);
+/// The first run's colour (a single series: the CLI's range test).
+pub const TRAIN_COLOR: RGBColor = crate::look::LIGHT[0];
 pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
 
 batchlab_trainer::named_enum! {

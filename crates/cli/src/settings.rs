@@ -187,15 +187,16 @@ fn with_flag(e: &ConfigError) -> String {
     }
 }
 
-/// Splits a comma-separated flag value and applies each item to `key` of `base`, to check and parse
-/// it exactly as a single value would be; a value given twice (`8,8`, `0.1,1e-1`) is refused, since a
-/// grid's rows and columns must differ.
+/// Splits a comma-separated flag value (the setting's default when not given) and applies each item
+/// to `key` of `base`, to check and parse it exactly as a single value would be; a value given twice
+/// (`8,8`, `0.1,1e-1`) is refused, since a grid's rows and columns must differ.
 pub fn list<T: PartialEq>(
     base: &RunConfig,
     key: &str,
-    values: &str,
+    values: Option<&str>,
     read: impl Fn(&RunConfig) -> T,
 ) -> Result<Vec<T>, String> {
+    let values = values.or_else(|| setting(key).map(|s| s.default)).ok_or_else(|| format!("no setting {key}"))?;
     let mut out: Vec<T> = Vec::new();
     for v in values.split(',') {
         let mut c = base.clone();

@@ -70,9 +70,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), String> {
     }
     let (settings, table) = args.settings.with_table()?;
     let base = settings.without(&["bs", "lr"]).config()?;
-    let batch_sizes = list(&base, "bs", settings.get("bs").unwrap_or("32"), |c| c.batch_size)?;
-    let lrs = list(&base, "lr", settings.get("lr").unwrap_or("0.1"), |c| c.lr)?;
-    let seeds = list(&base, "seed", &args.seeds, |c| c.seed)?;
+    let batch_sizes = list(&base, "bs", settings.get("bs"), |c| c.batch_size)?;
+    let lrs = list(&base, "lr", settings.get("lr"), |c| c.lr)?;
+    let seeds = list(&base, "seed", Some(&args.seeds), |c| c.seed)?;
     let grid = Grid::new(&base, &batch_sizes, &lrs, &seeds, args.target);
     grid.check_size()?;
     crate::check_outputs(args.out.as_deref().map(|d| (d, &FILES[..])), &[("--svg", args.svg.as_deref())])?;

@@ -717,7 +717,7 @@ fn merge_refuses_what_a_damaged_shard_states_naming_it() {
     std::fs::remove_file(&csv).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &csv).unwrap();
     let err = merge();
-    assert!(err.contains("more than 8000000 bytes"), "{err}");
+    assert!(err.contains(&format!("more than {} bytes", batchlab_trainer::sweep::MAX_FILE_BYTES)), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
 

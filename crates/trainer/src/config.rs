@@ -155,7 +155,7 @@ impl RunConfig {
         let units: u64 = self.model.widths(features, classes)[1..].iter().map(|&w| w as u64).sum();
         let d = self.diagnostics;
         let vectors = 3
-            + self.optimizer.kind.state_slots() as u64
+            + self.optimizer.kind.facts().state_slots as u64
             + if d.sharpness.is_on() { sharpness_vectors(params as usize) as u64 } else { 0 }
             + if d.noise_scale.is_on() { 3 } else { 0 };
         let batch = self.max_batch_size() as u64;

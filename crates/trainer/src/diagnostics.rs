@@ -296,6 +296,14 @@ impl<F: Scalar> NoiseScale<F> {
     /// B_simple at the model's weights; `None` when |G|² or tr(Σ) is not positive (a sample that does
     /// not resolve the noise; a negative "batch size" means nothing).
     pub fn estimate(&mut self, model: &Mlp<F>, train: Examples<F>, loss: LossKind) -> Option<f64> {
+        let NoiseParts { trace, grad_sq } = self.parts(model, train, loss)?;
+        (grad_sq > 0.0 && trace > 0.0 && (trace / grad_sq).is_finite()).then(|| trace / grad_sq)
+    }
+
+    /// tr(Σ) and |G|² from the first [`NoiseScale::rows`] rows of `train`: exact when they are all of
+    /// it; otherwise, for a sample drawn without replacement, unbiased estimates of |G|² and of tr(Σ)
+    /// with 1/(N − 1) normalisation (either may come out negative). `None` for fewer than 2 rows.
+    pub fn parts(&mut self, model: &Mlp<F>, train: Examples<F>, loss: LossKind) -> Option<NoiseParts> {
         let data = train.head(self.rows);
         let (m, population) = (data.len(), train.len());
         if m < 2 {
@@ -321,19 +329,38 @@ impl<F: Scalar> NoiseScale<F> {
         let mf = m as f64;
         let g2 = self.sum.iter().map(|s| (s / mf) * (s / mf)).sum::<f64>();
         let spread = sum_sq / mf - g2;
-        let (trace, big_g2) = if m == population {
-            (spread, g2)
+        Some(if m == population {
+            NoiseParts { trace: spread, grad_sq: g2 }
         } else {
             let trace = spread * mf / (mf - 1.0);
-            (trace, g2 - (1.0 - mf / population as f64) * trace / mf)
-        };
-        (big_g2 > 0.0 && trace > 0.0 && (trace / big_g2).is_finite()).then(|| trace / big_g2)
+            NoiseParts { trace, grad_sq: g2 - (1.0 - mf / population as f64) * trace / mf }
+        })
     }
+}
+
+/// The two halves of B_simple = tr(Σ)/|G|².
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoiseParts {
+    /// tr(Σ), the per-example gradients' total variance.
+    pub trace: f64,
+    /// |G|², the squared norm of the mean gradient.
+    pub grad_sq: f64,
 }
 
 /// The exact B_simple = tr(Σ)/|G|² from every per-example gradient formed one at a time (Σ with 1/N
 /// normalisation): the slow reference the estimators are checked against.
 pub fn exact_noise_scale<F: Scalar>(model: &Mlp<F>, x: ndarray::ArrayView2<F>, y: &[usize], loss: LossKind) -> f64 {
+    let NoiseParts { trace, grad_sq } = exact_noise_parts(model, x, y, loss);
+    trace / grad_sq
+}
+
+/// [`exact_noise_scale`]'s tr(Σ) (1/N normalisation) and |G|².
+pub fn exact_noise_parts<F: Scalar>(
+    model: &Mlp<F>,
+    x: ndarray::ArrayView2<F>,
+    y: &[usize],
+    loss: LossKind,
+) -> NoiseParts {
     let p = model.param_count();
     let mut ws = model.workspace(1);
     let (mut g, mut sum) = (vec![F::zero(); p], vec![0.0f64; p]);
@@ -348,7 +375,7 @@ pub fn exact_noise_scale<F: Scalar>(model: &Mlp<F>, x: ndarray::ArrayView2<F>, y
     }
     let count = y.len() as f64;
     let g2 = sum.iter().map(|s| (s / count) * (s / count)).sum::<f64>();
-    (sum_sq / count - g2) / g2
+    NoiseParts { trace: sum_sq / count - g2, grad_sq: g2 }
 }
 
 /// One automatic diagnostic's account: what its readings after the start have cost against what the

@@ -34,15 +34,49 @@ pub struct OptimizerConfig {
     pub clip_norm: Option<f64>,
 }
 
+/// What an optimiser kind has, stated once per kind by [`OptimizerKind::facts`]: the settings'
+/// messages, the memory estimate, the update and the tests read these, so a new kind states each
+/// fact in one exhaustive match instead of being counted in or out by a `matches!` elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptimizerFacts {
+    /// A momentum (or first-moment) coefficient β: the `momentum` setting.
+    pub momentum: bool,
+    /// Per-coordinate step sizes from a second moment: the `beta2` setting.
+    pub adaptive: bool,
+    /// Weight decay decoupled from the gradient (θ ← θ − ηλθ) instead of an L2 term in it.
+    pub decoupled_decay: bool,
+    /// Buffers of optimiser state per parameter.
+    pub state_slots: usize,
+}
+
 impl OptimizerKind {
-    /// Whether the kind has a momentum (or first-moment) coefficient β.
-    pub fn uses_momentum(self) -> bool {
-        !matches!(self, OptimizerKind::Sgd)
+    pub fn facts(self) -> OptimizerFacts {
+        let (momentum, adaptive, decoupled_decay, state_slots) = match self {
+            OptimizerKind::Sgd => (false, false, false, 0),
+            OptimizerKind::Momentum | OptimizerKind::Nesterov => (true, false, false, 1),
+            OptimizerKind::Adam => (true, true, false, 2),
+            OptimizerKind::AdamW => (true, true, true, 2),
+        };
+        OptimizerFacts { momentum, adaptive, decoupled_decay, state_slots }
     }
 
-    /// Adam and AdamW: per-coordinate step sizes from a second moment (β₂).
+    /// Whether the kind has a momentum (or first-moment) coefficient β.
+    pub fn uses_momentum(self) -> bool {
+        self.facts().momentum
+    }
+
+    /// Per-coordinate step sizes from a second moment (β₂).
     pub fn is_adaptive(self) -> bool {
-        matches!(self, OptimizerKind::Adam | OptimizerKind::AdamW)
+        self.facts().adaptive
+    }
+
+    /// The kinds that have `fact`, as a phrase for messages: "adam and adamw".
+    pub fn those_with(fact: fn(OptimizerFacts) -> bool) -> String {
+        let names: Vec<&str> = Self::ALL.iter().filter(|k| fact(k.facts())).map(|k| k.name()).collect();
+        match names.as_slice() {
+            [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+            _ => names.concat(),
+        }
     }
 
     /// c such that full-batch descent on a quadratic with top curvature λ is stable iff η < c/λ:
@@ -90,15 +124,6 @@ impl OptimizerKind {
             OptimizerKind::Adam | OptimizerKind::AdamW => None,
         }
     }
-
-    /// Buffers of optimiser state per parameter.
-    pub fn state_slots(self) -> usize {
-        match self {
-            OptimizerKind::Sgd => 0,
-            OptimizerKind::Momentum | OptimizerKind::Nesterov => 1,
-            OptimizerKind::Adam | OptimizerKind::AdamW => 2,
-        }
-    }
 }
 
 /// An optimiser with its state.
@@ -124,7 +149,7 @@ pub fn norm<F: Scalar>(v: &[F]) -> f64 {
 
 impl<F: Scalar> Optimizer<F> {
     pub fn new(config: OptimizerConfig, param_count: usize) -> Self {
-        let slots = config.kind.state_slots();
+        let slots = config.kind.facts().state_slots;
         let (first, second) = (if slots >= 1 { param_count } else { 0 }, if slots >= 2 { param_count } else { 0 });
         Self { config, first: vec![F::zero(); first], second: vec![F::zero(); second], beta1_t: 1.0, beta2_t: 1.0 }
     }
@@ -145,8 +170,9 @@ impl<F: Scalar> Optimizer<F> {
             n
         });
         let (eta, beta, wd) = (F::of(lr), F::of(c.momentum), F::of(c.weight_decay));
-        // L2 penalty as part of the gradient, except for AdamW's decoupled decay.
-        let l2 = if c.kind == OptimizerKind::AdamW { F::zero() } else { wd };
+        // L2 penalty as part of the gradient, except where the decay is decoupled (AdamW).
+        let decoupled = c.kind.facts().decoupled_decay;
+        let l2 = if decoupled { F::zero() } else { wd };
         match c.kind {
             OptimizerKind::Sgd => {
                 for (p, &g) in params.iter_mut().zip(grad.iter()) {
@@ -166,7 +192,7 @@ impl<F: Scalar> Optimizer<F> {
                 self.beta2_t *= c.beta2;
                 let (b1, b2, eps) = (beta, F::of(c.beta2), F::of(ADAM_EPS));
                 let (corr1, corr2) = (F::of(1.0 - self.beta1_t), F::of(1.0 - self.beta2_t));
-                let decay = if c.kind == OptimizerKind::AdamW { eta * wd } else { F::zero() };
+                let decay = if decoupled { eta * wd } else { F::zero() };
                 for (((p, m), v), &g) in params.iter_mut().zip(&mut self.first).zip(&mut self.second).zip(grad.iter()) {
                     let g = g + l2 * *p;
                     *m = b1 * *m + (F::one() - b1) * g;
@@ -250,6 +276,14 @@ mod tests {
             }
         }
         assert_eq!(OptimizerKind::Adam.stability_constant(0.9), None);
+    }
+
+    #[test]
+    fn the_facts_phrase_lists_the_kinds_that_have_them() {
+        assert_eq!(OptimizerKind::those_with(|f| f.momentum), "momentum, nesterov, adam and adamw");
+        assert_eq!(OptimizerKind::those_with(|f| f.adaptive), "adam and adamw");
+        assert_eq!(OptimizerKind::those_with(|f| f.decoupled_decay), "adamw");
+        assert_eq!(OptimizerKind::those_with(|f| f.state_slots > 5), "");
     }
 
     #[test]

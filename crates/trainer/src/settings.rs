@@ -39,8 +39,8 @@ pub struct Setting {
     pub help: &'static str,
     /// Whether a fork (a run continued from another's step) may change it; the rest it keeps.
     pub forkable: bool,
-    /// Writes a value of `domain` into the config (only ever given values `domain` parsed).
-    apply: fn(&mut RunConfig, &Value),
+    /// Writes a value of `domain` into the config; refuses a value of another kind (see [`WrongKind`]).
+    apply: fn(&mut RunConfig, &Value) -> Result<(), WrongKind>,
     /// The setting's value in a config, or why it has no effect there.
     read: fn(&RunConfig) -> Result<Value, String>,
 }
@@ -251,8 +251,28 @@ impl Setting {
     }
 
     /// The default, parsed.
+    ///
+    /// # Panics
+    /// On a default outside its own domain: a bug of the table, which
+    /// `every_default_parses_applies_and_reads_back` rules out for every entry.
     pub fn default_value(&self) -> Value {
-        self.domain.parse(self.default).unwrap_or(Value::Word("?"))
+        match self.domain.parse(self.default) {
+            Ok(v) => v,
+            Err(problem) => panic!("setting {}: the default {:?} is refused: {problem}", self.key, self.default),
+        }
+    }
+
+    /// Writes `value` into `config`; a value of the wrong kind for the domain is refused, and
+    /// changes nothing.
+    fn apply(&self, config: &mut RunConfig, value: &Value) -> Result<(), ConfigError> {
+        let mut next = config.clone();
+        (self.apply)(&mut next, value).map_err(|WrongKind| ConfigError::BadValue {
+            key: self.key.to_owned(),
+            value: value.to_string(),
+            problem: self.domain.expected(),
+        })?;
+        *config = next;
+        Ok(())
     }
 }
 
@@ -261,41 +281,77 @@ pub fn setting(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.key == key)
 }
 
-fn word(v: &Value) -> &'static str {
+/// A value of another kind than the one its setting's domain parses to (a word for a number, say):
+/// a bug of the table, as every value comes through [`Domain::parse`] first, but refused like a bad
+/// value rather than written as a stand-in.
+#[derive(Clone, Copy, Debug)]
+struct WrongKind;
+
+fn word(v: &Value) -> Result<&'static str, WrongKind> {
     match v {
-        Value::Word(w) => w,
-        _ => "",
+        Value::Word(w) => Ok(w),
+        _ => Err(WrongKind),
     }
 }
 
-fn whole(v: &Value) -> usize {
+/// Writes a value of the right kind into `slot`.
+fn set<T>(slot: &mut T, value: Result<T, WrongKind>) -> Result<(), WrongKind> {
+    *slot = value?;
+    Ok(())
+}
+
+/// One of a named enum's variants, by its word.
+fn named<T>(v: &Value, from_name: fn(&str) -> Option<T>) -> Result<T, WrongKind> {
+    from_name(word(v)?).ok_or(WrongKind)
+}
+
+fn toy_or_digits(kind: DatasetKind) -> Option<DatasetKind> {
+    (kind != DatasetKind::Csv).then_some(kind)
+}
+
+fn whole(v: &Value) -> Result<usize, WrongKind> {
     match v {
-        Value::Whole(n) => usize::try_from(*n).unwrap_or(usize::MAX),
-        _ => 0,
+        Value::Whole(n) => usize::try_from(*n).map_err(|_| WrongKind),
+        _ => Err(WrongKind),
     }
 }
 
-fn real(v: &Value) -> f64 {
+fn whole_u32(v: &Value) -> Result<u32, WrongKind> {
+    u32::try_from(whole(v)?).map_err(|_| WrongKind)
+}
+
+fn real(v: &Value) -> Result<f64, WrongKind> {
     match v {
-        Value::Real(x) => *x,
-        _ => f64::NAN,
+        Value::Real(x) => Ok(*x),
+        _ => Err(WrongKind),
     }
 }
 
-/// `Some(n)` for a number, `None` for the domain's word (off, auto).
-fn whole_or_word(v: &Value) -> Option<usize> {
-    matches!(v, Value::Whole(_)).then(|| whole(v))
+/// `Some(n)` for a number, `None` for the domain's one word (`off`, `auto`, `full`).
+fn whole_or(v: &Value, none: &str) -> Result<Option<usize>, WrongKind> {
+    match v {
+        Value::Word(w) if *w == none => Ok(None),
+        _ => whole(v).map(Some),
+    }
+}
+
+/// `Some(x)` for a number, `None` for the domain's one word (`off`).
+fn real_or(v: &Value, none: &str) -> Result<Option<f64>, WrongKind> {
+    match v {
+        Value::Word(w) if *w == none => Ok(None),
+        _ => real(v).map(Some),
+    }
 }
 
 fn count_or(word: &'static str, n: Option<usize>) -> Value {
     n.map_or(Value::Word(word), |n| Value::Whole(n as u64))
 }
 
-fn cadence(v: &Value) -> Cadence {
+fn cadence(v: &Value) -> Result<Cadence, WrongKind> {
     match v {
-        Value::Word("auto") => Cadence::Auto,
-        Value::Whole(_) => Cadence::Every(whole(v)),
-        _ => Cadence::Off,
+        Value::Word("auto") => Ok(Cadence::Auto),
+        Value::Word("off") => Ok(Cadence::Off),
+        _ => whole(v).map(Cadence::Every),
     }
 }
 
@@ -340,8 +396,10 @@ pub static SETTINGS: &[Setting] = &[
         apply: |c, v| {
             (c.dataset.kind, c.dataset.table) = match v {
                 Value::Table(t) => (DatasetKind::Csv, Some(*t)),
-                _ => (DatasetKind::from_name(word(v)).unwrap_or(c.dataset.kind), None),
+                // A CSV data set is only ever its table (`Value::Table`), never the bare word.
+                _ => (named(v, DatasetKind::from_name).and_then(|k| toy_or_digits(k).ok_or(WrongKind))?, None),
             };
+            Ok(())
         },
         read: |c| {
             Ok(c.dataset
@@ -358,7 +416,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "500",
         help: "Points in a toy set, training and validation together (split 80/20).",
         forkable: false,
-        apply: |c, v| c.dataset.points = whole(v),
+        apply: |c, v| set(&mut c.dataset.points, whole(v)),
         read: |c| toy_only(c).map(|()| Value::Whole(c.dataset.points as u64)),
     },
     Setting {
@@ -369,7 +427,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0.1",
         help: "Standard deviation of the Gaussian noise added to each toy point.",
         forkable: false,
-        apply: |c, v| c.dataset.noise = real(v),
+        apply: |c, v| set(&mut c.dataset.noise, real(v)),
         read: |c| toy_only(c).map(|()| Value::Real(c.dataset.noise)),
     },
     Setting {
@@ -380,10 +438,14 @@ pub static SETTINGS: &[Setting] = &[
         default: "mlp",
         help: "linear (softmax regression) or mlp (hidden layers as set by hidden).",
         forkable: false,
-        apply: |c, v| match word(v) {
-            "linear" => c.model.hidden.clear(),
-            _ if c.model.hidden.is_empty() => c.model.hidden = vec![128],
-            _ => {}
+        apply: |c, v| {
+            match word(v)? {
+                "linear" => c.model.hidden.clear(),
+                "mlp" if c.model.hidden.is_empty() => c.model.hidden = vec![128],
+                "mlp" => {}
+                _ => return Err(WrongKind),
+            }
+            Ok(())
         },
         read: |c| Ok(Value::Word(if c.model.hidden.is_empty() { "linear" } else { "mlp" })),
     },
@@ -395,10 +457,12 @@ pub static SETTINGS: &[Setting] = &[
         default: "128",
         help: "Widths of the hidden layers, e.g. 128 or 64,32; none for a linear model.",
         forkable: false,
-        apply: |c, v| {
-            if let Value::Widths(w) = v {
+        apply: |c, v| match v {
+            Value::Widths(w) => {
                 c.model.hidden.clone_from(w);
+                Ok(())
             }
+            _ => Err(WrongKind),
         },
         read: |c| Ok(Value::Widths(c.model.hidden.clone())),
     },
@@ -410,7 +474,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "relu",
         help: "The hidden layers' non-linearity.",
         forkable: false,
-        apply: |c, v| c.model.activation = Activation::from_name(word(v)).unwrap_or(c.model.activation),
+        apply: |c, v| set(&mut c.model.activation, named(v, Activation::from_name)),
         read: |c| {
             if c.model.hidden.is_empty() {
                 Err("a linear model has no hidden layers to activate".to_owned())
@@ -427,7 +491,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "xent",
         help: "Softmax cross-entropy, or mean squared error on one-hot targets.",
         forkable: false,
-        apply: |c, v| c.model.loss = LossKind::from_name(word(v)).unwrap_or(c.model.loss),
+        apply: |c, v| set(&mut c.model.loss, named(v, LossKind::from_name)),
         read: |c| Ok(Value::Word(c.model.loss.name())),
     },
     Setting {
@@ -438,7 +502,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "sgd",
         help: "Plain SGD, SGD with heavy-ball or Nesterov momentum, Adam, or AdamW.",
         forkable: false,
-        apply: |c, v| c.optimizer.kind = OptimizerKind::from_name(word(v)).unwrap_or(c.optimizer.kind),
+        apply: |c, v| set(&mut c.optimizer.kind, named(v, OptimizerKind::from_name)),
         read: |c| Ok(Value::Word(c.optimizer.kind.name())),
     },
     Setting {
@@ -449,14 +513,15 @@ pub static SETTINGS: &[Setting] = &[
         default: "0.9",
         help: "β of momentum and Nesterov; β₁ of Adam and AdamW.",
         forkable: false,
-        apply: |c, v| c.optimizer.momentum = real(v),
+        apply: |c, v| set(&mut c.optimizer.momentum, real(v)),
         read: |c| {
             if c.optimizer.kind.uses_momentum() {
                 Ok(Value::Real(c.optimizer.momentum))
             } else {
                 Err(format!(
-                    "optimizer is {}, which has no momentum (momentum, nesterov, adam and adamw do)",
-                    c.optimizer.kind
+                    "optimizer is {}, which has no momentum ({} do)",
+                    c.optimizer.kind,
+                    OptimizerKind::those_with(|f| f.momentum)
                 ))
             }
         },
@@ -469,12 +534,16 @@ pub static SETTINGS: &[Setting] = &[
         default: "0.999",
         help: "Adam's and AdamW's average of squared gradients.",
         forkable: false,
-        apply: |c, v| c.optimizer.beta2 = real(v),
+        apply: |c, v| set(&mut c.optimizer.beta2, real(v)),
         read: |c| {
             if c.optimizer.kind.is_adaptive() {
                 Ok(Value::Real(c.optimizer.beta2))
             } else {
-                Err(format!("optimizer is {}; only adam and adamw have β₂", c.optimizer.kind))
+                Err(format!(
+                    "optimizer is {}; only {} have β₂",
+                    c.optimizer.kind,
+                    OptimizerKind::those_with(|f| f.adaptive)
+                ))
             }
         },
     },
@@ -486,7 +555,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0",
         help: "L2 penalty in the gradient (decoupled from it for adamw).",
         forkable: false,
-        apply: |c, v| c.optimizer.weight_decay = real(v),
+        apply: |c, v| set(&mut c.optimizer.weight_decay, real(v)),
         read: |c| Ok(Value::Real(c.optimizer.weight_decay)),
     },
     Setting {
@@ -497,7 +566,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "off",
         help: "Rescale each minibatch gradient to at most this norm; off to never clip.",
         forkable: false,
-        apply: |c, v| c.optimizer.clip_norm = matches!(v, Value::Real(_)).then(|| real(v)),
+        apply: |c, v| set(&mut c.optimizer.clip_norm, real_or(v, "off")),
         read: |c| Ok(c.optimizer.clip_norm.map_or(Value::Word("off"), Value::Real)),
     },
     Setting {
@@ -508,7 +577,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0.1",
         help: "The peak learning rate, before the schedule scales it.",
         forkable: true,
-        apply: |c, v| c.lr = real(v),
+        apply: |c, v| set(&mut c.lr, real(v)),
         read: |c| Ok(Value::Real(c.lr)),
     },
     Setting {
@@ -519,7 +588,9 @@ pub static SETTINGS: &[Setting] = &[
         default: "32",
         help: "Examples per step; full (or more than the training set has) for full-batch gradient descent.",
         forkable: true,
-        apply: |c, v| c.batch_size = whole_or_word(v).map_or(BatchSize::Full, BatchSize::Examples),
+        apply: |c, v| {
+            set(&mut c.batch_size, whole_or(v, "full").map(|n| n.map_or(BatchSize::Full, BatchSize::Examples)))
+        },
         read: |c| {
             Ok(match c.batch_size {
                 BatchSize::Full => Value::Word("full"),
@@ -535,7 +606,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "constant",
         help: "How η changes during the run; ramp is the LR range test.",
         forkable: true,
-        apply: |c, v| c.schedule.kind = ScheduleKind::from_name(word(v)).unwrap_or(c.schedule.kind),
+        apply: |c, v| set(&mut c.schedule.kind, named(v, ScheduleKind::from_name)),
         read: |c| Ok(Value::Word(c.schedule.kind.name())),
     },
     Setting {
@@ -546,7 +617,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "3",
         help: "Step decay: multiply η by gamma every this many epochs.",
         forkable: true,
-        apply: |c, v| c.schedule.step_every = whole(v),
+        apply: |c, v| set(&mut c.schedule.step_every, whole(v)),
         read: |c| schedule_is(c, &[ScheduleKind::Step], "has it").map(|()| Value::Whole(c.schedule.step_every as u64)),
     },
     Setting {
@@ -557,7 +628,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0.7",
         help: "Step decay: η's factor at each decay; exponential decay: η's factor per epoch.",
         forkable: true,
-        apply: |c, v| c.schedule.gamma = real(v),
+        apply: |c, v| set(&mut c.schedule.gamma, real(v)),
         read: |c| {
             schedule_is(c, &[ScheduleKind::Step, ScheduleKind::Exponential], "have it")
                 .map(|()| Value::Real(c.schedule.gamma))
@@ -571,7 +642,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "10",
         help: "LR range test: η rises exponentially from lr to this over the run.",
         forkable: true,
-        apply: |c, v| c.schedule.end_lr = real(v),
+        apply: |c, v| set(&mut c.schedule.end_lr, real(v)),
         read: |c| schedule_is(c, &[ScheduleKind::Ramp], "has it").map(|()| Value::Real(c.schedule.end_lr)),
     },
     Setting {
@@ -582,7 +653,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0",
         help: "Raise η linearly from η/steps to η over this many epochs first.",
         forkable: true,
-        apply: |c, v| c.schedule.warmup_epochs = real(v),
+        apply: |c, v| set(&mut c.schedule.warmup_epochs, real(v)),
         read: |c| Ok(Value::Real(c.schedule.warmup_epochs)),
     },
     Setting {
@@ -596,8 +667,10 @@ pub static SETTINGS: &[Setting] = &[
         apply: |c, v| {
             c.batch_growth = match v {
                 Value::Growth(g) => Some(*g),
-                _ => None,
+                Value::Word("off") => None,
+                _ => return Err(WrongKind),
             };
+            Ok(())
         },
         read: |c| Ok(c.batch_growth.map_or(Value::Word("off"), Value::Growth)),
     },
@@ -609,7 +682,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "10",
         help: "Passes over the training set.",
         forkable: true,
-        apply: |c, v| c.epochs = whole(v),
+        apply: |c, v| set(&mut c.epochs, whole(v)),
         read: |c| Ok(Value::Whole(c.epochs as u64)),
     },
     Setting {
@@ -620,7 +693,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "off",
         help: "Train exactly this many steps instead of whole epochs; off to train epochs.",
         forkable: true,
-        apply: |c, v| c.steps = whole_or_word(v),
+        apply: |c, v| set(&mut c.steps, whole_or(v, "off")),
         read: |c| Ok(count_or("off", c.steps)),
     },
     Setting {
@@ -631,7 +704,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "1",
         help: "Seeds the initial weights, the data order and the toy data.",
         forkable: false,
-        apply: |c, v| c.seed = u32::try_from(whole(v)).unwrap_or(c.seed),
+        apply: |c, v| set(&mut c.seed, whole_u32(v)),
         read: |c| Ok(Value::Whole(u64::from(c.seed))),
     },
     Setting {
@@ -642,7 +715,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "0",
         help: "Another number draws another data order from the same seed, keeping the initial weights.",
         forkable: false,
-        apply: |c, v| c.order = u32::try_from(whole(v)).unwrap_or(c.order),
+        apply: |c, v| set(&mut c.order, whole_u32(v)),
         read: |c| Ok(Value::Whole(u64::from(c.order))),
     },
     Setting {
@@ -653,7 +726,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "auto",
         help: "Validate every this many steps; auto is about ten times an epoch and 300 times a run.",
         forkable: true,
-        apply: |c, v| c.eval_every = whole_or_word(v),
+        apply: |c, v| set(&mut c.eval_every, whole_or(v, "auto")),
         read: |c| Ok(count_or("auto", c.eval_every)),
     },
     Setting {
@@ -665,7 +738,7 @@ pub static SETTINGS: &[Setting] = &[
         help: "Measure the sharpness λ_max (exact Hessian-vector products, converged) every this many steps; \
                auto: at the start, then as often as a fifth of the run's work (counted in operations) allows.",
         forkable: true,
-        apply: |c, v| c.diagnostics.sharpness = cadence(v),
+        apply: |c, v| set(&mut c.diagnostics.sharpness, cadence(v)),
         read: |c| Ok(cadence_value(c.diagnostics.sharpness)),
     },
     Setting {
@@ -676,7 +749,7 @@ pub static SETTINGS: &[Setting] = &[
         default: "4096",
         help: "λ_max is the curvature of the loss on the first this-many training rows (all of a smaller set).",
         forkable: true,
-        apply: |c, v| c.diagnostics.sharpness_rows = whole(v),
+        apply: |c, v| set(&mut c.diagnostics.sharpness_rows, whole(v)),
         read: |c| Ok(Value::Whole(c.diagnostics.sharpness_rows as u64)),
     },
     Setting {
@@ -688,7 +761,7 @@ pub static SETTINGS: &[Setting] = &[
         help: "Measure the gradient noise scale B_simple (from every training example's gradient) every this \
                many steps; auto: at the start, then as often as a fifth of the run's work allows.",
         forkable: true,
-        apply: |c, v| c.diagnostics.noise_scale = cadence(v),
+        apply: |c, v| set(&mut c.diagnostics.noise_scale, cadence(v)),
         read: |c| Ok(cadence_value(c.diagnostics.noise_scale)),
     },
 ];
@@ -699,7 +772,9 @@ impl Default for RunConfig {
     fn default() -> Self {
         let mut c = RunConfig::BLANK;
         for s in SETTINGS {
-            (s.apply)(&mut c, &s.default_value());
+            if let Err(e) = s.apply(&mut c, &s.default_value()) {
+                panic!("setting {}: its default does not apply: {e}", s.key);
+            }
         }
         c
     }
@@ -760,7 +835,10 @@ impl RunConfig {
         let mut accepted: Vec<Given<'a>> = Vec::new();
         for g in given {
             let mut next = self.clone();
-            (g.setting.apply)(&mut next, &g.value);
+            if let Err(e) = g.setting.apply(&mut next, &g.value) {
+                errors.push(e);
+                continue;
+            }
             let refusal = match g.setting.read(&next) {
                 Err(reason) => {
                     Some(ConfigError::NoEffect { key: g.setting.key.to_owned(), value: g.raw.to_owned(), reason })
@@ -770,7 +848,9 @@ impl RunConfig {
                         let undone = accepted.remove(i);
                         *self = start.clone();
                         for a in &accepted {
-                            (a.setting.apply)(self, &a.value);
+                            if let Err(e) = a.setting.apply(self, &a.value) {
+                                errors.push(e);
+                            }
                         }
                         Some(ConfigError::Conflict {
                             key: undone.setting.key.to_owned(),
@@ -802,7 +882,9 @@ impl RunConfig {
             if let Some(last) = refused.last() {
                 *self = start;
                 for a in &kept {
-                    (a.setting.apply)(self, &a.value);
+                    if let Err(e) = a.setting.apply(self, &a.value) {
+                        errors.push(e);
+                    }
                 }
                 errors.push(ConfigError::BadValue {
                     key: last.setting.key.to_owned(),
@@ -899,7 +981,7 @@ impl RunConfig {
         let mut c = self.clone();
         for s in SETTINGS.iter().filter(|s| !s.forkable) {
             if let Ok(v) = s.read(parent) {
-                (s.apply)(&mut c, &v);
+                s.apply(&mut c, &v)?;
             }
         }
         c.check_fork_of(parent)?;
@@ -959,6 +1041,28 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), keys.len(), "a key is listed twice");
+    }
+
+    /// A value of a kind its domain never parses to is refused by name and changes nothing; none is
+    /// written as a stand-in (an empty word, zero, NaN or the old value).
+    #[test]
+    fn a_value_of_the_wrong_kind_is_refused_and_changes_nothing() {
+        let growth = Value::Growth(BatchGrowth { every_epochs: 2, factor: 2 });
+        for s in SETTINGS {
+            for wrong in [&growth, &Value::Word("nonsense"), &Value::Word("csv"), &Value::Widths(vec![3])] {
+                if s.domain.check(wrong).is_ok() || matches!((s.key, wrong), ("hidden", Value::Widths(_))) {
+                    continue;
+                }
+                let mut c = RunConfig::default();
+                let refused = s.apply(&mut c, wrong);
+                assert!(
+                    matches!(&refused, Err(ConfigError::BadValue { key, .. }) if key == s.key),
+                    "{} took {wrong:?}: {refused:?}",
+                    s.key
+                );
+                assert_eq!(c, RunConfig::default(), "{} changed the config", s.key);
+            }
+        }
     }
 
     #[test]

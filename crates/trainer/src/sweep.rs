@@ -339,8 +339,9 @@ pub enum SweepFileError {
 /// its table is built and drawn on the page.
 pub const MAX_FILE_ROWS: usize = 20_000;
 pub const MAX_FILE_AXIS: usize = 64;
-/// The largest `sweep.csv` (or `sweep.json`) read, in bytes: [`MAX_FILE_ROWS`] rows take far less.
-pub const MAX_FILE_BYTES: usize = 8_000_000;
+/// The largest `sweep.csv` (or `sweep.json`) read, in bytes: the bound of every file a person
+/// opens as data (8 MiB); [`MAX_FILE_ROWS`] rows take far less.
+pub const MAX_FILE_BYTES: usize = crate::data::table::MAX_FILE_BYTES;
 
 /// The columns of `sweep.csv`: [`CellRow`]'s fields, in the order it writes them.
 pub const COLUMNS: [&str; 9] =

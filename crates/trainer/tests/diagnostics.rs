@@ -1,10 +1,14 @@
 //! The noise-scale reading against exact per-example gradients formed one at a time (science.md,
 //! E5). The sharpness reading is checked in `sharpness.rs` and crates/science.
 
-use batchlab_trainer::diagnostics::{exact_noise_scale, Cadence, NoiseScale};
+use batchlab_trainer::diagnostics::{exact_noise_parts, exact_noise_scale, Cadence, NoiseScale};
 use batchlab_trainer::loss::LossKind;
+use batchlab_trainer::model::Examples;
 use batchlab_trainer::train::Recorder;
 use batchlab_trainer::RunConfig;
+use ndarray::Axis;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 
 #[test]
 fn the_live_noise_scale_is_the_exact_one() {
@@ -30,32 +34,53 @@ fn the_live_noise_scale_is_the_exact_one() {
 
 #[test]
 fn a_sample_estimate_is_unbiased_and_never_negative() {
-    // On a subset the estimate is a sample's: unbiased (tr Σ with 1/(m − 1), |G|² less the mean's
-    // noise), and None rather than a negative "batch size" when the sample does not resolve it.
+    // A sample of m rows drawn without replacement from N: over many samples the means of its tr(Σ)
+    // and |G|² come within four standard errors of the exact ones (tr(Σ) with 1/(N − 1)
+    // normalisation), and the reading itself is positive or None, never a negative "batch size".
     let mut c = RunConfig::default();
     c.diagnostics.noise_scale = Cadence::Off;
     let mut trainer = RunConfig { epochs: 30, ..c }.init().unwrap();
     while trainer.steps_done() < 1000 {
         trainer.step(&mut ());
     }
-    let (model, d) = (trainer.model(), trainer.data());
-    let exact = exact_noise_scale(model, d.x_train.view(), &d.y_train, LossKind::CrossEntropy);
-    let whole = NoiseScale::new(model, d.train_len()).estimate(model, d.train(), LossKind::CrossEntropy).unwrap();
-    assert!((whole / exact - 1.0).abs() < 1e-3, "{whole} vs {exact}");
-    let mut estimates = Vec::new();
-    for k in 0..8 {
-        // Eight disjoint samples of 160 rows, each judged against the whole set.
-        let rows = 160;
-        let x = d.x_train.slice(ndarray::s![k * rows.., ..]);
-        let sample = batchlab_trainer::model::Examples::new(x, &d.y_train[k * rows..]);
-        let mut ns = NoiseScale::new(model, rows);
-        if let Some(b) = ns.estimate(model, sample, LossKind::CrossEntropy) {
-            assert!(b > 0.0);
-            estimates.push(b);
+    let (model, d) = (trainer.model().cast::<f64>(), trainer.data());
+    let x = d.x_train.mapv(f64::from);
+    let n = d.train_len();
+    let exact = exact_noise_parts(&model, x.view(), &d.y_train, LossKind::CrossEntropy);
+    let whole =
+        NoiseScale::new(&model, n).parts(&model, Examples::new(x.view(), &d.y_train), LossKind::CrossEntropy).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+    assert!(
+        close(whole.trace, exact.trace) && close(whole.grad_sq, exact.grad_sq),
+        "on every row: {whole:?} vs {exact:?}"
+    );
+    let truth = [exact.trace * n as f64 / (n as f64 - 1.0), exact.grad_sq];
+
+    let (m, samples) = (160_usize, 300_usize);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut parts = Vec::new();
+    for _ in 0..samples {
+        order.shuffle(&mut rng);
+        let (xs, ys) = (x.select(Axis(0), &order), order.iter().map(|&i| d.y_train[i]).collect::<Vec<_>>());
+        let train = Examples::new(xs.view(), &ys);
+        let mut ns = NoiseScale::new(&model, m);
+        let p = ns.parts(&model, train, LossKind::CrossEntropy).unwrap();
+        if let Some(b) = ns.estimate(&model, train, LossKind::CrossEntropy) {
+            assert!(b > 0.0 && (b - p.trace / p.grad_sq).abs() <= 1e-9 * b, "{b} from {p:?}");
+        } else {
+            assert!(p.trace <= 0.0 || p.grad_sq <= 0.0, "a resolved sample gave no reading: {p:?}");
         }
+        parts.push([p.trace, p.grad_sq]);
     }
-    println!("exact {exact:.1}; 160-row samples {estimates:.1?}");
-    assert!(!estimates.is_empty());
+    for (k, name) in ["tr Σ", "|G|²"].iter().enumerate() {
+        let values: Vec<f64> = parts.iter().map(|p| p[k]).collect();
+        let mean = values.iter().sum::<f64>() / samples as f64;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (samples as f64 - 1.0)).sqrt();
+        let se = sd / (samples as f64).sqrt();
+        println!("{name}: exact {:.5}, mean of {samples} samples of {m} rows {mean:.5} ± {se:.5}", truth[k]);
+        assert!((mean - truth[k]).abs() < 4.0 * se, "{name}: {mean} ± {se} against {}", truth[k]);
+    }
 }
 
 #[test]

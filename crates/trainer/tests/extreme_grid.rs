@@ -30,7 +30,7 @@ fn an_extreme_grid_of_960_configs_ends_every_run_in_an_outcome() {
         &[("dataset", "moons"), ("n", "20"), ("noise", "2")],
         &[("dataset", "xor"), ("n", "20")],
     ];
-    let optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
+    let optimizers = batchlab_trainer::optim::OptimizerKind::NAMES;
     let rates = ["1e-8", "0.1", "10", "1e4"];
     let batches = ["1", "full"];
     let models: [&[(&str, &str)]; 2] =
@@ -44,7 +44,7 @@ fn an_extreme_grid_of_960_configs_ends_every_run_in_an_outcome() {
     let mut runs = 0;
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for data in datasets {
-        for optimizer in optimizers {
+        for &optimizer in optimizers {
             for lr in rates {
                 for bs in batches {
                     for model in models {

@@ -98,7 +98,9 @@ impl DatasetConfig {
         match self.kind {
             DatasetKind::Digits => DIGITS_ROWS,
             DatasetKind::Csv => self.table.map_or(0, |t| t.rows),
-            _ => self.points,
+            DatasetKind::Moons | DatasetKind::Circles | DatasetKind::Spiral | DatasetKind::Xor | DatasetKind::Blobs => {
+                self.points
+            }
         }
     }
 
@@ -122,7 +124,9 @@ impl DatasetConfig {
         match self.kind {
             DatasetKind::Digits => DIGITS_TRAIN_ROWS,
             DatasetKind::Csv => self.table.map_or(1, |t| t.train_len()),
-            _ => toy::train_len(self.points),
+            DatasetKind::Moons | DatasetKind::Circles | DatasetKind::Spiral | DatasetKind::Xor | DatasetKind::Blobs => {
+                toy::train_len(self.points)
+            }
         }
     }
 }
@@ -146,6 +150,9 @@ pub enum DataError {
     NoTable(String),
     #[error("the table given ({given}) is not the one this run names ({named})")]
     OtherTable { given: String, named: String },
+    /// A kind neither loaded, generated nor read from a table: a new kind without its loader.
+    #[error("BatchLab has no way to load the data set {0}")]
+    NoLoader(DatasetKind),
     #[error(transparent)]
     Table(#[from] TableError),
 }
@@ -167,10 +174,11 @@ impl Dataset {
             return Ok(t.dataset());
         }
         match config.kind.shape() {
-            None => digits(),
             Some(shape) => {
                 Ok(toy::generate(config.kind.name(), shape, config.classes(), config.points, config.noise, seed))
             }
+            None if config.kind == DatasetKind::Digits => digits(),
+            None => Err(DataError::NoLoader(config.kind)),
         }
     }
 

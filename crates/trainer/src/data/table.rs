@@ -20,7 +20,8 @@ use thiserror::Error;
 use super::cells::{self, Format, Number, Records};
 use super::{toy, Dataset};
 
-/// The largest file read, in bytes.
+/// The largest file read, in bytes (8 MiB): a CSV data set here, and a `sweep.csv` too
+/// ([`crate::sweep::MAX_FILE_BYTES`]).
 pub const MAX_FILE_BYTES: usize = 8 << 20;
 /// Rows (training and validation together).
 pub const MIN_ROWS: usize = 10;
