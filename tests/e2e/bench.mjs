@@ -1,39 +1,154 @@
-// `cargo xtask bench`'s browser half: in one headless Chromium session, BatchLab's bench page (its
-// worker) and the same workload in TensorFlow.js 4.22's wasm backend (tfjs/, from the pinned npm
-// packages), each writing its JSON; prints one JSON object { batchlab, tfjs } for xtask's table.
+// `cargo xtask bench`'s browser half, in one headless Chromium session:
+// 1. Speed: BatchLab's bench page (its Web Worker) and the same workload in TensorFlow.js 4.22's wasm
+//    backend at its fastest (tfjs/worker.js, in a dedicated Web Worker too; pinned npm packages), each
+//    writing its JSON.
+// 2. First visit on a slow phone link (a metric, never asserted): a fresh browser context, 390 px wide,
+//    CDP Network.emulateNetworkConditions at 200,000 bytes/s down (1.6 Mbit/s), 750 kbit/s up and
+//    150 ms latency, the site served gzipped. Per visit: the gzip bytes received before the page is
+//    interactive (the app has mounted: its loading line #boot is gone and its Start button is in the
+//    page, what the e2e tests wait for), the time to that moment, and the time from pressing Start
+//    right then to the first trained point (the step counter above 0, what the e2e tests wait for).
+//    Median of 3 visits; also the whole site's size gzipped.
+// Prints one JSON object { batchlab, tfjs, first_visit } for xtask's table.
 // BATCHLAB_DIST is the built site; BATCHLAB_BENCH_SECS the seconds per measurement (3 by default).
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { serve } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const dist = process.env.BATCHLAB_DIST ?? join(here, "../../dist");
 const secs = Number(process.env.BATCHLAB_BENCH_SECS ?? "3");
 const TRAIN_ROWS = 1437;
 const csv = gunzipSync(readFileSync(join(here, "../../assets/digits.csv.gz"))).toString().trim().split("\n");
 const x = [], y = [];
-for (const line of csv.slice(0, TRAIN_ROWS)) {
+for (const line of csv) {
   const cells = line.split(",").map(Number);
   y.push(cells.pop());
   x.push(...cells.map((v) => v / 16));
 }
-const site = await serve(process.env.BATCHLAB_DIST ?? join(here, "../../dist"));
+
+const DOWN_BYTES_PER_SEC = 200_000, UP_BYTES_PER_SEC = 750_000 / 8, LATENCY_MS = 150, VISITS = 3;
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** Every file of the built site, and its bytes as the gzipping server sends them. */
+function siteSize(root) {
+  const files = [];
+  const walk = (dir) => readdirSync(dir).forEach((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else files.push(path);
+  });
+  walk(root);
+  let raw = 0, gzip = 0;
+  for (const f of files) {
+    const body = readFileSync(f);
+    raw += body.length;
+    gzip += /\.(gz|png)$/.test(f) ? body.length : gzipSync(body, { level: 9 }).length;
+  }
+  return { files: files.length, raw_bytes: raw, gzip_bytes: gzip };
+}
+
+/**
+ * One first visit in a fresh context on the throttled link. The page's CDP session throttles the page
+ * and auto-attaches to what it starts (its service worker, its dedicated worker), throttling each as
+ * well: the service worker fetches for the page once it has claimed it (the worker's files among
+ * them), and Chromium throttles each such target on its own at these rates.
+ */
+async function firstVisit(browser, base) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const link = { offline: false, latency: LATENCY_MS, downloadThroughput: DOWN_BYTES_PER_SEC, uploadThroughput: UP_BYTES_PER_SEC };
+    let id = 0;
+    const sendTo = (sessionId, method, params = {}) =>
+      cdp.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id: ++id, method, params }) }).catch(() => {});
+    cdp.on("Target.attachedToTarget", async ({ sessionId, waitingForDebugger }) => {
+      await sendTo(sessionId, "Network.enable");
+      await sendTo(sessionId, "Network.emulateNetworkConditions", link); // a dedicated worker answers "not supported": its parent's applies
+      if (waitingForDebugger) await sendTo(sessionId, "Runtime.runIfWaitingForDebugger");
+    });
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", link);
+    await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+    await page.addInitScript(() => {
+      const seen = () => {
+        if (!window.interactive && document.querySelector("[data-testid=start]") && !document.getElementById("boot")) {
+          // What the page had received by now: the document and every resource finished (gzip bytes).
+          const at = performance.now();
+          const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+            .filter((e) => e.responseEnd > 0 && e.responseEnd <= at);
+          window.interactive = { ms: at, bytes: entries.reduce((n, e) => n + e.encodedBodySize, 0),
+            files: entries.map((e) => `${new URL(e.name).pathname.slice(1) || "index.html"} ${e.encodedBodySize}`) };
+        }
+        if (window.startPressedMs && !window.firstPointMs && Number(document.querySelector("[data-testid=step]")?.textContent) > 0) {
+          window.firstPointMs = performance.now();
+        }
+      };
+      new MutationObserver(seen).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await page.goto(base, { waitUntil: "commit" });
+    await page.waitForFunction(() => window.interactive, null, { timeout: 300_000, polling: 10 });
+    // Pressed as soon as it shows, as a person who came to train would.
+    await page.evaluate(() => {
+      window.startPressedMs = performance.now();
+      document.querySelector("[data-testid=start]").click();
+    });
+    await page.waitForFunction(() => window.firstPointMs, null, { timeout: 300_000, polling: 10 });
+    const t = await page.evaluate(() => ({ interactive: window.interactive, pressed: window.startPressedMs, first: window.firstPointMs,
+      app_first_point_ms: Number(document.querySelector("[data-testid=speed]")?.getAttribute("data-first-point-ms")) }));
+    return {
+      bytes_before_interactive: t.interactive.bytes,
+      files_before_interactive: t.interactive.files,
+      interactive_ms: t.interactive.ms,
+      start_to_first_point_ms: t.first - t.pressed,
+      app_first_point_ms: t.app_first_point_ms,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+const site = await serve(dist);
 const peers = await serve(here);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
 const out = {};
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${site.address().port}/?bench=${secs}`);
-  await page.waitForFunction(() => document.getElementById("bench-result")?.textContent.length > 0, null, { timeout: 600_000 });
-  out.batchlab = JSON.parse(await page.locator("#bench-result").innerText());
-  await page.close();
-  const tfjs = await browser.newPage();
-  tfjs.on("pageerror", (e) => { throw e; });
-  await tfjs.goto(`http://127.0.0.1:${peers.address().port}/tfjs/index.html`);
-  out.tfjs = await tfjs.evaluate((args) => window.referenceWorkload(args), { x, y, rows: TRAIN_ROWS, minSecs: secs });
-  await tfjs.close();
+  if (process.env.BATCHLAB_BENCH_ONLY !== "first-visit") {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${site.address().port}/?bench=${secs}`);
+    await page.waitForFunction(() => document.getElementById("bench-result")?.textContent.length > 0, null, { timeout: 600_000 });
+    out.batchlab = JSON.parse(await page.locator("#bench-result").innerText());
+    await page.close();
+    const tfjs = await browser.newPage();
+    tfjs.on("pageerror", (e) => { throw e; });
+    await tfjs.goto(`http://127.0.0.1:${peers.address().port}/tfjs/index.html`);
+    out.tfjs = await tfjs.evaluate((args) => window.referenceWorkload(args),
+      { x, y, rows: y.length, trainRows: TRAIN_ROWS, minSecs: secs });
+    await tfjs.close();
+  }
+  const gz = await serve(dist, { gzip: true });
+  try {
+    const base = `http://127.0.0.1:${gz.address().port}/`;
+    const visits = [];
+    for (let i = 0; i < VISITS; i++) visits.push(await firstVisit(browser, base));
+    const size = siteSize(dist);
+    out.first_visit = {
+      link: { down_bytes_per_sec: DOWN_BYTES_PER_SEC, up_bytes_per_sec: UP_BYTES_PER_SEC, latency_ms: LATENCY_MS, viewport_px: 390 },
+      bytes_before_interactive: median(visits.map((v) => v.bytes_before_interactive)),
+      interactive_ms: median(visits.map((v) => v.interactive_ms)),
+      start_to_first_point_ms: median(visits.map((v) => v.start_to_first_point_ms)),
+      site_gzip_bytes: size.gzip_bytes,
+      site_raw_bytes: size.raw_bytes,
+      site_files: size.files,
+      visits,
+    };
+  } finally {
+    gz.close();
+  }
 } finally {
   await browser.close();
   site.close();
