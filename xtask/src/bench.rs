@@ -56,14 +56,29 @@ fn native() -> Result<Vec<Option<f64>>> {
         .collect())
 }
 
-/// numpy float32 on one BLAS thread, when python3 has numpy; `None` (said) when not.
+/// The numpy the numpy column is measured with, in a virtual environment of its own under target/
+/// (PyPI's wheel bundles OpenBLAS), so the figure does not depend on what the machine's python3 has.
+const NUMPY: &str = "numpy==2.3.5";
+
+/// numpy float32 on one BLAS thread; `None` (said) when python3 cannot make the environment.
 fn numpy() -> Result<Option<Vec<Option<f64>>>> {
-    let has_numpy = Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success());
-    if !has_numpy {
-        eprintln!("xtask: python3 has no numpy here: the numpy column is left empty (pip install numpy)");
-        return Ok(None);
+    let venv = root().join("target/bench-venv");
+    let python = venv.join("bin/python3");
+    let has = |python: &std::path::Path| {
+        Command::new(python).args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success())
+    };
+    if !has(&python) {
+        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success())
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", NUMPY])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !made || !has(&python) {
+            eprintln!("xtask: could not install {NUMPY} into {}: the numpy column is left empty", venv.display());
+            return Ok(None);
+        }
     }
-    let mut cmd = Command::new("python3");
+    let mut cmd = Command::new(&python);
     cmd.arg(root().join("crates/trainer/benches/numpy_reference.py"));
     for var in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] {
         cmd.env(var, "1");
