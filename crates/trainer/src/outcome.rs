@@ -184,7 +184,7 @@ crate::named_enum! {
     pub enum Verdict {
         Finished => ("finished", "finished"),
         Stalled => ("stalled", "stalled: learned nothing"),
-        Unstable => ("unstable", "unstable: blew up, then recovered"),
+        Unstable => ("unstable", "unstable: blew up and recovered, or ended above its start"),
         Diverged => ("diverged", "diverged"),
     }
 }
