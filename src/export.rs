@@ -16,12 +16,11 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::deep_link::DeepLink;
-use crate::lab::Run;
+use crate::lab::{Imported, Run};
 use crate::protocol::ForkFrom;
 use crate::share::{Origin, RunKind, RunSpec};
+use crate::APP_VERSION;
 
-/// The app's version, written into every export.
-pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The largest run file the page reads.
 pub const MAX_FILE_BYTES: usize = 20 << 20;
 /// The most points a run file may hold.
@@ -169,17 +168,6 @@ pub fn png_with_text(png: &[u8], key: &str, text: &str) -> Option<Vec<u8>> {
     Some([&png[..header_end], &chunk, &png[header_end..]].concat())
 }
 
-/// A run read back from its JSON export: its settings, kind, summary and points, every one checked.
-#[derive(Debug)]
-pub struct Imported {
-    pub config: RunConfig,
-    pub kind: RunKind,
-    pub summary: Summary,
-    pub points: Vec<(Point, f64)>,
-    /// For a fork, what it continues.
-    pub fork: Option<ForkFrom>,
-}
-
 /// Reads a run file, checking its size, settings, points and fingerprint before anything is shown.
 pub fn import(text: &str) -> Result<Imported, ImportError> {
     if text.len() > MAX_FILE_BYTES {
@@ -248,8 +236,8 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::tests::drive;
-    use crate::lab::Lab;
+    use crate::lab::{Lab, NotAdded, RunId};
+    use batchlab_lab::testing::{config, drive};
 
     /// A lab with one finished run of `link`, trained through a worker's session.
     fn lab_with(link: &[(&str, &str)]) -> Lab {
@@ -288,6 +276,51 @@ mod tests {
         assert!(rows[1..].iter().all(|r| r.ends_with(&tail)), "{csv}");
         let fields = |r: &str| r.split(',').count();
         assert!(rows.iter().all(|r| fields(r) == fields(rows[0])), "{csv}");
+    }
+
+    /// A fork keeps its lineage when its parent leaves the page and when it goes out as a file and
+    /// comes back: every link written after either replays it to the same fingerprint.
+    #[test]
+    fn a_fork_keeps_its_lineage_through_removal_export_import_and_link() {
+        let mut lab = Lab::new(1);
+        let (first, commands) = lab.add_run(config(&[("bs", "512"), ("epochs", "2")]), RunKind::Curve, 0.0).unwrap();
+        drive(&mut lab, commands);
+        let (fork, commands) =
+            lab.fork(first, 3, &config(&[("bs", "512"), ("lr", "0.05"), ("epochs", "2")]), 0.0).unwrap();
+        drive(&mut lab, commands);
+        let digest = |l: &Lab, id: RunId| l.run(id).unwrap().view.summary.as_ref().unwrap().digest.clone();
+        let original = digest(&lab, fork);
+        // Replays a link in a fresh lab; returns the fingerprint of its last run.
+        let replayed = |query: &str| {
+            let opened = crate::deep_link::parse(query);
+            assert!(opened.notices.is_empty(), "{query}: {:?}", opened.notices);
+            let mut fresh = Lab::new(1);
+            let commands = fresh.replay(&opened.runs, 0.0).unwrap();
+            drive(&mut fresh, commands);
+            let last = fresh.runs.last().unwrap().id;
+            (digest(&fresh, last), fresh.label(last))
+        };
+        // Its file's link, and the session's link after an import of the file.
+        let file = crate::export::run_file(lab.run(fork).unwrap()).unwrap();
+        assert!(file.link.contains("fork:@3;parent-lr:0.1"), "{}", file.link);
+        assert_eq!(replayed(&file.link).0, original, "{}", file.link);
+        let json = serde_json::to_string(&file).unwrap();
+        let mut other = Lab::new(1);
+        let id = other.import_run(crate::export::import(&json).unwrap(), 0.0).unwrap();
+        assert_eq!(other.label(id), "fork at step 3: η 0.05");
+        // It replays its parent from the start: a fork of it would not continue its curve.
+        assert_eq!(other.fork(id, 5, &RunConfig::default(), 0.0).unwrap_err(), NotAdded::ForkOfFork(id));
+        let query = other.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
+        assert_eq!(replayed(&query), (original.clone(), "fork at step 3: η 0.05".to_owned()), "{query}");
+        // Its parent removed, the session's link still replays it.
+        lab.delete(first);
+        let query = lab.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
+        assert_eq!(replayed(&query).0, original, "{query}");
+        // A file whose first point is not at the fork's step does not hold together.
+        let mut moved = file;
+        moved.fork.as_mut().unwrap().at_step = 4;
+        let e = crate::export::import(&serde_json::to_string(&moved).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("fork from step 4"), "{e}");
     }
 
     #[test]

@@ -4,20 +4,13 @@
 
 use batchlab_trainer::data::Table;
 use batchlab_trainer::sweep::read_sweep_csv;
-use batchlab_trainer::train::Point;
-use batchlab_trainer::{RunConfig, Summary};
+use batchlab_trainer::RunConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::deep_link::{self, DeepLink};
-use crate::lab::Lab;
+use crate::deep_link;
+use crate::lab::{Kept, Lab, SavedRun, Sweep};
 use crate::share::ChartOptions;
-
-/// A run as kept: its points so far, and its summary once it ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SavedRun {
-    pub points: Vec<(Point, f64)>,
-    pub summary: Option<Summary>,
-}
+use crate::APP_VERSION;
 
 /// A page's session as kept.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,25 +28,16 @@ pub struct Saved {
     pub tables: Vec<Table>,
 }
 
-/// A kept session, read and checked.
-#[derive(Debug)]
-pub struct Kept {
-    pub link: DeepLink,
-    pub runs: Vec<SavedRun>,
-    pub sweep_csv: Option<String>,
-    pub tables: Vec<Table>,
-}
-
 impl Saved {
     pub fn of(lab: &Lab, config: &RunConfig, charts: ChartOptions) -> Self {
         let link = lab.link(config, charts);
         let runs =
             lab.runs.iter().map(|r| SavedRun { points: r.view.points(), summary: r.view.summary.clone() }).collect();
         Saved {
-            batchlab: crate::export::APP_VERSION.to_owned(),
+            batchlab: APP_VERSION.to_owned(),
             link: link.to_query(),
             runs,
-            sweep_csv: lab.sweep.as_ref().and_then(crate::lab::Sweep::csv),
+            sweep_csv: lab.sweep.as_ref().and_then(Sweep::csv),
             tables: lab.tables_in_use(config).iter().map(|t| Table::clone(t)).collect(),
         }
     }
@@ -87,7 +71,7 @@ impl Saved {
     pub fn signature(lab: &Lab) -> String {
         let runs: Vec<String> =
             lab.runs.iter().map(|r| format!("{}{}{}", r.id, r.view.status.word(), u8::from(r.visible))).collect();
-        let sweep = lab.sweep.as_ref().map(|s| (s.started_ms.to_bits(), s.cancelled, s.finished_ms.is_some()));
+        let sweep = lab.sweep.as_ref().map(|s| (s.started_ms.to_bits(), s.is_cancelled(), s.is_finished()));
         format!("{} {sweep:?}", runs.join(","))
     }
 }
@@ -95,10 +79,10 @@ impl Saved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::tests::drive;
-    use crate::lab::RunKind;
+    use crate::lab::{NotAdded, RunKind};
     use crate::session::Session;
     use crate::view_state::Status;
+    use batchlab_lab::testing::{config, csv_table, drive, row};
 
     #[test]
     fn a_kept_session_restores_finished_runs_as_they_were_and_a_training_one_stopped() {
@@ -158,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_kept_session_keeps_the_csv_files_its_runs_train_on_and_refuses_a_damaged_one() {
-        let table = crate::lab::tests::csv_table();
+        let table = csv_table();
         let mut c = RunConfig::default();
         assert_eq!(c.set_all([("dataset", format!("csv:{}", table.shape).as_str()), ("epochs", "1")]), []);
         let mut lab = Lab::new(1);
@@ -172,12 +156,37 @@ mod tests {
         assert!(Saved::read(&damaged).unwrap_err().contains("mine.csv"));
     }
 
+    /// The 65th run would make a session no link carries, which could be neither kept nor shared:
+    /// every way of adding one is refused with the limit, and the 64 stay a session that restores.
+    #[test]
+    fn the_65th_run_is_refused_and_the_page_stays_a_session_that_restores() {
+        let mut lab = Lab::new(1);
+        for seed in 1..=64 {
+            lab.add_run(config(&[("seed", &seed.to_string())]), RunKind::Curve, 0.0).unwrap();
+        }
+        let e = lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err();
+        assert_eq!(e, NotAdded::Full);
+        assert!(e.to_string().contains("at most 64 runs"), "{e}");
+        let first = lab.runs[0].id;
+        assert_eq!(lab.add_seed(first, 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.fork(first, 1, &config(&[("lr", "0.5")]), 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.replay(&lab.specs()[..1], 0.0).unwrap_err(), NotAdded::Full);
+        assert_eq!(lab.runs.len(), 64, "nothing was added");
+        let text = crate::keep::Saved::of(&lab, &RunConfig::default(), crate::share::ChartOptions::default()).write();
+        let mut restored = Lab::new(1);
+        let (_, notices) = restored.restore(crate::keep::Saved::read(&text).unwrap(), 0.0);
+        assert_eq!((restored.runs.len(), notices), (64, vec![]));
+        // Deleting one makes room for one.
+        lab.delete(first);
+        assert!(lab.add_run(config(&[]), RunKind::Curve, 0.0).is_ok());
+        assert_eq!(lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err(), NotAdded::Full);
+    }
+
     /// A sweep opened from a plain sweep.csv (the CLI's) comes back after a reload as it was opened,
     /// unfinished if its file said so; a sweep kept before its first cell was done comes back as its
     /// grid with nothing done: no sweep is dropped without a word.
     #[test]
     fn every_kept_sweep_comes_back() {
-        use crate::lab::tests::row;
         use batchlab_trainer::sweep::Unfinished;
         let rows: Vec<_> = (1..=40u32).map(|seed| row(8 * (1 + seed as usize % 3), 0.1, seed)).collect();
         let form = RunConfig { epochs: 3, ..RunConfig::default() };
@@ -190,7 +199,10 @@ mod tests {
             let (_, notices) = reloaded.restore(kept, 0.0);
             assert!(notices.is_empty(), "{notices:?}");
             let (was, now) = (lab.sweep.as_ref().unwrap(), reloaded.sweep.as_ref().unwrap());
-            assert_eq!((&now.rows, &now.grid, now.unfinished, now.imported), (&was.rows, &was.grid, unfinished, true));
+            assert_eq!(
+                (&now.rows, &now.grid, now.unfinished(), now.is_imported()),
+                (&was.rows, &was.grid, unfinished, true)
+            );
             assert_eq!(now.progress(0.0), was.progress(0.0));
         }
         // A sweep started, then kept before any cell was done.
@@ -207,6 +219,6 @@ mod tests {
         let mut reloaded = Lab::new(1);
         let (commands, notices) = reloaded.restore(kept, 0.0);
         let now = reloaded.sweep.as_ref().unwrap();
-        assert!(commands.is_empty() && notices.is_empty() && now.grid == grid && now.cancelled && now.done() == 0);
+        assert!(commands.is_empty() && notices.is_empty() && now.grid == grid && now.is_cancelled() && now.done() == 0);
     }
 }

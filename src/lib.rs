@@ -1,23 +1,18 @@
-//! BatchLab in the browser: the Leptos UI, the Web Worker that trains, and the one protocol between
-//! them. The training itself lives in `batchlab-trainer`, the drawing in `batchlab-chart`.
+//! BatchLab in the browser: the Leptos UI, the Web Worker that trains, and the files the page writes
+//! and reads. The training lives in `batchlab-trainer`, the drawing in `batchlab-chart`, and what the
+//! page and the worker decide in `batchlab-lab`, whose modules are re-exported here under their names
+//! (`crate::lab`, `crate::protocol`, …).
 //!
-//! The modules that need a browser are compiled for wasm32 only; the rest ([`protocol`], [`explain`], [`export`],
-//! [`session`], [`share`], [`pool`], [`lab`], [`lessons`], [`view_state`], [`deep_link`], [`form`], [`keep`]) is plain Rust and tested natively
-//! with `cargo test`.
+//! The modules that need a browser are compiled for wasm32 only; [`export`] (a run as a file) and
+//! [`keep`] (a session kept between visits), the lab's adapters to files, are plain Rust and tested
+//! natively with `cargo test`.
 
-pub mod deep_link;
-pub mod explain;
+pub use batchlab_lab::{
+    deep_link, explain, form, lab, lessons, pool, protocol, session, share, summary, view_state, APP_VERSION,
+};
+
 pub mod export;
-pub mod form;
 pub mod keep;
-pub mod lab;
-pub mod lessons;
-pub mod pool;
-pub mod protocol;
-pub mod session;
-pub mod share;
-pub mod summary;
-pub mod view_state;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -227,7 +227,7 @@ impl AppState {
 
     /// Puts a kept session back on the page: its runs and sweep, and its form and chart view unless
     /// the link set its own; says what could not be put back.
-    pub fn restore(&self, kept: crate::keep::Kept) {
+    pub fn restore(&self, kept: crate::lab::Kept) {
         if self.config.with_untracked(|c| *c == RunConfig::default()) {
             self.config.set(kept.link.config.clone());
         }

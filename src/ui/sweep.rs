@@ -166,7 +166,7 @@ fn results_key(state: AppState) -> Memo<Option<ResultsKey>> {
                 started_ms: s.started_ms.to_bits(),
                 done: s.done(),
                 running: s.is_running(),
-                finished: s.finished_ms.is_some(),
+                finished: s.is_finished(),
             })
         })
     })
@@ -400,7 +400,7 @@ fn SweepResults(measure: RwSignal<Measure>, key: Memo<Option<ResultsKey>>) -> im
             Some(Ok(opened)) => opened,
             Some(Err(e)) => return state.notify(format!("The cell was not opened: {e}.")),
             None => {
-                if state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(|s| s.imported)) {
+                if state.lab.with_untracked(|l| l.sweep.as_ref().is_some_and(crate::lab::Sweep::is_imported)) {
                     state.notify(
                         "This sweep was opened from a sweep.csv, which does not record the settings its cells shared: \
                          its cells cannot be opened as runs. Run the sweep here, or with the CLI's sweep.json, to open them.",

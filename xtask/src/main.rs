@@ -68,30 +68,26 @@ fn serve() -> Result {
     run(Command::new("trunk").env("PATH", &path).args(["serve", "--release"]))
 }
 
-/// Crates that must never appear in the trainer's dependency tree.
+/// Crates that must never appear in the dependency tree of the trainer or the lab.
 const WEB_CRATES: &[&str] = &["web-sys", "wasm-bindgen", "js-sys", "leptos", "plotters-canvas", "gloo"];
 
+/// The packages that must build without a browser: the trainer core, and the lab below the UI.
+const PURE_PACKAGES: &[&str] = &["batchlab-trainer", "batchlab-lab"];
+
 fn check_core_purity() -> Result {
-    let tree = output(cargo().args([
-        "tree",
-        "-p",
-        "batchlab-trainer",
-        "-e",
-        "normal",
-        "--target",
-        "all",
-        "--prefix",
-        "none",
-    ]))?;
-    let bad: Vec<&str> = tree
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| WEB_CRATES.iter().any(|w| name.starts_with(w)))
-        .collect();
-    if !bad.is_empty() {
-        return Err(format!("the trainer core depends on browser crates: {bad:?}"));
+    for package in PURE_PACKAGES {
+        let tree =
+            output(cargo().args(["tree", "-p", package, "-e", "normal", "--target", "all", "--prefix", "none"]))?;
+        let bad: Vec<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| WEB_CRATES.iter().any(|w| name.starts_with(w)))
+            .collect();
+        if !bad.is_empty() {
+            return Err(format!("{package} depends on browser crates: {bad:?}"));
+        }
+        eprintln!("xtask: {package} depends on no browser crate");
     }
-    eprintln!("xtask: the trainer core depends on no browser crate");
     // matrixmultiply's `std` picks kernels at run time, fused multiply-adds among them, for every
     // crate of a build that turns it on (nalgebra's `std` did): native bits would then differ.
     let features = output(cargo().args(["tree", "--workspace", "-e", "features", "-i", "matrixmultiply"]))?;

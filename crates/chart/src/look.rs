@@ -2,6 +2,7 @@
 //! its glyph, both from its colour index, so that colour is never the only cue. `palette.rs` tests
 //! the colours for readers who see colour differently, on each theme's background.
 
+#[cfg(feature = "draw")]
 use plotters::style::RGBColor;
 
 /// The page's colour scheme (`prefers-color-scheme`); charts are drawn for it.
@@ -12,9 +13,13 @@ pub enum Theme {
     Dark,
 }
 
+/// How many colours each theme's palette has.
+const COLOURS: usize = 8;
+
 /// Run colours on white: each at least 3:1 on the plot, every pair apart under simulated protanopia,
 /// deuteranopia and tritanopia.
-pub(crate) const LIGHT: [RGBColor; 8] = [
+#[cfg(feature = "draw")]
+pub(crate) const LIGHT: [RGBColor; COLOURS] = [
     RGBColor(37, 99, 235),
     RGBColor(234, 88, 12),
     RGBColor(22, 163, 74),
@@ -26,7 +31,8 @@ pub(crate) const LIGHT: [RGBColor; 8] = [
 ];
 
 /// The same eight hues for the dark plot, lighter where they must be to keep 3:1 on it.
-const DARK: [RGBColor; 8] = [
+#[cfg(feature = "draw")]
+const DARK: [RGBColor; COLOURS] = [
     RGBColor(39, 147, 249),
     RGBColor(249, 184, 6),
     RGBColor(172, 228, 131),
@@ -38,8 +44,9 @@ const DARK: [RGBColor; 8] = [
 ];
 
 /// How many runs each look different (a colour and glyph of their own): every colour with every glyph.
-pub const DISTINCT_LOOKS: usize = LIGHT.len() * Glyph::ALL.len();
+pub const DISTINCT_LOOKS: usize = COLOURS * Glyph::ALL.len();
 
+#[cfg(feature = "draw")]
 impl Theme {
     /// The plot's background (the page's panel colour, `--panel` in `style/main.css`).
     pub fn background(self) -> RGBColor {
@@ -74,7 +81,7 @@ impl Theme {
     }
 
     /// The run colours of this theme.
-    pub fn palette(self) -> &'static [RGBColor; 8] {
+    pub fn palette(self) -> &'static [RGBColor; COLOURS] {
         match self {
             Theme::Light => &LIGHT,
             Theme::Dark => &DARK,
@@ -158,13 +165,14 @@ impl Glyph {
 }
 
 /// One run's colour and glyph.
+#[cfg(feature = "draw")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Look {
     pub color: RGBColor,
     pub glyph: Glyph,
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "draw"))]
 mod tests {
     use super::*;
 

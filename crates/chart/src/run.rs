@@ -10,33 +10,13 @@ use plotters::style::RGBColor;
 
 use crate::line::{Band, Bars, Level, LineChart, LineStyle, Marker, Series};
 use crate::look::{Look, Theme};
-use crate::trace::{Bucket, Span, Trace};
+use crate::trace::{Bucket, Span, Trace, XAxis};
 
 /// The first run's colour (a single series: the CLI's range test).
 pub const TRAIN_COLOR: RGBColor = crate::look::LIGHT[0];
 pub const CHANCE_COLOR: RGBColor = RGBColor(148, 163, 184);
 
-batchlab_trainer::named_enum! {
-    /// What the x-axis counts: a large batch needs fewer steps, but not fewer examples.
-    pub enum XAxis {
-        Steps => ("steps", "steps"),
-        Epochs => ("epochs", "epochs"),
-        Examples => ("examples", "examples seen"),
-        Seconds => ("time", "time (s)"),
-    }
-}
-
 impl XAxis {
-    /// The x of a bucket.
-    pub fn of(self, b: &Bucket) -> f64 {
-        match self {
-            XAxis::Steps => b.last.step as f64,
-            XAxis::Epochs => b.last.epoch,
-            XAxis::Examples => b.last.examples as f64,
-            XAxis::Seconds => b.secs,
-        }
-    }
-
     /// The x of a mark, where the axis can place it (by steps or epochs; by examples or time,
     /// at the nearest bucket of the run).
     fn of_mark(self, m: Mark, trace: &Trace) -> Option<f64> {

@@ -7,6 +7,28 @@ use batchlab_trainer::Point;
 /// Buckets kept per run: about two per pixel column of a wide chart.
 pub const CAPACITY: usize = 2048;
 
+batchlab_trainer::named_enum! {
+    /// What the x-axis counts: a large batch needs fewer steps, but not fewer examples.
+    pub enum XAxis {
+        Steps => ("steps", "steps"),
+        Epochs => ("epochs", "epochs"),
+        Examples => ("examples", "examples seen"),
+        Seconds => ("time", "time (s)"),
+    }
+}
+
+impl XAxis {
+    /// The x of a bucket.
+    pub fn of(self, b: &Bucket) -> f64 {
+        match self {
+            XAxis::Steps => b.last.step as f64,
+            XAxis::Epochs => b.last.epoch,
+            XAxis::Examples => b.last.examples as f64,
+            XAxis::Seconds => b.secs,
+        }
+    }
+}
+
 /// The range of one curve's values within a bucket. Non-finite values win the maximum, so they stay
 /// visible (pinned to the top of the chart).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -121,7 +143,7 @@ impl Trace {
     }
 
     /// The last bucket at or before `x` on `axis`, if any.
-    pub fn at(&self, axis: crate::XAxis, x: f64) -> Option<&Bucket> {
+    pub fn at(&self, axis: XAxis, x: f64) -> Option<&Bucket> {
         let i = self.buckets.partition_point(|b| axis.of(b) <= x);
         i.checked_sub(1).map(|i| &self.buckets[i])
     }

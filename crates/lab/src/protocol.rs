@@ -216,7 +216,7 @@ mod tests {
     /// UTF-8 on the page, its text read in a worker.
     #[test]
     fn the_page_reads_each_test_file_as_the_cli_does() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/trainer/tests/data");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trainer/tests/data");
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let (name, bytes) = (path.file_name().unwrap().to_str().unwrap(), std::fs::read(&path).unwrap());

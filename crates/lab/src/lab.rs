@@ -15,14 +15,17 @@ use batchlab_trainer::sweep::{
     axes, read_sweep_csv, to_csv, to_csv_unfinished, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepCsv,
     SweepTable, Unfinished, DEFAULT_TARGET,
 };
-use batchlab_trainer::{ConfigError, RunConfig};
+use batchlab_trainer::train::Point;
+use batchlab_trainer::{ConfigError, RunConfig, Summary};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::deep_link::DeepLink;
 pub use crate::pool::{Command, RunId};
 use crate::pool::{Job, Pool, Target};
 use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
 pub use crate::share::RunKind;
-use crate::share::{Origin, RunSpec, SweepLink, MAX_RUNS};
+use crate::share::{ChartOptions, Origin, RunSpec, SweepLink, MAX_RUNS};
 use crate::view_state::{fmt_lr, RunView, Status};
 
 /// Why the lab added no run.
@@ -75,6 +78,34 @@ pub struct Fork {
     pub from: ForkFrom,
 }
 
+/// A run read back from its file (`export::import`), every part checked: what [`Lab::import_run`]
+/// shows.
+#[derive(Debug)]
+pub struct Imported {
+    pub config: RunConfig,
+    pub kind: RunKind,
+    pub summary: Summary,
+    pub points: Vec<(Point, f64)>,
+    /// For a fork, what it continues.
+    pub fork: Option<ForkFrom>,
+}
+
+/// A run as kept between visits: its points so far, and its summary once it ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    pub points: Vec<(Point, f64)>,
+    pub summary: Option<Summary>,
+}
+
+/// A kept session, read and checked (`keep::Saved::read`): what [`Lab::restore`] puts back.
+#[derive(Debug)]
+pub struct Kept {
+    pub link: DeepLink,
+    pub runs: Vec<SavedRun>,
+    pub sweep_csv: Option<String>,
+    pub tables: Vec<Table>,
+}
+
 /// A sweep over batch sizes × learning rates × seeds, its cells run as jobs of the pool.
 #[derive(Clone, Debug)]
 pub struct Sweep {
@@ -82,19 +113,54 @@ pub struct Sweep {
     /// Results in grid order; `None` until the cell is done.
     pub rows: Vec<Option<CellRow>>,
     pub started_ms: f64,
-    pub finished_ms: Option<f64>,
-    pub cancelled: bool,
-    /// Opened from a `sweep.csv`, which records no base settings: its cells cannot be reopened.
-    pub imported: bool,
+    pub state: SweepState,
     /// The part of the grid this page runs (a class splits one sweep among its students).
     pub shard: Shard,
-    /// Read back (from files, or kept from an earlier visit), not trained on this page.
-    pub read_back: bool,
-    /// Read from the file of a sweep that had not finished (its `# partial:` line).
-    pub unfinished: Option<Unfinished>,
+}
+
+/// Where a sweep's results come from, and where it stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SweepState {
+    /// Its cells are training on this page.
+    Running,
+    /// Every cell of its shard trained on this page, the last by `at_ms`.
+    Finished { at_ms: f64 },
+    /// Stopped before its end: by the person, a worker's death, or a visit that ended (kept).
+    Cancelled,
+    /// Read back (joined from its shards' files, or kept), not trained on this page.
+    ReadBack,
+    /// Opened from a `sweep.csv`, which records no base settings: its cells cannot be reopened.
+    /// `unfinished` when its file was written before its sweep ended (its `# partial:` line).
+    Imported { unfinished: Option<Unfinished> },
 }
 
 impl Sweep {
+    pub fn is_running(&self) -> bool {
+        self.state == SweepState::Running
+    }
+
+    /// Whether it has its results: every cell trained, or read back.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, SweepState::Finished { .. } | SweepState::ReadBack | SweepState::Imported { .. })
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.state == SweepState::Cancelled
+    }
+
+    /// Opened from a `sweep.csv` that records no base settings.
+    pub fn is_imported(&self) -> bool {
+        matches!(self.state, SweepState::Imported { .. })
+    }
+
+    /// What the file of an unfinished sweep said it was to run.
+    pub fn unfinished(&self) -> Option<Unfinished> {
+        match self.state {
+            SweepState::Imported { unfinished } => unfinished,
+            _ => None,
+        }
+    }
+
     pub fn done(&self) -> usize {
         self.rows.iter().filter(|r| r.is_some()).count()
     }
@@ -106,7 +172,7 @@ impl Sweep {
 
     /// The sweep as a link carries it; `None` for one opened from a file that records no grid.
     pub fn link(&self) -> Option<SweepLink> {
-        (!self.imported).then(|| SweepLink { grid: self.grid.clone(), shard: self.shard })
+        (!self.is_imported()).then(|| SweepLink { grid: self.grid.clone(), shard: self.shard })
     }
 
     /// Its `sweep.csv`: the done cells in grid order, under the grid and shard they belong to.
@@ -115,10 +181,10 @@ impl Sweep {
         if rows.is_empty() {
             return None;
         }
-        match (self.imported, self.unfinished) {
-            (true, Some(u)) => to_csv_unfinished(u, &rows).ok(),
-            (true, None) => to_csv(&rows).ok(),
-            (false, _) => to_csv_with_grid(&self.grid, self.shard, &rows).ok(),
+        match self.state {
+            SweepState::Imported { unfinished: Some(u) } => to_csv_unfinished(u, &rows).ok(),
+            SweepState::Imported { unfinished: None } => to_csv(&rows).ok(),
+            _ => to_csv_with_grid(&self.grid, self.shard, &rows).ok(),
         }
     }
 
@@ -127,27 +193,26 @@ impl Sweep {
         let (done, total) = (self.done(), self.expected());
         let part =
             if self.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", self.shard) };
-        let state = if let Some(u) = self.unfinished {
-            format!(
+        let state = match self.state {
+            SweepState::Imported { unfinished: Some(u) } => format!(
                 "unfinished: {done} runs read back of the {} its sweep was to run (its file says the sweep was still \
                  running, or was interrupted)",
                 u.cells
-            )
-        } else if self.cancelled {
-            format!("cancelled after {done} of {total} runs")
-        } else if self.read_back {
-            format!("{done} runs done (read back, not trained on this page)")
-        } else if let Some(end) = self.finished_ms {
-            format!("{total} runs done in {:.1} s", (end - self.started_ms) / 1000.0)
-        } else {
-            let left = self.ms_left(now_ms).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
-            format!("{done} / {total} runs{left}")
+            ),
+            SweepState::Cancelled => format!("cancelled after {done} of {total} runs"),
+            SweepState::ReadBack | SweepState::Imported { unfinished: None } => {
+                format!("{done} runs done (read back, not trained on this page)")
+            }
+            SweepState::Finished { at_ms } => {
+                format!("{total} runs done in {:.1} s", (at_ms - self.started_ms) / 1000.0)
+            }
+            SweepState::Running => {
+                let left =
+                    self.ms_left(now_ms).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
+                format!("{done} / {total} runs{left}")
+            }
         };
         part + &state
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.finished_ms.is_none() && !self.cancelled
     }
 
     /// Milliseconds left, from the time the cells done so far took.
@@ -305,9 +370,14 @@ impl Lab {
         now_ms: f64,
     ) -> Result<(RunId, Vec<Command>), NotAdded> {
         self.room_for(1)?;
-        let group = self.next_group;
-        self.next_group += 1;
+        let group = self.new_group();
         Ok(self.add(config, kind, None, group, now_ms))
+    }
+
+    /// A group no run is in yet.
+    fn new_group(&mut self) -> u32 {
+        self.next_group += 1;
+        self.next_group - 1
     }
 
     /// Adds a run the caller has made room for.
@@ -349,8 +419,8 @@ impl Lab {
     /// that was training stopped at its last point ([`Lab::retrain`] trains it again) — and its sweep,
     /// as it was kept (one opened from a file read against the kept form, as it was opened). Returns the
     /// commands, and a notice for each part that could not be put back.
-    pub fn restore(&mut self, kept: crate::keep::Kept, now_ms: f64) -> (Vec<Command>, Vec<String>) {
-        let crate::keep::Kept { link, runs, sweep_csv, tables } = kept;
+    pub fn restore(&mut self, kept: Kept, now_ms: f64) -> (Vec<Command>, Vec<String>) {
+        let Kept { link, runs, sweep_csv, tables } = kept;
         let mut notices = Vec::new();
         for t in tables {
             self.add_table(t);
@@ -385,7 +455,7 @@ impl Lab {
     }
 
     /// Puts kept runs on the page, as they were.
-    fn put_back(&mut self, specs: &[RunSpec], kept: Vec<crate::keep::SavedRun>, now_ms: f64) {
+    fn put_back(&mut self, specs: &[RunSpec], kept: Vec<SavedRun>, now_ms: f64) {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
         for (spec, kept) in specs.iter().zip(kept) {
             let (group, fork) = self.origin(&spec.origin, &ids);
@@ -422,10 +492,7 @@ impl Lab {
             Origin::ForkOf(from) => (None, Some(Fork { of: None, from: (**from).clone() })),
             Origin::New => (None, None),
         };
-        let group = group.unwrap_or_else(|| {
-            self.next_group += 1;
-            self.next_group - 1
-        });
+        let group = group.unwrap_or_else(|| self.new_group());
         (group, fork)
     }
 
@@ -484,7 +551,7 @@ impl Lab {
                     let cell = sweep.grid.cells()[index];
                     sweep.rows[index] = Some(CellRow::new(cell, &summary, steps_to_target));
                     if sweep.done() == sweep.expected() {
-                        sweep.finished_ms = Some(now_ms);
+                        sweep.state = SweepState::Finished { at_ms: now_ms };
                     }
                 }
             }
@@ -511,7 +578,7 @@ impl Lab {
             }
             Some(Job { target: Target::Cell(index), .. }) => {
                 if let Some(s) = self.sweep.as_mut() {
-                    s.cancelled = true;
+                    s.state = SweepState::Cancelled;
                 }
                 Some(format!("The sweep stopped: a worker died while training cell {}: {why}.", index + 1))
             }
@@ -595,8 +662,7 @@ impl Lab {
         }
         let config = form.forked_from(&parent.config)?;
         self.room_for(1)?;
-        let group = self.next_group;
-        self.next_group += 1;
+        let group = self.new_group();
         let fork = Fork { of: Some(id), from: ForkFrom { parent: parent.config, at_step } };
         Ok(self.add(config, RunKind::Curve, Some(fork), group, now_ms))
     }
@@ -625,29 +691,21 @@ impl Lab {
     }
 
     /// Shows a run read from its file, as it ended: no worker trains it.
-    pub fn import_run(&mut self, run: crate::export::Imported, now_ms: f64) -> Result<RunId, NotAdded> {
+    pub fn import_run(&mut self, run: Imported, now_ms: f64) -> Result<RunId, NotAdded> {
         self.room_for(1)?;
-        let id = self.next_run;
-        self.next_run += 1;
-        let group = self.next_group;
-        self.next_group += 1;
-        let colour = self.free_colour();
+        let group = self.new_group();
         let view = RunView { started_at_ms: now_ms, ..RunView::imported(run.summary, run.points) };
         let fork = run.fork.map(|from| Fork { of: None, from });
-        self.runs.push(Run { id, kind: run.kind, config: run.config, fork, view, colour, visible: true, group });
-        if run.kind == RunKind::Curve {
-            self.selected = Some(id);
-        }
-        Ok(id)
+        Ok(self.push_run(run.config, run.kind, fork, group, view))
     }
 
     /// The session as a link: the form's `config`, every run, the chart view and the sweep.
-    pub fn link(&self, config: &RunConfig, charts: crate::share::ChartOptions) -> crate::deep_link::DeepLink {
-        crate::deep_link::DeepLink {
+    pub fn link(&self, config: &RunConfig, charts: ChartOptions) -> DeepLink {
+        DeepLink {
             runs: self.specs(),
             charts,
             sweep: self.sweep.as_ref().and_then(Sweep::link),
-            ..crate::deep_link::DeepLink::of_config(config)
+            ..DeepLink::of_config(config)
         }
     }
 
@@ -731,17 +789,8 @@ impl Lab {
             let (config, mode) = (cell.sweep_config(&base), Mode::Cell { target: grid.target });
             self.pool.submit(Target::Cell(index), config, None, mode, table.clone());
         }
-        self.sweep = Some(Sweep {
-            rows: vec![None; cells.len()],
-            grid,
-            started_ms: now_ms,
-            finished_ms: None,
-            cancelled: false,
-            imported: false,
-            shard,
-            read_back: false,
-            unfinished: None,
-        });
+        let rows = vec![None; cells.len()];
+        self.sweep = Some(Sweep { grid, rows, started_ms: now_ms, state: SweepState::Running, shard });
         out.extend(self.dispatch());
         Ok(out)
     }
@@ -753,8 +802,7 @@ impl Lab {
         if let Some(s) = self.sweep.as_mut() {
             s.shard = shard;
             if s.done() < expected {
-                s.finished_ms = None;
-                s.cancelled = true;
+                s.state = SweepState::Cancelled;
             }
         }
         out
@@ -762,24 +810,13 @@ impl Lab {
 
     /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.
     pub fn show_merged(&mut self, grid: Grid, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
-        self.show_rows(grid, rows, false, now_ms)
+        self.show_rows(grid, rows, SweepState::ReadBack, now_ms)
     }
 
-    /// Shows finished rows as the sweep over `grid`, in place of any other; `imported` for a grid read
-    /// off rows that record no base settings.
-    fn show_rows(&mut self, grid: Grid, rows: &[CellRow], imported: bool, now_ms: f64) -> Vec<Command> {
+    /// Shows finished rows as the sweep over `grid`, in place of any other, read back as `state` says.
+    fn show_rows(&mut self, grid: Grid, rows: &[CellRow], state: SweepState, now_ms: f64) -> Vec<Command> {
         let out = self.cancel_sweep();
-        self.sweep = Some(Sweep {
-            rows: grid.place(rows),
-            grid,
-            started_ms: now_ms,
-            finished_ms: Some(now_ms),
-            cancelled: false,
-            imported,
-            shard: Shard::WHOLE,
-            read_back: true,
-            unfinished: None,
-        });
+        self.sweep = Some(Sweep { rows: grid.place(rows), grid, started_ms: now_ms, state, shard: Shard::WHOLE });
         out
     }
 
@@ -787,7 +824,7 @@ impl Lab {
     pub fn cancel_sweep(&mut self) -> Vec<Command> {
         let mut out = self.pool.cancel(|t| matches!(t, Target::Cell(_)));
         if let Some(s) = self.sweep.as_mut().filter(|s| s.is_running()) {
-            s.cancelled = true;
+            s.state = SweepState::Cancelled;
         }
         out.extend(self.dispatch());
         out
@@ -808,11 +845,7 @@ impl Lab {
         seeds.sort_unstable();
         let grid = Grid::new(base, &batch_sizes, &lrs, &seeds, DEFAULT_TARGET);
         grid.check_size().map_err(|e| format!("its rows make a grid of {e}"))?;
-        let out = self.show_rows(grid, &rows, true, now_ms);
-        if let Some(s) = self.sweep.as_mut() {
-            s.unfinished = unfinished;
-        }
-        Ok(out)
+        Ok(self.show_rows(grid, &rows, SweepState::Imported { unfinished }, now_ms))
     }
 
     /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
@@ -824,7 +857,7 @@ impl Lab {
         column: usize,
         now_ms: f64,
     ) -> Option<Result<(RunId, Vec<Command>), NotAdded>> {
-        let sweep = self.sweep.as_ref().filter(|s| !s.imported)?;
+        let sweep = self.sweep.as_ref().filter(|s| !s.is_imported())?;
         let table = sweep.table(Measure::FinalTrainLoss);
         let cell = Cell {
             batch_size: *table.batch_sizes.get(row)?,
@@ -837,53 +870,10 @@ impl Lab {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::session::Session;
+    use crate::testing::{config, csv_table, drive, row};
     use batchlab_trainer::BatchSize;
-
-    /// Carries the lab's commands out with one `Session` per slot, as the page would with workers,
-    /// until every job has ended.
-    pub(crate) fn drive(lab: &mut Lab, mut commands: Vec<Command>) {
-        let mut workers: Vec<Session> = (0..lab.workers()).map(|_| Session::default()).collect();
-        let mut t = 0.0;
-        loop {
-            let mut replies = Vec::new();
-            for c in commands.drain(..) {
-                replies.extend(workers[c.slot].handle(c.msg, t).into_iter().map(|m| (c.slot, m)));
-            }
-            for (slot, w) in workers.iter_mut().enumerate() {
-                if w.wants_slice() {
-                    let mut clock = || {
-                        t += 1.0;
-                        t
-                    };
-                    replies.extend(w.slice(&mut clock).into_iter().map(|m| (slot, m)));
-                }
-            }
-            for (slot, m) in replies {
-                commands.extend(lab.on_message(slot, m, t).0);
-            }
-            if commands.is_empty() && !workers.iter().any(Session::wants_slice) {
-                break;
-            }
-        }
-    }
-
-    fn config(link: &[(&str, &str)]) -> RunConfig {
-        let mut c = RunConfig::default();
-        assert_eq!(c.set_all(link.iter().copied()), []);
-        c
-    }
-
-    /// A small CSV file's table: 60 rows, 3 features, 3 classes.
-    pub(crate) fn csv_table() -> Table {
-        let text = (0..60)
-            .map(|i| format!("{},{},{},{}\n", i % 3, (i * 7) % 11, i % 5, ["a", "b", "c"][i % 3]))
-            .collect::<Vec<_>>()
-            .concat();
-        batchlab_trainer::data::CsvFile::parse("mine.csv", &text).unwrap().table(&3.into()).unwrap()
-    }
 
     #[test]
     fn a_run_on_a_csv_file_carries_its_table_to_the_worker_and_a_page_without_it_says_so() {
@@ -963,51 +953,6 @@ pub(crate) mod tests {
         assert_eq!(fresh.specs(), lab.specs());
     }
 
-    /// A fork keeps its lineage when its parent leaves the page and when it goes out as a file and
-    /// comes back: every link written after either replays it to the same fingerprint.
-    #[test]
-    fn a_fork_keeps_its_lineage_through_removal_export_import_and_link() {
-        let mut lab = Lab::new(1);
-        let (first, commands) = lab.add_run(config(&[("bs", "512"), ("epochs", "2")]), RunKind::Curve, 0.0).unwrap();
-        drive(&mut lab, commands);
-        let (fork, commands) =
-            lab.fork(first, 3, &config(&[("bs", "512"), ("lr", "0.05"), ("epochs", "2")]), 0.0).unwrap();
-        drive(&mut lab, commands);
-        let digest = |l: &Lab, id: RunId| l.run(id).unwrap().view.summary.as_ref().unwrap().digest.clone();
-        let original = digest(&lab, fork);
-        // Replays a link in a fresh lab; returns the fingerprint of its last run.
-        let replayed = |query: &str| {
-            let opened = crate::deep_link::parse(query);
-            assert!(opened.notices.is_empty(), "{query}: {:?}", opened.notices);
-            let mut fresh = Lab::new(1);
-            let commands = fresh.replay(&opened.runs, 0.0).unwrap();
-            drive(&mut fresh, commands);
-            let last = fresh.runs.last().unwrap().id;
-            (digest(&fresh, last), fresh.label(last))
-        };
-        // Its file's link, and the session's link after an import of the file.
-        let file = crate::export::run_file(lab.run(fork).unwrap()).unwrap();
-        assert!(file.link.contains("fork:@3;parent-lr:0.1"), "{}", file.link);
-        assert_eq!(replayed(&file.link).0, original, "{}", file.link);
-        let json = serde_json::to_string(&file).unwrap();
-        let mut other = Lab::new(1);
-        let id = other.import_run(crate::export::import(&json).unwrap(), 0.0).unwrap();
-        assert_eq!(other.label(id), "fork at step 3: η 0.05");
-        // It replays its parent from the start: a fork of it would not continue its curve.
-        assert_eq!(other.fork(id, 5, &RunConfig::default(), 0.0).unwrap_err(), NotAdded::ForkOfFork(id));
-        let query = other.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
-        assert_eq!(replayed(&query), (original.clone(), "fork at step 3: η 0.05".to_owned()), "{query}");
-        // Its parent removed, the session's link still replays it.
-        lab.delete(first);
-        let query = lab.link(&RunConfig::default(), crate::share::ChartOptions::default()).to_query();
-        assert_eq!(replayed(&query).0, original, "{query}");
-        // A file whose first point is not at the fork's step does not hold together.
-        let mut moved = file;
-        moved.fork.as_mut().unwrap().at_step = 4;
-        let e = crate::export::import(&serde_json::to_string(&moved).unwrap()).unwrap_err();
-        assert!(e.to_string().contains("fork from step 4"), "{e}");
-    }
-
     #[test]
     fn seeds_make_an_ensemble_and_a_fork_continues_a_run() {
         let mut lab = Lab::new(1);
@@ -1044,7 +989,7 @@ pub(crate) mod tests {
         drive(&mut lab, commands);
         let sweep = lab.sweep.as_ref().unwrap();
         assert_eq!(sweep.done(), 12);
-        assert!(sweep.finished_ms.is_some());
+        assert!(sweep.is_finished());
         let table = sweep.table(Measure::FinalTrainLoss);
         assert!(table.best_lr().iter().all(|(_, best)| best.is_some()));
         // Opening a cell runs it again, bit for bit.
@@ -1058,7 +1003,7 @@ pub(crate) mod tests {
         assert_eq!(commands.iter().filter(|c| matches!(c.msg, ToWorker::Start { .. })).count(), 2);
         let stops = lab.cancel_sweep();
         assert_eq!(stops.iter().filter(|c| c.msg == ToWorker::Stop).count(), 2);
-        assert!(lab.sweep.as_ref().unwrap().cancelled && lab.pool.queued() == 0);
+        assert!(lab.sweep.as_ref().unwrap().is_cancelled() && lab.pool.queued() == 0);
     }
 
     #[test]
@@ -1074,47 +1019,6 @@ pub(crate) mod tests {
         let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9, plane: None }, 1.0);
         assert!(c.is_empty());
         assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
-    }
-
-    /// A stand-in row of a read-back sweep: reading only moves rows, so they need not be real runs.
-    pub(crate) fn row(bs: usize, lr: f64, seed: u32) -> CellRow {
-        CellRow {
-            bs: BatchSize::Examples(bs),
-            lr,
-            seed,
-            status: batchlab_trainer::outcome::Verdict::Finished,
-            final_train_loss: 0.5,
-            final_val_loss: 0.6,
-            final_val_acc: 0.8,
-            steps_to_target: None,
-            digest: "00000000000000ff".to_owned(),
-        }
-    }
-
-    /// The 65th run would make a session no link carries, which could be neither kept nor shared:
-    /// every way of adding one is refused with the limit, and the 64 stay a session that restores.
-    #[test]
-    fn the_65th_run_is_refused_and_the_page_stays_a_session_that_restores() {
-        let mut lab = Lab::new(1);
-        for seed in 1..=64 {
-            lab.add_run(config(&[("seed", &seed.to_string())]), RunKind::Curve, 0.0).unwrap();
-        }
-        let e = lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err();
-        assert_eq!(e, NotAdded::Full);
-        assert!(e.to_string().contains("at most 64 runs"), "{e}");
-        let first = lab.runs[0].id;
-        assert_eq!(lab.add_seed(first, 0.0).unwrap_err(), NotAdded::Full);
-        assert_eq!(lab.fork(first, 1, &config(&[("lr", "0.5")]), 0.0).unwrap_err(), NotAdded::Full);
-        assert_eq!(lab.replay(&lab.specs()[..1], 0.0).unwrap_err(), NotAdded::Full);
-        assert_eq!(lab.runs.len(), 64, "nothing was added");
-        let text = crate::keep::Saved::of(&lab, &RunConfig::default(), crate::share::ChartOptions::default()).write();
-        let mut restored = Lab::new(1);
-        let (_, notices) = restored.restore(crate::keep::Saved::read(&text).unwrap(), 0.0);
-        assert_eq!((restored.runs.len(), notices), (64, vec![]));
-        // Deleting one makes room for one.
-        lab.delete(first);
-        assert!(lab.add_run(config(&[]), RunKind::Curve, 0.0).is_ok());
-        assert_eq!(lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap_err(), NotAdded::Full);
     }
 
     /// A sweep.csv's rows make its table whatever their grid: "N runs done" counts the rows read, an
@@ -1141,6 +1045,6 @@ pub(crate) mod tests {
             (0..20_000u32).map(|k| row(k as usize % 64 + 1, 0.01 * f64::from(k / 64 % 64 + 1), k)).collect();
         let e = lab.import_sweep(huge, None, &RunConfig::default(), 0.0).unwrap_err();
         assert!(e.contains("64 batch sizes × 64 learning rates × 20000 seeds is 81920000 runs"), "{e}");
-        assert_eq!(lab.sweep.as_ref().unwrap().unfinished, Some(unfinished), "the refusal changed nothing");
+        assert_eq!(lab.sweep.as_ref().unwrap().unfinished(), Some(unfinished), "the refusal changed nothing");
     }
 }

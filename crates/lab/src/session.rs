@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn a_csv_file_is_read_in_the_worker_with_the_columns_asked_for() {
         let mut s = Session::default();
-        let text = crate::lab::tests::csv_table().to_csv();
+        let text = crate::testing::csv_table().to_csv();
         let read = |s: &mut Session, text: &str, label, left_out| {
             let msg = ToWorker::ReadTable { name: "mine.csv".to_owned(), text: text.to_owned(), label, left_out };
             match &s.handle(msg, 0.0)[..] {
@@ -428,7 +428,7 @@ mod tests {
         };
         let r = read(&mut s, &text, None, None);
         assert_eq!((r.columns.len(), r.choice.label), (4, 3), "the column of words");
-        assert_eq!(r.table.as_ref().map(|t| t.shape), Ok(crate::lab::tests::csv_table().shape));
+        assert_eq!(r.table.as_ref().map(|t| t.shape), Ok(crate::testing::csv_table().shape));
         assert_eq!(r.reading, "Read as `,`-separated values with decimal points and a header row.");
         assert!(!s.wants_slice(), "a read is answered at once");
         let r = read(&mut s, &text, Some(0), None);
