@@ -24,6 +24,9 @@ test("the address bar holds the whole session, and a fresh page replays it bit f
   await waitRuns(page, 6);
   const first = page.getByTestId("run-item").first();
   await first.getByTestId("run-seed").click();
+  // The seed's run joins the list first (a busy machine renders it late, and the list's redraw would
+  // close a fork form opened before it).
+  await waitRuns(page, 7);
   await first.getByTestId("run-fork").click();
   await first.getByTestId("fork-step").fill("30");
   await first.getByTestId("fork-go").click();
