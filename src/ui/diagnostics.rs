@@ -6,8 +6,8 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use batchlab_chart::Frame;
-use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::schedule::Schedule;
+use batchlab_trainer::train::Diagnostic;
 
 use super::charts::{curves, paint_layered, redraw_on_change, track_curves, BaseCache};
 use super::AppState;
@@ -34,53 +34,79 @@ impl Missing {
     }
 }
 
-/// A measured figure: its value, the step it was measured at, and what it means for the run.
-type Measured = (f64, usize, String);
-
-/// The current run's figures, and what the cards say in place of a missing one.
-struct Figures {
-    sharpness: Option<Measured>,
-    noise: Option<Measured>,
-    grad_norm: Option<f64>,
-    missing: (Missing, Missing),
+/// One diagnostic's card for the current run: its figure (for tests, `data-value`), the figure as
+/// read, and what it means for the run or why there is none.
+#[derive(Clone, PartialEq)]
+struct Card {
+    value: Option<f64>,
+    text: String,
+    hint: Option<String>,
 }
 
-impl Figures {
-    fn of(run: &Run) -> Self {
-        let missing = |cadence: Cadence| {
-            if !cadence.is_on() {
-                Missing::Off
-            } else if run.view.status.is_active() {
-                Missing::Measuring
-            } else {
-                Missing::Unresolved
-            }
-        };
-        let d = &run.config.diagnostics;
-        let (sharpness, noise) = run.view.diagnostics();
-        let lr = run.view.latest().map_or(run.config.lr, |p| p.lr);
-        let batch =
-            run.view.latest().map_or_else(|| run.config.batch_size.resolve(run.config.train_len()), |p| p.batch_size);
-        let rows = run.config.train_len().min(batchlab_trainer::diagnostics::NOISE_ROWS);
-        Figures {
-            sharpness: sharpness.map(|(step, v)| (v, step, crate::explain::sharpness_sentence(run, v, step, lr))),
-            noise: noise
-                .map(|(step, v)| (v, step, crate::explain::noise_sentence(batch, v, rows, run.config.train_len()))),
-            grad_norm: run.view.grad_norm(),
-            missing: (missing(d.sharpness), missing(d.noise_scale)),
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else {
+        "∞ / NaN".to_owned()
+    }
+}
+
+/// `diagnostic`'s figure measured by `step`, as its card writes it.
+fn figure(diagnostic: Diagnostic, v: f64, step: usize) -> String {
+    match diagnostic {
+        Diagnostic::Sharpness => format!("{} (step {step})", fmt(v)),
+        Diagnostic::NoiseScale => format!("{v:.0} (step {step})"),
+        Diagnostic::GradNorm => fmt(v),
+    }
+}
+
+/// What `diagnostic`'s figure `measured` means for `run`, or what its card says in any case.
+fn meaning(run: Option<&Run>, diagnostic: Diagnostic, measured: Option<(usize, f64)>) -> Option<String> {
+    match diagnostic {
+        Diagnostic::GradNorm => Some("The size of the last minibatch gradient, before any clipping.".to_owned()),
+        Diagnostic::Sharpness => {
+            let (run, (step, v)) = (run?, measured?);
+            let lr = run.view.latest().map_or(run.config.lr, |p| p.lr);
+            Some(crate::explain::sharpness_sentence(run, v, step, lr))
         }
+        Diagnostic::NoiseScale => {
+            let (run, (_, v)) = (run?, measured?);
+            let train_len = run.config.train_len();
+            let batch = run.view.latest().map_or_else(|| run.config.batch_size.resolve(train_len), |p| p.batch_size);
+            let rows = train_len.min(batchlab_trainer::diagnostics::NOISE_ROWS);
+            Some(crate::explain::noise_sentence(batch, v, rows, train_len))
+        }
+    }
+}
+
+impl Card {
+    fn of(run: Option<&Run>, diagnostic: Diagnostic) -> Self {
+        let measured = run.and_then(|r| r.view.measured(diagnostic));
+        if let Some((step, v)) = measured {
+            return Card {
+                value: Some(v),
+                text: figure(diagnostic, v, step),
+                hint: meaning(run, diagnostic, measured),
+            };
+        }
+        let missing = match run.and_then(|r| Some((r, diagnostic.cadence(&r.config.diagnostics)?))) {
+            None => Missing::NoRun,
+            Some((_, c)) if !c.is_on() => Missing::Off,
+            Some((r, _)) if r.view.status.is_active() => Missing::Measuring,
+            Some(_) => Missing::Unresolved,
+        };
+        let hint = match (diagnostic, missing) {
+            (Diagnostic::NoiseScale, Missing::Unresolved) => Some(crate::explain::UNRESOLVED_NOISE.to_owned()),
+            _ => meaning(run, diagnostic, None),
+        };
+        Card { value: None, text: missing.word().to_owned(), hint }
     }
 }
 
 #[component]
 pub fn Diagnostics() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let figures = move || state.lab.with(|l| l.current().map(Figures::of));
-    let sharpness = move || figures().and_then(|f| f.sharpness);
-    let noise = move || figures().and_then(|f| f.noise);
-    let grad = move || figures().and_then(|f| f.grad_norm);
-    // What the cards say without a figure: nothing to measure without a run.
-    let missing = move || figures().map_or((Missing::NoRun, Missing::NoRun), |f| f.missing);
+    let card = move |d: Diagnostic| state.lab.with(|l| Card::of(l.current(), d));
     let chart_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
     let kept: BaseCache = StoredValue::new_local(None);
@@ -99,32 +125,23 @@ pub fn Diagnostics() -> impl IntoView {
         });
     };
     redraw_on_change(move || track_curves(state), redraw);
-    let fmt = |v: f64| if v.is_finite() { format!("{v:.4}") } else { "∞ / NaN".to_owned() };
+    let cards = Diagnostic::ALL
+        .iter()
+        .map(|&d| {
+            view! {
+                <div class="diag">
+                    <span class="label">{d.label()}</span>
+                    <span class="value" data-testid=d.name().replace('_', "-") data-value=move || card(d).value.map(|v| v.to_string())>
+                        {move || card(d).text}
+                    </span>
+                    <span class="hint">{move || card(d).hint}</span>
+                </div>
+            }
+        })
+        .collect_view();
     view! {
         <section class="diagnostics" aria-label="Diagnostics of the current run">
-            <div class="diag">
-                <span class="label">"Sharpness λ_max"</span>
-                <span class="value" data-testid="sharpness" data-value=move || sharpness().map(|s| s.0.to_string())>
-                    {move || sharpness().map_or_else(|| missing().0.word().to_owned(), |s| format!("{} (step {})", fmt(s.0), s.1))}
-                </span>
-                <span class="hint">{move || sharpness().map(|s| s.2)}</span>
-            </div>
-            <div class="diag">
-                <span class="label">"Noise scale B_simple"</span>
-                <span class="value" data-testid="noise-scale" data-value=move || noise().map(|s| s.0.to_string())>
-                    {move || noise().map_or_else(|| missing().1.word().to_owned(), |s| format!("{:.0} (step {})", s.0, s.1))}
-                </span>
-                <span class="hint">
-                    {move || noise().map(|s| s.2).or_else(|| (missing().1 == Missing::Unresolved).then(|| crate::explain::UNRESOLVED_NOISE.to_owned()))}
-                </span>
-            </div>
-            <div class="diag">
-                <span class="label">"Gradient norm ‖g‖"</span>
-                <span class="value" data-testid="grad-norm" data-value=move || grad().map(|g| g.to_string())>
-                    {move || grad().map_or_else(|| "–".to_owned(), fmt)}
-                </span>
-                <span class="hint">"The size of the last minibatch gradient, before any clipping."</span>
-            </div>
+            {cards}
             <figure class="chart">
                 <figcaption>"Sharpness λ_max of each run; dashed: 2/η for each run (c/η with momentum), the curvature above which its steps first overshoot"</figcaption>
                 <canvas node_ref=chart_ref class="plot" data-testid="sharpness-chart" aria-label="sharpness of each run against its stability edge"></canvas>

@@ -6,6 +6,7 @@
 use batchlab_trainer::optim::OptimizerConfig;
 use batchlab_trainer::outcome::Mark;
 use batchlab_trainer::schedule::Schedule;
+use batchlab_trainer::train::Diagnostic;
 use plotters::style::RGBColor;
 
 use crate::line::{Band, Bars, Level, LineChart, LineStyle, Marker, Series};
@@ -262,7 +263,12 @@ impl Curves<'_> {
     pub fn sharpness_chart(&self) -> LineChart {
         let mut chart = self.frame("sharpness λ_max", true);
         for r in &self.runs {
-            let points = r.trace.buckets().iter().filter_map(|b| b.sharpness.map(|s| (self.x_axis.of(b), s))).collect();
+            let points = r
+                .trace
+                .buckets()
+                .iter()
+                .filter_map(|b| b.measured(Diagnostic::Sharpness).map(|s| (self.x_axis.of(b), s)))
+                .collect();
             chart.series.push(Series { style: LineStyle::Dots, live: r.live, ..Series::of(r.look, points) });
             let kind = r.optimizer.kind;
             if let (Some(c), Some(label)) = (kind.stability_constant(r.optimizer.momentum), kind.edge_formula("η")) {

@@ -2,6 +2,7 @@
 //! neighbouring buckets merge in pairs; a bucket keeps its last point and the smallest and largest
 //! value of every curve in it, so a spike, a NaN or a divergence is never merged away.
 
+use batchlab_trainer::train::Diagnostic;
 use batchlab_trainer::Point;
 
 /// Buckets kept per run: about two per pixel column of a wide chart.
@@ -69,9 +70,8 @@ pub struct Bucket {
     pub train_loss: Span,
     pub val_loss: Span,
     pub val_acc: Span,
-    /// The latest diagnostics measured within the bucket.
-    pub sharpness: Option<f64>,
-    pub noise_scale: Option<f64>,
+    /// The latest value of each [`Diagnostic`] measured within the bucket, in `Diagnostic::ALL`'s order.
+    measured: [Option<f64>; Diagnostic::COUNT],
 }
 
 impl Bucket {
@@ -80,20 +80,25 @@ impl Bucket {
             train_loss: Span::of(p.train_loss),
             val_loss: Span::of(p.val_loss),
             val_acc: Span::of(p.val_acc),
-            sharpness: p.sharpness,
-            noise_scale: p.noise_scale,
+            measured: std::array::from_fn(|k| Diagnostic::ALL[k].of(&p)),
             count: 1,
             secs,
             last: p,
         }
     }
 
+    /// The latest value of `diagnostic` measured within the bucket.
+    pub fn measured(&self, diagnostic: Diagnostic) -> Option<f64> {
+        self.measured[diagnostic as usize]
+    }
+
     fn absorb(&mut self, next: Bucket) {
         self.train_loss = self.train_loss.merge(next.train_loss);
         self.val_loss = self.val_loss.merge(next.val_loss);
         self.val_acc = self.val_acc.merge(next.val_acc);
-        self.sharpness = next.sharpness.or(self.sharpness);
-        self.noise_scale = next.noise_scale.or(self.noise_scale);
+        for (mine, theirs) in self.measured.iter_mut().zip(next.measured) {
+            *mine = theirs.or(*mine);
+        }
         self.count += next.count;
         self.secs = next.secs;
         self.last = next.last;
@@ -135,11 +140,9 @@ impl Trace {
         }
     }
 
-    /// The latest (step, λ_max) and (step, B_simple) measured, if any.
-    pub fn latest_diagnostics(&self) -> (Option<Measured>, Option<Measured>) {
-        let latest =
-            |f: fn(&Bucket) -> Option<f64>| self.buckets.iter().rev().find_map(|b| f(b).map(|v| (b.last.step, v)));
-        (latest(|b| b.sharpness), latest(|b| b.noise_scale))
+    /// The latest (step, value) of `diagnostic` measured, if any.
+    pub fn latest(&self, diagnostic: Diagnostic) -> Option<Measured> {
+        self.buckets.iter().rev().find_map(|b| b.measured(diagnostic).map(|v| (b.last.step, v)))
     }
 
     /// The last bucket at or before `x` on `axis`, if any.
@@ -216,7 +219,11 @@ mod tests {
         assert!(b.last().unwrap().train_loss.max.is_nan(), "the blow-up at the end survives");
         assert_eq!(t.last().unwrap().step, 999_999);
         assert!(b.windows(2).all(|w| w[0].last.step < w[1].last.step));
-        assert_eq!(t.latest_diagnostics().0.map(|d| d.1), Some(999_007.0), "the latest sharpness survives merging");
+        assert_eq!(
+            t.latest(Diagnostic::Sharpness).map(|d| d.1),
+            Some(999_007.0),
+            "the latest sharpness survives merging"
+        );
         assert_eq!(t.at(crate::XAxis::Steps, 500_000.5).map(|b| b.last.step <= 500_000), Some(true));
         assert!(t.at(crate::XAxis::Steps, -1.0).is_none());
     }

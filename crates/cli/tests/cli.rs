@@ -122,7 +122,7 @@ fn run_writes_metrics_summary_and_svg() {
     );
     let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some(batchlab_trainer::train::POINTS_CSV_HEADER));
+    assert_eq!(lines.next(), Some(batchlab_trainer::train::points_csv_header().as_str()));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 4, "initial point + one per full-batch step");
     // The whole-set training loss at the start and the end, the minibatch mean in between: named apart.

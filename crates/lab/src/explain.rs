@@ -154,6 +154,7 @@ mod tests {
     use crate::protocol::FromWorker;
     use crate::view_state::testing::run;
     use batchlab_trainer::outcome::{fmt_loss, Verdict};
+    use batchlab_trainer::train::Diagnostic;
 
     /// The numbers quoted in a sentence.
     fn numbers(text: &str) -> Vec<String> {
@@ -191,7 +192,7 @@ mod tests {
     fn the_banner_and_the_slider_state_one_edge() {
         // Ten epochs: the run affords its reading at the start.
         let (view, config) = run(&[("lr", "10"), ("epochs", "10")]);
-        let first = view.trace.buckets().first().and_then(|b| b.sharpness).unwrap();
+        let first = view.trace.buckets().first().and_then(|b| b.measured(Diagnostic::Sharpness)).unwrap();
         let limit = view.limits.as_ref().and_then(|l| l.edge).unwrap();
         assert_eq!(limit.lambda_max, first, "the worker's edge is the first reading");
         assert_eq!(view.start_limit(&config), Some(limit), "the slider's tick");

@@ -7,7 +7,7 @@ use batchlab_trainer::model::ModelWeights;
 pub use batchlab_trainer::outcome::fmt_lr;
 use batchlab_trainer::outcome::{Divergence, Mark, Verdict};
 use batchlab_trainer::regime::Limits;
-use batchlab_trainer::train::WeightsFile;
+use batchlab_trainer::train::{Diagnostic, WeightsFile};
 use batchlab_trainer::{Point, RunConfig, StabilityLimit, Summary};
 
 use batchlab_chart::trace::Measured;
@@ -188,14 +188,9 @@ impl RunView {
         self.failure.get_or_insert(message);
     }
 
-    /// The latest sharpness and noise scale measured, with the step they were measured at.
-    pub fn diagnostics(&self) -> (Option<Measured>, Option<Measured>) {
-        self.trace.latest_diagnostics()
-    }
-
-    /// The last update's gradient norm.
-    pub fn grad_norm(&self) -> Option<f64> {
-        self.latest().and_then(|p| p.grad_norm)
+    /// The latest value of `diagnostic` measured, with the step it was measured at.
+    pub fn measured(&self, diagnostic: Diagnostic) -> Option<Measured> {
+        self.trace.latest(diagnostic)
     }
 
     pub fn latest(&self) -> Option<&Point> {
@@ -209,10 +204,9 @@ impl RunView {
     /// The run's one stability edge: c/λ₀ at the weights it started from, as the worker measured it
     /// once the run ended, or from the first point's sharpness reading while it trains.
     pub fn start_limit(&self, config: &RunConfig) -> Option<StabilityLimit> {
-        self.limits
-            .as_ref()
-            .and_then(|l| l.edge)
-            .or_else(|| StabilityLimit::at(config.optimizer, self.trace.buckets().first()?.sharpness?))
+        self.limits.as_ref().and_then(|l| l.edge).or_else(|| {
+            StabilityLimit::at(config.optimizer, self.trace.buckets().first()?.measured(Diagnostic::Sharpness)?)
+        })
     }
 
     /// η_max(B) for the run's settings, once measured.

@@ -4,8 +4,6 @@
 //! the CLI's loop, a test — decides when to stop and when to yield. Everything the run reports goes
 //! through an [`Observer`].
 
-use std::fmt::Write as _;
-
 use ndarray::{s, Array2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -15,7 +13,7 @@ use thiserror::Error;
 
 use crate::config::{RunConfig, EVAL_CHUNK};
 use crate::data::{DataError, Dataset, Table};
-use crate::diagnostics::{LiveDiagnostics, Sharpness};
+use crate::diagnostics::{Cadence, DiagnosticsConfig, LiveDiagnostics, Sharpness};
 use crate::edge::MaxLrSearch;
 use crate::lr_find::{RangeTest, RangeTestResult};
 use crate::model::{Mlp, ModelWeights, Pass, Workspace};
@@ -67,6 +65,40 @@ pub struct Point {
     pub grad_norm: Option<f64>,
 }
 
+crate::named_enum! {
+    /// The live diagnostics a [`Point`] may carry, each read by [`Diagnostic::of`]: the CSV's columns,
+    /// the chart trace's latest values and the page's cards iterate over these, so a new one is its
+    /// estimator, its `Point` field and an entry here (the compiler finds the rest).
+    pub enum Diagnostic {
+        Sharpness => ("sharpness", "Sharpness λ_max"),
+        NoiseScale => ("noise_scale", "Noise scale B_simple"),
+        GradNorm => ("grad_norm", "Gradient norm ‖g‖"),
+    }
+}
+
+impl Diagnostic {
+    /// How many there are (the length of per-diagnostic arrays).
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// Its value at `point`, where it was measured there.
+    pub fn of(self, point: &Point) -> Option<f64> {
+        match self {
+            Diagnostic::Sharpness => point.sharpness,
+            Diagnostic::NoiseScale => point.noise_scale,
+            Diagnostic::GradNorm => point.grad_norm,
+        }
+    }
+
+    /// How often it is read under `config`; `None` for one read at every point (the gradient norm).
+    pub fn cadence(self, config: &DiagnosticsConfig) -> Option<Cadence> {
+        match self {
+            Diagnostic::Sharpness => Some(config.sharpness),
+            Diagnostic::NoiseScale => Some(config.noise_scale),
+            Diagnostic::GradNorm => None,
+        }
+    }
+}
+
 /// A finished run's weights as a file, with the version, settings, seed and fingerprint they came
 /// from (the CLI's `--save-weights`, the page's export).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,40 +111,47 @@ pub struct WeightsFile {
     pub model: ModelWeights,
 }
 
-/// The CSV header of [`points_csv`]: the mean of the minibatch losses since the point before, and the
+/// The CSV header of [`points_csv`], a column per [`Diagnostic`] at its end: the mean of the minibatch losses since the point before, and the
 /// loss on the whole training set where the run measured it (at its start and at its end) — two
 /// quantities, named apart.
-pub const POINTS_CSV_HEADER: &str = "step,epoch,examples,lr,batch_size,minibatch_loss,train_loss_whole_set,val_loss,\
-     val_acc,sharpness,noise_scale,grad_norm";
+pub fn points_csv_header() -> String {
+    let mut header =
+        "step,epoch,examples,lr,batch_size,minibatch_loss,train_loss_whole_set,val_loss,val_acc".to_owned();
+    for name in Diagnostic::NAMES {
+        header.push(',');
+        header.push_str(name);
+    }
+    header
+}
 
 /// Points as CSV, a row each (an empty cell where a value was not measured): the CLI's `metrics.csv`
 /// and the page's export. The whole-set training loss is the first point's (the start's loss) and,
 /// once the run has ended, its summary's at the last step.
 pub fn points_csv<'a>(points: impl IntoIterator<Item = &'a Point>, summary: Option<&Summary>) -> String {
     let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    let mut csv = format!("{POINTS_CSV_HEADER}\n");
+    let mut csv = points_csv_header();
+    csv.push('\n');
     for (i, p) in points.into_iter().enumerate() {
         let whole = match summary {
             Some(s) if p.step == s.steps => Some(s.final_train_loss),
             _ if i == 0 => Some(p.train_loss),
             _ => None,
         };
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
-            p.step,
-            p.epoch,
-            p.examples,
-            p.lr,
-            p.batch_size,
-            if i == 0 { String::new() } else { p.train_loss.to_string() },
+        let minibatch = if i == 0 { String::new() } else { p.train_loss.to_string() };
+        let fixed = [
+            p.step.to_string(),
+            p.epoch.to_string(),
+            p.examples.to_string(),
+            p.lr.to_string(),
+            p.batch_size.to_string(),
+            minibatch,
             cell(whole),
-            p.val_loss,
-            p.val_acc,
-            cell(p.sharpness),
-            cell(p.noise_scale),
-            cell(p.grad_norm)
-        );
+            p.val_loss.to_string(),
+            p.val_acc.to_string(),
+        ];
+        let diagnostics = Diagnostic::ALL.iter().map(|d| cell(d.of(p)));
+        csv.push_str(&fixed.into_iter().chain(diagnostics).collect::<Vec<_>>().join(","));
+        csv.push('\n');
     }
     csv
 }
