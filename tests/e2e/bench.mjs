@@ -9,7 +9,11 @@
 //    page, what the e2e tests wait for), the time to that moment, and the time from pressing Start
 //    right then to the first trained point (the step counter above 0, what the e2e tests wait for).
 //    Median of 3 visits; also the whole site's size gzipped.
-// Prints one JSON object { batchlab, tfjs, first_visit } for xtask's table.
+// 3. The page while it trains: frame intervals with 1 to 8 runs training at once, frame intervals and
+//    chart redraws with 8 runs of 10,000 points on screen (the last two training), and what the live
+//    diagnostics cost (steps/s with them off and at their default cadence, each the best of two
+//    alternating runs, so that a hiccup of the machine does not pass for their cost).
+// Prints one JSON object { batchlab, tfjs, first_visit, page } for xtask's tables.
 // BATCHLAB_DIST is the built site; BATCHLAB_BENCH_SECS the seconds per measurement (3 by default).
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -112,6 +116,75 @@ async function firstVisit(browser, base) {
   }
 }
 
+/** The page's next `n` frame intervals (ms), sorted. */
+const frameGaps = (page, n) => page.evaluate((n) => new Promise((resolve) => {
+  const gaps = [];
+  let last = performance.now();
+  const tick = (t) => {
+    gaps.push(t - last);
+    last = t;
+    if (gaps.length < n) requestAnimationFrame(tick);
+    else resolve(gaps.sort((a, b) => a - b));
+  };
+  requestAnimationFrame(tick);
+}), n);
+const at = (sorted, q) => sorted[Math.floor(sorted.length * q)];
+
+/** Every run of the page ended (any outcome). */
+const runsEnded = (page, count) => page.waitForFunction((count) => {
+  const items = [...document.querySelectorAll("[data-testid=run-item]")];
+  return items.length === count && items.every((i) => ["finished", "stalled", "unstable", "diverged"].includes(i.dataset.status));
+}, count, { timeout: 600_000 });
+
+/** Section 3: the page while it trains. */
+async function whileTraining(browser, base) {
+  const open = async (query) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(base + query);
+    await page.getByTestId("status").first().waitFor();
+    return page;
+  };
+  const out = { frames_while_training: {} };
+  for (const k of [1, 2, 4, 6, 8]) {
+    const page = await open(`?epochs=10000&workers=${k}`);
+    for (let i = 0; i < k; i++) await page.getByTestId("start").click();
+    await page.waitForTimeout(1500);
+    const gaps = await frameGaps(page, 120);
+    out.frames_while_training[`runs_${k}`] = { p50_ms: at(gaps, 0.5), p95_ms: at(gaps, 0.95), training: await page.getByTestId("pool").innerText() };
+    await page.close();
+  }
+  const rates = [0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2];
+  const page = await open(`?steps=10000&eval_every=1&bs=32&workers=2&${rates.map((r) => `run=lr:${r}`).join("&")}`);
+  await page.waitForFunction(() => {
+    const s = [...document.querySelectorAll("[data-testid=run-item]")].map((i) => i.dataset.status);
+    return s.length === 8 && s.filter((x) => x === "finished").length >= 6 && s.filter((x) => x === "training").length === 2;
+  }, null, { timeout: 600_000, polling: 200 });
+  // Each chart redraw is a `chart-draw` measure on the page's performance timeline.
+  await page.evaluate(() => {
+    window.chartDraws = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => window.chartDraws.push(e.duration))).observe({ type: "measure" });
+  });
+  const gaps = await frameGaps(page, 180);
+  const draws = (await page.evaluate(() => window.chartDraws)).sort((a, b) => a - b);
+  out.frames_8_runs_of_10000_points = {
+    p50_ms: at(gaps, 0.5), p95_ms: at(gaps, 0.95), max_ms: gaps.at(-1), training: await page.getByTestId("pool").innerText(),
+    chart_draws: draws.length, draw_p50_ms: at(draws, 0.5), draw_p95_ms: at(draws, 0.95), draw_max_ms: draws.at(-1),
+  };
+  await page.close();
+  const stepsPerSec = async (query) => {
+    const page = await open(query);
+    await runsEnded(page, 1);
+    const v = Number(await page.getByTestId("speed").getAttribute("data-steps-per-sec"));
+    await page.close();
+    return v;
+  };
+  const OFF = "?epochs=100&sharpness_every=off&noise_scale_every=off&autostart=1", ON = "?epochs=100&autostart=1";
+  const [off1, on1, off2, on2] = [await stepsPerSec(OFF), await stepsPerSec(ON), await stepsPerSec(OFF), await stepsPerSec(ON)];
+  const [off, on] = [Math.max(off1, off2), Math.max(on1, on2)];
+  out.diagnostics = { steps_per_sec_off: off, steps_per_sec_default: on, cost: 1 - on / off };
+  return out;
+}
+
 const site = await serve(dist);
 const peers = await serve(here);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -129,6 +202,7 @@ try {
     out.tfjs = await tfjs.evaluate((args) => window.referenceWorkload(args),
       { x, y, rows: y.length, trainRows: TRAIN_ROWS, minSecs: secs });
     await tfjs.close();
+    out.page = await whileTraining(browser, `http://127.0.0.1:${site.address().port}/`);
   }
   const gz = await serve(dist, { gzip: true });
   try {

@@ -453,7 +453,7 @@ test("a huge model that blows up ends diverged, not failed: long work tells the 
   // A model whose first evaluation of the whole set takes the worker seconds: the page hears that it
   // is working, says so, and the run goes on to its end.
   const t0 = Date.now();
-  await page.goto(ctx.base + "?dataset=moons&n=20000&hidden=1024,1024&lr=1000&bs=2&steps=3&sharpness_every=off&noise_scale_every=off&autostart=1");
+  await page.goto(ctx.base + "?dataset=moons&n=20000&hidden=512,512&lr=1000&bs=2&steps=3&sharpness_every=off&noise_scale_every=off&autostart=1");
   await page.getByTestId("speed").and(page.locator("[data-working=true]")).waitFor();
   assert.match(await page.getByTestId("speed").innerText(), /Working on one long piece of the run/);
   await waitStatus(page, "diverged");

@@ -145,7 +145,36 @@ pub fn bench() -> Result {
         numpy.map_or("absent", |_| "present")
     );
     first_visit(&browser["first_visit"]);
+    while_training(&browser["page"]);
     Ok(())
+}
+
+/// The page while it trains: frame intervals, chart redraws and the diagnostics' cost.
+fn while_training(v: &Value) {
+    let ms = |x: &Value| x.as_f64().map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1} ms"));
+    println!("\nThe page while it trains (1280 px): frame intervals, p50 / p95");
+    for k in [1, 2, 4, 6, 8] {
+        let f = &v["frames_while_training"][format!("runs_{k}")];
+        println!("  {k} run(s) training at once: {} / {}  ({})", ms(&f["p50_ms"]), ms(&f["p95_ms"]), f["training"]);
+    }
+    let f = &v["frames_8_runs_of_10000_points"];
+    println!(
+        "  8 runs of 10,000 points on screen, 2 training: {} / {}, max {}; {} chart redraws, p50 / p95 / max {} / {} / {}",
+        ms(&f["p50_ms"]),
+        ms(&f["p95_ms"]),
+        ms(&f["max_ms"]),
+        f["chart_draws"],
+        ms(&f["draw_p50_ms"]),
+        ms(&f["draw_p95_ms"]),
+        ms(&f["draw_max_ms"])
+    );
+    let d = &v["diagnostics"];
+    println!(
+        "  live diagnostics: {} steps/s off, {} at their default cadence (cost {})",
+        d["steps_per_sec_off"],
+        d["steps_per_sec_default"],
+        d["cost"].as_f64().map_or_else(|| "–".to_owned(), |c| format!("{:.0} %", c * 100.0))
+    );
 }
 
 /// The first visit on the throttled link, medians of the visits.

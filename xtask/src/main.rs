@@ -47,9 +47,21 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Trunk's release build of the site into dist/, then its policy and its loader as a file (`csp.rs`).
+/// Where the site's release build keeps its artifacts: a target directory of its own, so that it
+/// never waits on the lock of `target/`, where the native and wasm32 checks and tests build.
+const SITE_TARGET_DIR: &str = "target/site";
+
+/// Trunk's release build of the site into dist/, as a command to run or to spawn.
+fn trunk_build(path: &str) -> Command {
+    let mut trunk = Command::new("trunk");
+    trunk.current_dir(root()).env("PATH", path).env("CARGO_TARGET_DIR", root().join(SITE_TARGET_DIR));
+    trunk.args(["build", "--release"]);
+    trunk
+}
+
+/// The site built into dist/, then its policy and its loader as a file (`csp.rs`).
 fn build_site(path: &str) -> Result {
-    run(Command::new("trunk").env("PATH", path).args(["build", "--release"]))?;
+    run(&mut trunk_build(path))?;
     csp::add(&root().join("dist"))
 }
 
@@ -65,7 +77,10 @@ fn serve() -> Result {
     let path = tools::ensure_build_tools()?;
     run(cargo().args(["fetch"]))?;
     eprintln!("xtask: BatchLab will be at http://127.0.0.1:8080/ (Ctrl-C to stop)");
-    run(Command::new("trunk").env("PATH", &path).args(["serve", "--release"]))
+    run(Command::new("trunk")
+        .env("PATH", &path)
+        .env("CARGO_TARGET_DIR", root().join(SITE_TARGET_DIR))
+        .args(["serve", "--release"]))
 }
 
 /// Crates that must never appear in the dependency tree of the trainer or the lab.
@@ -127,10 +142,18 @@ fn test() -> Result {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     run(cargo().args(["clippy", "-p", "batchlab", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
-    run(cargo().args(["test", "--workspace"]))?;
+    // The site's release build ends in one long single-threaded link (fat LTO, one codegen unit),
+    // and the native tests have long single-threaded stretches: side by side, the two cores stay
+    // busy. Its output goes to a file, shown when it ends, so the two logs do not interleave.
+    run(cargo().args(["fetch"]))?;
+    let site = Site::spawn(&path)?;
+    let tests = run(cargo().args(["test", "--workspace"]));
+    // Trunk's own cargo would outlive Trunk if it were killed: on a failure the build ends first.
+    let site = site.wait();
+    tests?;
+    site?;
     check_core_purity()?;
     let fingerprint = native_fingerprint()?;
-    build_site(&path)?;
     tools::ensure_browser()?;
     let e2e = root().join("tests/e2e");
     tools::npm_install(&e2e)?;
@@ -141,6 +164,36 @@ fn test() -> Result {
         .env("BATCHLAB_ARTIFACTS", root().join("target/e2e"))
         .env("BATCHLAB_FINGERPRINT_QUERY", query.join("&"))
         .env("BATCHLAB_NATIVE_FINGERPRINT", fingerprint))
+}
+
+/// The site's release build, running in the background with its output going to a log file.
+struct Site {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Site {
+    fn spawn(path: &str) -> Result<Self> {
+        let log = root().join("target/site-build.log");
+        std::fs::create_dir_all(root().join("target")).map_err(|e| format!("target/: {e}"))?;
+        let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = file.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
+        let mut trunk = trunk_build(path);
+        eprintln!("xtask: $ {trunk:?} > {} (beside the tests)", log.display());
+        let child = trunk.stdout(file).stderr(err).spawn().map_err(|e| format!("{trunk:?}: {e}"))?;
+        Ok(Self { child, log })
+    }
+
+    /// Waits for the build, shows its log, and adds the policy to the built site.
+    fn wait(mut self) -> Result {
+        let status = self.child.wait().map_err(|e| format!("trunk: {e}"))?;
+        eprintln!("xtask: the site's build log ({}):", self.log.display());
+        eprint!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        if !status.success() {
+            return Err(format!("trunk build --release failed ({status})"));
+        }
+        csp::add(&root().join("dist"))
+    }
 }
 
 /// The experiments of science.md, slow ones included; writes docs/science/.
