@@ -14,7 +14,8 @@
 //    diagnostics cost (steps/s with them off and at their default cadence, each the best of two
 //    alternating runs, so that a hiccup of the machine does not pass for their cost).
 // Prints one JSON object { batchlab, tfjs, first_visit, page } for xtask's tables.
-// BATCHLAB_DIST is the built site; BATCHLAB_BENCH_SECS the seconds per measurement (3 by default).
+// BATCHLAB_DIST is the built site; BATCHLAB_BENCH_SECS the seconds per measurement (3 by default);
+// BATCHLAB_BENCH_ONLY=speed, page or first-visit runs one section.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
@@ -189,8 +190,10 @@ const site = await serve(dist);
 const peers = await serve(here);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
 const out = {};
+const only = process.env.BATCHLAB_BENCH_ONLY;
+const section = (name) => only === undefined || only === name;
 try {
-  if (process.env.BATCHLAB_BENCH_ONLY !== "first-visit") {
+  if (section("speed")) {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${site.address().port}/?bench=${secs}`);
     await page.waitForFunction(() => document.getElementById("bench-result")?.textContent.length > 0, null, { timeout: 600_000 });
@@ -202,26 +205,28 @@ try {
     out.tfjs = await tfjs.evaluate((args) => window.referenceWorkload(args),
       { x, y, rows: y.length, trainRows: TRAIN_ROWS, minSecs: secs });
     await tfjs.close();
-    out.page = await whileTraining(browser, `http://127.0.0.1:${site.address().port}/`);
   }
-  const gz = await serve(dist, { gzip: true });
-  try {
-    const base = `http://127.0.0.1:${gz.address().port}/`;
-    const visits = [];
-    for (let i = 0; i < VISITS; i++) visits.push(await firstVisit(browser, base));
-    const size = siteSize(dist);
-    out.first_visit = {
-      link: { down_bytes_per_sec: DOWN_BYTES_PER_SEC, up_bytes_per_sec: UP_BYTES_PER_SEC, latency_ms: LATENCY_MS, viewport_px: 390 },
-      bytes_before_interactive: median(visits.map((v) => v.bytes_before_interactive)),
-      interactive_ms: median(visits.map((v) => v.interactive_ms)),
-      start_to_first_point_ms: median(visits.map((v) => v.start_to_first_point_ms)),
-      site_gzip_bytes: size.gzip_bytes,
-      site_raw_bytes: size.raw_bytes,
-      site_files: size.files,
-      visits,
-    };
-  } finally {
-    gz.close();
+  if (section("page")) out.page = await whileTraining(browser, `http://127.0.0.1:${site.address().port}/`);
+  if (section("first-visit")) {
+    const gz = await serve(dist, { gzip: true });
+    try {
+      const base = `http://127.0.0.1:${gz.address().port}/`;
+      const visits = [];
+      for (let i = 0; i < VISITS; i++) visits.push(await firstVisit(browser, base));
+      const size = siteSize(dist);
+      out.first_visit = {
+        link: { down_bytes_per_sec: DOWN_BYTES_PER_SEC, up_bytes_per_sec: UP_BYTES_PER_SEC, latency_ms: LATENCY_MS, viewport_px: 390 },
+        bytes_before_interactive: median(visits.map((v) => v.bytes_before_interactive)),
+        interactive_ms: median(visits.map((v) => v.interactive_ms)),
+        start_to_first_point_ms: median(visits.map((v) => v.start_to_first_point_ms)),
+        site_gzip_bytes: size.gzip_bytes,
+        site_raw_bytes: size.raw_bytes,
+        site_files: size.files,
+        visits,
+      };
+    } finally {
+      gz.close();
+    }
   }
 } finally {
   await browser.close();

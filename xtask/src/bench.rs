@@ -45,7 +45,7 @@ fn rates(report: &Value) -> Vec<Option<f64>> {
 
 /// Criterion's mean time of an epoch at each batch size, as samples per second.
 fn native() -> Result<Vec<Option<f64>>> {
-    run(cargo().args(["bench", "-p", "batchlab-trainer", "--bench", "reference"]))?;
+    run(cargo().args(["bench", "-p", "batchlab-trainer", "--features", "bench", "--bench", "reference"]))?;
     Ok(BATCH_SIZES
         .iter()
         .map(|b| {

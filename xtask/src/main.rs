@@ -140,7 +140,10 @@ fn native_fingerprint() -> Result<String> {
 fn test() -> Result {
     let path = tools::ensure_build_tools()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // With the benchmark's feature, so that its code is linted too.
+    let all =
+        ["clippy", "--workspace", "--all-targets", "--features", "batchlab-trainer/bench", "--", "-D", "warnings"];
+    run(cargo().args(all))?;
     run(cargo().args(["clippy", "-p", "batchlab", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     // The site's release build ends in one long single-threaded link (fat LTO, one codegen unit),
     // and the native tests have long single-threaded stretches: side by side, the two cores stay

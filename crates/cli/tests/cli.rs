@@ -36,7 +36,7 @@ fn a_sweep_refuses_repeated_values() {
 /// `merge` validates every file it reads: a shard out of range is named, never an index panic.
 #[test]
 fn merge_refuses_a_shard_out_of_range() {
-    let dir = std::env::temp_dir().join(format!("batchlab-bad-shard-{}", std::process::id()));
+    let dir = Scratch::new("bad-shard");
     let out = batchlab(&[
         "sweep",
         "--dataset",
@@ -85,7 +85,7 @@ fn merge_refuses_a_shard_out_of_range() {
 
 #[test]
 fn run_writes_metrics_summary_and_svg() {
-    let dir = std::env::temp_dir().join(format!("batchlab-cli-{}", std::process::id()));
+    let dir = Scratch::new("cli");
     let svg = dir.join("loss.svg");
     let out = batchlab(&[
         "run",
@@ -141,7 +141,6 @@ fn run_writes_metrics_summary_and_svg() {
         std::fs::read_to_string(dir.join("summary.json")).unwrap(),
         String::from_utf8(out.stdout).unwrap().trim_end()
     );
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -194,7 +193,7 @@ fn bad_flags_get_a_message_and_a_non_zero_exit() {
 
 #[test]
 fn sweep_writes_the_grid_and_prints_the_best_lr_per_batch_size() {
-    let dir = std::env::temp_dir().join(format!("batchlab-sweep-{}", std::process::id()));
+    let dir = Scratch::new("sweep");
     let svg = dir.join("heatmap.svg");
     let out = batchlab(&[
         "sweep",
@@ -227,7 +226,6 @@ fn sweep_writes_the_grid_and_prints_the_best_lr_per_batch_size() {
     let best: Vec<&str> = stdout.lines().skip(1).map(|l| l.split(',').next().unwrap_or_default()).collect();
     assert_eq!(best, ["16", "64"], "{stdout}");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("diverged"));
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -313,7 +311,7 @@ fn the_settings_table_prints_every_key() {
 /// another grid are refused with a clear message.
 #[test]
 fn sharded_sweeps_merge_into_the_whole_sweep() {
-    let root = std::env::temp_dir().join(format!("batchlab-shards-{}", std::process::id()));
+    let root = Scratch::new("shards");
     let dir = |name: &str| root.join(name).to_str().unwrap().to_owned();
     let sweep = |extra: &[&str], out: &str| {
         let mut args = vec![
@@ -353,13 +351,11 @@ fn sharded_sweeps_merge_into_the_whole_sweep() {
     assert!(err.contains("different grid"), "{err}");
     let incomplete = batchlab(&["merge", &dir("part1"), &dir("part2")]);
     assert!(String::from_utf8_lossy(&incomplete.stderr).contains("shard 3/3 is missing"));
-    std::fs::remove_dir_all(root).ok();
 }
 
 #[test]
 fn a_csv_file_trains_as_on_the_page_and_a_bad_row_is_refused_naming_its_line() {
-    let dir = std::env::temp_dir().join(format!("batchlab-csv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("csv");
     let rows = (0..60).map(|i| format!("{},{},{},{}\n", i % 7, ["a", "b", "c"][i % 3], (i * 3) % 5, i % 3));
     let text = format!("width,species,height,depth\n{}", rows.collect::<Vec<_>>().concat());
     let (first, second) = (dir.join("mine.csv"), dir.join("copy.csv"));
@@ -402,13 +398,11 @@ fn a_csv_file_trains_as_on_the_page_and_a_bad_row_is_refused_naming_its_line() {
     );
     let out = batchlab(&["run", "--dataset", second.to_str().unwrap(), "--label", "colour"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such column (width, species, height, depth)"));
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
 fn an_interrupted_sweep_leaves_its_cells_so_far_marked_partial_and_never_an_earlier_sweeps_files() {
-    let dir = std::env::temp_dir().join(format!("batchlab-interrupted-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("interrupted");
     // An earlier sweep's results, and an earlier run's, under the names the new commands will use.
     std::fs::write(dir.join("sweep.csv"), "bs,lr\nEARLIER,0\n").unwrap();
     std::fs::write(dir.join("metrics.csv"), "an earlier run\n").unwrap();
@@ -451,15 +445,44 @@ fn an_interrupted_sweep_leaves_its_cells_so_far_marked_partial_and_never_an_earl
     run.kill().ok();
     run.wait().unwrap();
     assert!(!dir.join("metrics.csv").exists(), "no earlier run's metrics under this run's name");
-    std::fs::remove_dir_all(dir).ok();
 }
 
-/// A fresh folder under the system's temporary one, for one test.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("batchlab-{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder under the system's temporary one, for one test, removed when the test ends, passed
+/// or failed (dropped while a failed assertion unwinds).
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("batchlab-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
 }
 
 /// The settings of a run that takes no time.
@@ -534,7 +557,7 @@ fn lr_find_refuses_a_falling_ramp_and_never_rounds_its_suggestion_to_zero() {
 /// naming the path and what it is, and left as it was.
 #[test]
 fn outputs_that_are_not_regular_files_are_refused_and_left_alone() {
-    let dir = scratch("not-files");
+    let dir = Scratch::new("not-files");
     let target = dir.join("precious.txt");
     std::fs::write(&target, "keep me").unwrap();
     let link = dir.join("link.svg");
@@ -581,7 +604,6 @@ fn outputs_that_are_not_regular_files_are_refused_and_left_alone() {
         use std::os::unix::fs::FileTypeExt;
         assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     }
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// Results reach the screen before any file is written, so a write that fails (a full disk, a folder
@@ -589,7 +611,7 @@ fn outputs_that_are_not_regular_files_are_refused_and_left_alone() {
 /// written through.
 #[test]
 fn results_are_printed_before_the_files_and_a_failed_write_names_its_file() {
-    let dir = scratch("failed-write");
+    let dir = Scratch::new("failed-write");
     let gone = dir.join("gone").join("loss.svg");
     let out =
         batchlab(&[&["run"], &QUICK[..], &["--out", dir.to_str().unwrap(), "--svg", gone.to_str().unwrap()]].concat());
@@ -606,7 +628,6 @@ fn results_are_printed_before_the_files_and_a_failed_write_names_its_file() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("batch_size,best_lr,mean_final_train_loss\n8,0.1,"), "the best η per B: {stdout}");
     assert!(err.contains("heatmap.svg") && !err.contains(".part"), "{err}");
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// A cell is in sweep.csv before the terminal hears of it: a sweep killed after printing a cell
@@ -614,7 +635,7 @@ fn results_are_printed_before_the_files_and_a_failed_write_names_its_file() {
 #[test]
 fn a_sweep_writes_a_cells_row_before_it_says_so() {
     use std::io::BufRead;
-    let dir = scratch("row-first");
+    let dir = Scratch::new("row-first");
     let mut child = Command::new(env!("CARGO_BIN_EXE_batchlab"))
         .args([
             "sweep",
@@ -646,7 +667,6 @@ fn a_sweep_writes_a_cells_row_before_it_says_so() {
     }
     assert!(child.wait().unwrap().success());
     assert_eq!(said, 6);
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// `merge` reads every file whole and checked, with nothing sized by what a file states: a shard count
@@ -654,7 +674,7 @@ fn a_sweep_writes_a_cells_row_before_it_says_so() {
 /// renamed column — each refused, naming the file and what is wrong, never an abort.
 #[test]
 fn merge_refuses_what_a_damaged_shard_states_naming_it() {
-    let dir = scratch("damaged-shard");
+    let dir = Scratch::new("damaged-shard");
     let shard = |i: usize| dir.join(format!("part{i}"));
     for i in 1..=2 {
         let out = sweep_moons(&[
@@ -718,7 +738,6 @@ fn merge_refuses_what_a_damaged_shard_states_naming_it() {
     std::os::unix::fs::symlink("/dev/zero", &csv).unwrap();
     let err = merge();
     assert!(err.contains(&format!("more than {} bytes", batchlab_trainer::sweep::MAX_FILE_BYTES)), "{err}");
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// The trainer's test files (one for each way a spreadsheet writes CSV).
@@ -788,8 +807,7 @@ fn a_device_is_read_no_further_than_the_limit() {
 /// nor reverse what it shows (U+202E).
 #[test]
 fn names_from_a_file_cannot_drive_the_terminal() {
-    let dir = std::env::temp_dir().join(format!("batchlab-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("hostile");
     let long = "w".repeat(100);
     let classes = ["\u{1b}]0;owned\u{7}", "\u{202e}evil", "\u{1b}[2J"];
     let rows = (0..12).map(|i| format!("{i}.5,\"{}\"\n", classes[i % 3])).collect::<Vec<_>>().concat();
@@ -806,5 +824,4 @@ fn names_from_a_file_cannot_drive_the_terminal() {
         stderr.contains(&format!("--label \\u{{1b}}[2J: hostile.csv has no such column ({}…, label)", "w".repeat(60))),
         "{stderr}"
     );
-    std::fs::remove_dir_all(dir).ok();
 }

@@ -1,6 +1,6 @@
 //! Every sentence the page says about a run: the banner after it ends (what happened, its regime
 //! against the edge c/λ₀ and η_max(B), what to try), and the diagnostics cards' readings. Each is a function of the run's
-//! measured values, tested for truth like a number (below and in `crates/trainer/tests/advice.rs`).
+//! measured values, tested for truth like a number (below and in `crates/trainer/tests/trainer/advice.rs`).
 //!
 //! The trainer writes the sentences it shares with the CLI beside the figures they state: an
 //! outcome's reason (`outcome.rs`), [`Summary::note`](batchlab_trainer::Summary::note), the range

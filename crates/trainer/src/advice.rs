@@ -120,7 +120,7 @@ impl Advice {
 /// The rate the advice stays below, from the limit measured at the start: 1/λ₀ for the effective rate
 /// η·s, where s is the optimiser's [`OptimizerKind::effective_step`] (1/(1 − β) with momentum). That
 /// is half the edge 2/λ₀ — the step fastest along the sharpest direction of the start's quadratic —
-/// a margin measured by following the advice over the settings space (`tests/advice.rs`): at the edge
+/// a margin measured by following the advice over the settings space (`tests/trainer/advice.rs`): at the edge
 /// itself small batches diverged (tanh, B 4, η = 1 < 2/λ₀), and the full-batch edge of heavy-ball
 /// momentum, 2(1 + β)/λ₀, diverged at 99 % in 3 of 3 seeds (tanh, β 0.9, B 32).
 ///

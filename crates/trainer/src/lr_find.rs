@@ -12,7 +12,7 @@ pub const STOP_FACTOR: f64 = 4.0;
 /// Smoothing of the loss curve (exponential moving average, bias-corrected).
 pub const SMOOTHING: f64 = 0.98;
 
-/// What the suggestion tracks, measured (`tests/lr_find.rs`): on digits at B 8–512 it stays within a
+/// What the suggestion tracks, measured (`tests/trainer/lr_find.rs`): on digits at B 8–512 it stays within a
 /// factor of two of the stability edge 2/λ₀, while the best η of a 10-epoch sweep rises with B. So the
 /// page and the CLI present it as that edge's neighbourhood, never as the best η for a budget.
 pub const WHAT_IT_TRACKS: &str = "The suggestion is where the loss fell fastest as η rose, so it depends on the \
