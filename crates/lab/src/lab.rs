@@ -285,12 +285,12 @@ impl Lab {
 
     /// Whether a run or the sweep trains on the table of that shape.
     fn uses(&self, shape: TableShape) -> bool {
-        self.runs.iter().any(|r| r.config.dataset.table == Some(shape))
+        self.runs.iter().any(|r| r.config.dataset.table() == Some(shape))
             || self
                 .sweep
                 .as_ref()
                 .and_then(|s| s.grid.base_config().ok())
-                .is_some_and(|c| c.dataset.table == Some(shape))
+                .is_some_and(|c| c.dataset.table() == Some(shape))
     }
 
     /// Forgets a table that no run and no sweep trains on (an edit the person went past).
@@ -307,12 +307,12 @@ impl Lab {
 
     /// The tables the runs, the sweep and the `form` train on (what a kept session keeps).
     pub fn tables_in_use(&self, form: &RunConfig) -> Vec<Arc<Table>> {
-        self.tables.iter().filter(|t| form.dataset.table == Some(t.shape) || self.uses(t.shape)).cloned().collect()
+        self.tables.iter().filter(|t| form.dataset.table() == Some(t.shape) || self.uses(t.shape)).cloned().collect()
     }
 
     /// Why runs on these configs cannot train here: a CSV file's table this page has not read.
     pub fn missing_table<'a>(&self, configs: impl IntoIterator<Item = &'a RunConfig>) -> Option<String> {
-        let missing = configs.into_iter().filter_map(|c| c.dataset.table).find(|t| self.table(*t).is_none())?;
+        let missing = configs.into_iter().filter_map(|c| c.dataset.table()).find(|t| self.table(*t).is_none())?;
         Some(format!(
             "it trains on a CSV file (dataset=csv:{missing}) that this page has not read: open that file with \
              Load CSV, then this again"
@@ -412,7 +412,7 @@ impl Lab {
         let Some(run) = self.run(id) else { return Vec::new() };
         let fork_from = run.fork.as_ref().map(|f| Box::new(f.from.clone()));
         let config = run.config.clone();
-        let table = config.dataset.table.and_then(|t| self.table(t));
+        let table = config.dataset.table().and_then(|t| self.table(t));
         self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves, table);
         self.dispatch()
     }
@@ -765,7 +765,9 @@ impl Lab {
                 let value = match s.key {
                     "lr" => value.parse().map_or(value, fmt_lr),
                     // A CSV file goes by its name (its shape and digest are in the link).
-                    "dataset" => run.config.dataset.table.and_then(|t| self.table(t)).map_or(value, |t| t.name.clone()),
+                    "dataset" => {
+                        run.config.dataset.table().and_then(|t| self.table(t)).map_or(value, |t| t.name.clone())
+                    }
                     _ => value,
                 };
                 parts.push(format!("{} {value}", short_name(s.key)));
@@ -784,7 +786,7 @@ impl Lab {
         if let Some(why) = self.missing_table([&base]) {
             return Err(why);
         }
-        let table = base.dataset.table.and_then(|t| self.table(t));
+        let table = base.dataset.table().and_then(|t| self.table(t));
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
         for (index, cell) in cells.iter().enumerate().skip(shard.index - 1).step_by(shard.count) {
