@@ -8,19 +8,20 @@ use batchlab_trainer::RunConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::deep_link;
-use crate::lab::{Kept, Lab, SavedRun, Sweep};
+use crate::lab::{Lab, RestorableSession, StoredRun, Sweep};
 use crate::share::ChartOptions;
 use crate::APP_VERSION;
 
-/// A page's session as kept.
+/// A page's session as kept: the JSON a page stores in IndexedDB, which [`SessionFile::read`] checks
+/// into the lab's [`RestorableSession`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Saved {
+pub struct SessionFile {
     /// The version of BatchLab that kept it.
     pub batchlab: String,
     /// The session's link: the form, every run, the chart view and the sweep's grid.
     pub link: String,
     /// The runs, in the link's order.
-    pub runs: Vec<SavedRun>,
+    pub runs: Vec<StoredRun>,
     /// The sweep's `sweep.csv`, with its grid.
     pub sweep_csv: Option<String>,
     /// The CSV files' tables the runs and the sweep train on.
@@ -28,12 +29,12 @@ pub struct Saved {
     pub tables: Vec<Table>,
 }
 
-impl Saved {
+impl SessionFile {
     pub fn of(lab: &Lab, config: &RunConfig, charts: ChartOptions) -> Self {
         let link = lab.link(config, charts);
         let runs =
-            lab.runs.iter().map(|r| SavedRun { points: r.view.points(), summary: r.view.summary.clone() }).collect();
-        Saved {
+            lab.runs.iter().map(|r| StoredRun { points: r.view.points(), summary: r.view.summary.clone() }).collect();
+        SessionFile {
             batchlab: APP_VERSION.to_owned(),
             link: link.to_query(),
             runs,
@@ -48,22 +49,22 @@ impl Saved {
 
     /// Reads a kept session; its link is read like any link, and must name as many runs as it keeps;
     /// its tables are checked as any table from outside.
-    pub fn read(text: &str) -> Result<Kept, String> {
-        let saved: Saved = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let link = deep_link::parse(&saved.link);
+    pub fn read(text: &str) -> Result<RestorableSession, String> {
+        let file: SessionFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let link = deep_link::parse(&file.link);
         if let Some(n) = link.notices.first() {
             return Err(n.clone());
         }
-        if link.runs.len() != saved.runs.len() {
-            return Err(format!("its link names {} runs, it keeps {}", link.runs.len(), saved.runs.len()));
+        if link.runs.len() != file.runs.len() {
+            return Err(format!("its link names {} runs, it keeps {}", link.runs.len(), file.runs.len()));
         }
-        if let Some(csv) = &saved.sweep_csv {
+        if let Some(csv) = &file.sweep_csv {
             read_sweep_csv(csv).map_err(|e| e.to_string())?;
         }
-        for t in &saved.tables {
+        for t in &file.tables {
             t.check().map_err(|e| format!("{}: {e}", t.name))?;
         }
-        Ok(Kept { link, runs: saved.runs, sweep_csv: saved.sweep_csv, tables: saved.tables })
+        Ok(RestorableSession { link, runs: file.runs, sweep_csv: file.sweep_csv, tables: file.tables })
     }
 
     /// What changes the kept session when it changes: the runs, their status and visibility, a sweep
@@ -113,8 +114,8 @@ mod tests {
             }
         }
         let form = config("32");
-        let text = Saved::of(&lab, &form, ChartOptions::default()).write();
-        let kept = Saved::read(&text).unwrap();
+        let text = SessionFile::of(&lab, &form, ChartOptions::default()).write();
+        let kept = SessionFile::read(&text).unwrap();
         assert_eq!((&kept.link.config, &kept.sweep_csv, &kept.tables), (&form, &None, &vec![]));
         let mut restored = Lab::new(1);
         let (commands, notices) = restored.restore(kept, 0.0);
@@ -137,7 +138,7 @@ mod tests {
         let commands = fresh.add_run(config("8"), RunKind::Curve, 0.0).unwrap().1;
         drive(&mut fresh, commands);
         assert_eq!(restored.run(id).unwrap().view.summary, fresh.runs[0].view.summary);
-        assert!(Saved::read("{}").is_err() && Saved::read("not json").is_err());
+        assert!(SessionFile::read("{}").is_err() && SessionFile::read("not json").is_err());
     }
 
     #[test]
@@ -149,11 +150,11 @@ mod tests {
         lab.add_table(table.clone());
         let commands = lab.add_run(c.clone(), RunKind::Curve, 0.0).unwrap().1;
         drive(&mut lab, commands);
-        let text = Saved::of(&lab, &RunConfig::default(), ChartOptions::default()).write();
-        let kept = Saved::read(&text).unwrap();
+        let text = SessionFile::of(&lab, &RunConfig::default(), ChartOptions::default()).write();
+        let kept = SessionFile::read(&text).unwrap();
         assert_eq!((kept.tables, kept.link.runs[0].config.clone()), (vec![table.clone()], c));
         let damaged = text.replacen("\"y\":[", "\"y\":[7,", 1);
-        assert!(Saved::read(&damaged).unwrap_err().contains("mine.csv"));
+        assert!(SessionFile::read(&damaged).unwrap_err().contains("mine.csv"));
     }
 
     /// The 65th run would make a session no link carries, which could be neither kept nor shared:
@@ -172,9 +173,10 @@ mod tests {
         assert_eq!(lab.fork(first, 1, &config(&[("lr", "0.5")]), 0.0).unwrap_err(), NotAdded::Full);
         assert_eq!(lab.replay(&lab.specs()[..1], 0.0).unwrap_err(), NotAdded::Full);
         assert_eq!(lab.runs.len(), 64, "nothing was added");
-        let text = crate::keep::Saved::of(&lab, &RunConfig::default(), crate::share::ChartOptions::default()).write();
+        let text =
+            crate::keep::SessionFile::of(&lab, &RunConfig::default(), crate::share::ChartOptions::default()).write();
         let mut restored = Lab::new(1);
-        let (_, notices) = restored.restore(crate::keep::Saved::read(&text).unwrap(), 0.0);
+        let (_, notices) = restored.restore(crate::keep::SessionFile::read(&text).unwrap(), 0.0);
         assert_eq!((restored.runs.len(), notices), (64, vec![]));
         // Deleting one makes room for one.
         lab.delete(first);
@@ -194,7 +196,7 @@ mod tests {
             let mut lab = Lab::new(1);
             lab.import_sweep(rows.clone(), unfinished, &form, 0.0).unwrap();
             assert_eq!(lab.sweep.as_ref().unwrap().expected(), 3 * 40, "a grid over its seeds");
-            let kept = Saved::read(&Saved::of(&lab, &form, ChartOptions::default()).write()).unwrap();
+            let kept = SessionFile::read(&SessionFile::of(&lab, &form, ChartOptions::default()).write()).unwrap();
             let mut reloaded = Lab::new(1);
             let (_, notices) = reloaded.restore(kept, 0.0);
             assert!(notices.is_empty(), "{notices:?}");
@@ -215,7 +217,7 @@ mod tests {
             0.9,
         );
         lab.start_sweep(grid.clone(), batchlab_trainer::sweep::Shard::WHOLE, 0.0).unwrap();
-        let kept = Saved::read(&Saved::of(&lab, &form, ChartOptions::default()).write()).unwrap();
+        let kept = SessionFile::read(&SessionFile::of(&lab, &form, ChartOptions::default()).write()).unwrap();
         let mut reloaded = Lab::new(1);
         let (commands, notices) = reloaded.restore(kept, 0.0);
         let now = reloaded.sweep.as_ref().unwrap();

@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use batchlab::export;
-use batchlab::keep::Saved;
+use batchlab::keep::SessionFile;
 use batchlab::lab::{Lab, RunKind};
 use batchlab_trainer::data::table::{READ_BYTES_PER_FILE_BYTE, READ_BYTES_SLACK};
 use batchlab_trainer::data::{CsvFile, TableError};
@@ -117,7 +117,7 @@ fn kept_session() -> String {
     lab.add_run(RunConfig { lr: 0.3, ..form.clone() }, RunKind::RangeTest, 0.0).unwrap();
     let rows = vec![row_of(BatchSize::Examples(8), 0.1, 1), row_of(BatchSize::Full, 0.3, 2)];
     lab.import_sweep(rows, None, &form, 0.0).unwrap();
-    Saved::of(&lab, &form, batchlab::share::ChartOptions::default()).write()
+    SessionFile::of(&lab, &form, batchlab::share::ChartOptions::default()).write()
 }
 
 /// A person's CSV file, header and twelve rows, to mutate.
@@ -308,7 +308,7 @@ proptest! {
         let _ = batchlab::deep_link::parse(&text);
         let _ = export::import(&text);
         let _ = read_sweep_csv(&text);
-        let _ = Saved::read(&text);
+        let _ = SessionFile::read(&text);
         read_own(&text);
     }
 
@@ -407,7 +407,7 @@ proptest! {
         edits in proptest::collection::vec((0usize..4000, any::<char>()), 0..4),
     ) {
         let text = kept_session();
-        match Saved::read(&mutate(&text, &edits)) {
+        match SessionFile::read(&mutate(&text, &edits)) {
             Ok(kept) => {
                 let (runs, sweep) = (kept.link.runs.len(), kept.sweep_csv.is_some());
                 let mut lab = Lab::new(1);
@@ -445,7 +445,7 @@ proptest! {
         let form = RunConfig::default();
         let mut lab = Lab::new(1);
         lab.import_sweep(read.rows, read.unfinished, &form, 0.0).unwrap();
-        let kept = Saved::read(&Saved::of(&lab, &form, batchlab::share::ChartOptions::default()).write()).unwrap();
+        let kept = SessionFile::read(&SessionFile::of(&lab, &form, batchlab::share::ChartOptions::default()).write()).unwrap();
         let mut reloaded = Lab::new(1);
         let (_, notices) = reloaded.restore(kept, 0.0);
         prop_assert!(notices.is_empty(), "{notices:?}");

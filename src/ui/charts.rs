@@ -31,21 +31,21 @@ pub fn paint(canvas: &HtmlCanvasElement, chart: impl FnOnce(f64) -> LineChart) -
 }
 
 /// A chart's base (see [`Part`]) as last drawn, kept off screen while its key holds.
-pub struct KeptBase {
+pub struct OffscreenBase {
     key: u64,
     canvas: HtmlCanvasElement,
     frame: Frame,
 }
 
 /// Where a chart keeps its base between redraws.
-pub type BaseCache = StoredValue<Option<KeptBase>, LocalStorage>;
+pub type BaseCache = StoredValue<Option<OffscreenBase>, LocalStorage>;
 
 /// [`paint`] for a chart redrawn while runs train: the base (axes, and the lines of runs that no
 /// longer change) is drawn off screen only when it changes, and each redraw copies it and draws the
 /// live lines over it. Eight long runs of which two train cost the browser a quarter of the strokes.
 pub fn paint_layered(
     canvas: &HtmlCanvasElement,
-    kept: BaseCache,
+    cache: BaseCache,
     chart: impl FnOnce(f64) -> LineChart,
 ) -> Option<Frame> {
     use std::hash::{Hash, Hasher};
@@ -55,8 +55,8 @@ pub fn paint_layered(
     let mut key = std::hash::DefaultHasher::new();
     (chart.base_key(), canvas.width(), canvas.height()).hash(&mut key);
     let key = key.finish();
-    if !kept.with_value(|k| k.as_ref().is_some_and(|k| k.key == key)) {
-        let base = match kept.with_value(|k| k.as_ref().map(|k| k.canvas.clone())) {
+    if !cache.with_value(|k| k.as_ref().is_some_and(|k| k.key == key)) {
+        let base = match cache.with_value(|k| k.as_ref().map(|k| k.canvas.clone())) {
             Some(base) => base,
             None => document().create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?,
         };
@@ -64,9 +64,9 @@ pub fn paint_layered(
         base.set_width(canvas.width());
         base.set_height(canvas.height());
         let frame = draw_on(&base, |area| draw_part(area, &chart, Part::Base))?;
-        kept.set_value(Some(KeptBase { key, canvas: base, frame }));
+        cache.set_value(Some(OffscreenBase { key, canvas: base, frame }));
     }
-    let (base, frame) = kept.with_value(|k| k.as_ref().map(|k| (k.canvas.clone(), k.frame)))?;
+    let (base, frame) = cache.with_value(|k| k.as_ref().map(|k| (k.canvas.clone(), k.frame)))?;
     let context = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
     // The base is opaque: the copy covers the last redraw.
     context.draw_image_with_html_canvas_element(&base, 0.0, 0.0).ok()?;
@@ -252,7 +252,7 @@ pub fn curves<'a>(
                 let seeds = format!(" ({} seeds)", members.len());
                 ensembles.push(Ensemble {
                     members: members.iter().map(|m| &m.view.trace).collect(),
-                    look: theme.look(r.colour),
+                    look: theme.look(r.look),
                     live: members.iter().any(|m| m.view.status.is_active()),
                     label: if legend { run_name(lab, r) + &seeds } else { String::new() },
                 });
@@ -261,7 +261,7 @@ pub fn curves<'a>(
         }
         runs.push(RunCurve {
             trace: &r.view.trace,
-            look: theme.look(r.colour),
+            look: theme.look(r.look),
             mark: r.view.mark(),
             schedule: r.fork.is_none().then(|| schedules.iter().find(|s| s.0 == r.id).map(|s| &s.1)).flatten(),
             optimizer: r.config.optimizer,
@@ -302,7 +302,7 @@ fn values_at(lab: &Lab, axis: XAxis, x: f64) -> Vec<(usize, String, String)> {
             let b = r.view.trace.at(axis, x)?;
             let p = &b.last;
             Some((
-                r.colour,
+                r.look,
                 run_name(lab, r),
                 format!(
                     "step {} · train {} · val {} · acc {:.1} % · η {}",
@@ -415,7 +415,7 @@ pub fn Charts() -> impl IntoView {
     let state = expect_context::<AppState>();
     let (loss_ref, lr_ref, acc_ref) = (NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new(), NodeRef::<Canvas>::new());
     let frames = [RwSignal::new(None), RwSignal::new(None), RwSignal::new(None)];
-    let kept: [BaseCache; 3] = std::array::from_fn(|_| StoredValue::new_local(None));
+    let caches: [BaseCache; 3] = std::array::from_fn(|_| StoredValue::new_local(None));
     let redraw = move || {
         let options = state.charts.get_untracked();
         let form = state.config.get_untracked();
@@ -425,7 +425,7 @@ pub fn Charts() -> impl IntoView {
             let curves = curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked(), false));
             let form_schedule = form.schedule();
             if let Some(c) = loss_ref.get_untracked() {
-                frames[0].set(paint_layered(&c, kept[0], |_| curves.loss_chart()));
+                frames[0].set(paint_layered(&c, caches[0], |_| curves.loss_chart()));
             }
             if let Some(c) = lr_ref.get_untracked() {
                 // Before any run, the form's schedule, so its shape shows before Start.
@@ -449,10 +449,10 @@ pub fn Charts() -> impl IntoView {
                 } else {
                     curves.lr_chart()
                 };
-                frames[1].set(paint_layered(&c, kept[1], |_| chart));
+                frames[1].set(paint_layered(&c, caches[1], |_| chart));
             }
             if let Some(c) = acc_ref.get_untracked() {
-                frames[2].set(paint_layered(&c, kept[2], |_| curves.accuracy_chart()));
+                frames[2].set(paint_layered(&c, caches[2], |_| curves.accuracy_chart()));
             }
         });
     };

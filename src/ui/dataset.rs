@@ -144,7 +144,6 @@ pub fn DataSet() -> impl IntoView {
     let value = move || state.config.with(|c| s.read(c).map(|v| v.to_string()).unwrap_or_default());
     let named = DatasetKind::ALL
         .iter()
-        .filter(|k| **k != DatasetKind::Csv)
         .map(|k| view! { <option value=k.name() selected=move || value() == k.name()>{k.label()}</option> })
         .collect_view();
     // The files read on this page, by shape and name: the list changes when a file is read, not with
@@ -168,12 +167,12 @@ pub fn DataSet() -> impl IntoView {
             return format!("Reading {name}…");
         }
         loaded.with(|_| ()); // read, not only tracked: a memo updates when read
-        state.config.with(|c| match c.dataset.table.and_then(|t| state.lab.with_untracked(|l| l.table(t))) {
+        state.config.with(|c| match c.dataset.table().and_then(|t| state.lab.with_untracked(|l| l.table(t))) {
             Some(t) => match loader.read_as.get() {
                 Some((shape, how)) if shape == t.shape => format!("{} {how}", t.summary()),
                 _ => t.summary(),
             },
-            None => c.dataset.kind.about(),
+            None => c.dataset.source.about(),
         })
     };
     view! {

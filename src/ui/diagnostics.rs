@@ -109,7 +109,7 @@ pub fn Diagnostics() -> impl IntoView {
     let card = move |d: Diagnostic| state.lab.with(|l| Card::of(l.current(), d));
     let chart_ref = NodeRef::<Canvas>::new();
     let frame = RwSignal::new(None::<Frame>);
-    let kept: BaseCache = StoredValue::new_local(None);
+    let cache: BaseCache = StoredValue::new_local(None);
     let redraw = move || {
         let options = state.charts.get_untracked();
         let form = state.config.get_untracked();
@@ -117,7 +117,7 @@ pub fn Diagnostics() -> impl IntoView {
             let schedules: Vec<(u32, Schedule)> = Vec::new();
             let ratio = window().device_pixel_ratio().max(1.0);
             if let Some(c) = chart_ref.get_untracked() {
-                frame.set(paint_layered(&c, kept, |_| {
+                frame.set(paint_layered(&c, cache, |_| {
                     curves(lab, &schedules, &form, options, (ratio, state.theme.get_untracked(), false))
                         .sharpness_chart()
                 }));

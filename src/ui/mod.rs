@@ -227,13 +227,13 @@ impl AppState {
 
     /// Puts a kept session back on the page: its runs and sweep, and its form and chart view unless
     /// the link set its own; says what could not be put back.
-    pub fn restore(&self, kept: crate::lab::Kept) {
+    pub fn restore(&self, session: crate::lab::RestorableSession) {
         if self.config.with_untracked(|c| *c == RunConfig::default()) {
-            self.config.set(kept.link.config.clone());
+            self.config.set(session.link.config.clone());
         }
-        self.charts.set(kept.link.charts);
+        self.charts.set(session.link.charts);
         let mut out = (Vec::new(), Vec::new());
-        self.lab.update(|l| out = l.restore(kept, now_ms()));
+        self.lab.update(|l| out = l.restore(session, now_ms()));
         let (commands, notices) = out;
         for n in notices {
             self.notify(n);

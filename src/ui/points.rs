@@ -32,7 +32,7 @@ pub fn PointEditor() -> impl IntoView {
             if c.dataset.features() != 2 {
                 return None;
             }
-            match c.dataset.table {
+            match c.dataset.table() {
                 Some(shape) => state.lab.with_untracked(|l| l.table(shape)),
                 None => c.dataset.toy_table(c.seed).map(Arc::new),
             }

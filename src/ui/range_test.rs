@@ -45,7 +45,7 @@ fn chart(tests: &[&Run], ratio: f64, theme: Theme) -> LineChart {
         ..LineChart::default()
     };
     for r in tests {
-        let look = theme.look(r.colour);
+        let look = theme.look(r.look);
         let color = look.color;
         let points: Vec<(f64, f64)> =
             r.view.trace.buckets().iter().skip(1).map(|b| (b.last.lr, b.last.train_loss)).collect();

@@ -173,7 +173,7 @@ fn RunItem(id: RunId) -> impl IntoView {
             <div class="run-row">
                 <input type="checkbox" aria-label="show on the charts" prop:checked=visible
                     on:change=move |ev| state.lab.update(|l| l.set_visible(id, event_target_checked(&ev))) />
-                <RunKey look=Signal::derive(move || state.lab.with(|l| l.run(id).map_or(0, |r| r.colour))) />
+                <RunKey look=Signal::derive(move || state.lab.with(|l| l.run(id).map_or(0, |r| r.look))) />
                 <button type="button" class="run-label" title="Pick this run for the buttons and read-outs"
                     on:click=move |_| state.lab.update(|l| l.selected = Some(id))>
                     <span class="run-id">{format!("#{id}")}</span>" "{label}

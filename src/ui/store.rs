@@ -1,5 +1,5 @@
 //! Keeps the session in the browser's IndexedDB, so a reload or a restart finds it again: one record
-//! per page (the lab, each lesson, the answer) of what [`crate::keep::Saved`] holds, written after each change that matters and every few seconds
+//! per page (the lab, each lesson, the answer) of what [`crate::keep::SessionFile`] holds, written after each change that matters and every few seconds
 //! while runs train. A refused write (a full quota, storage turned off) is reported once, never fatal. A
 //! record that cannot be read is never written over: it is kept aside under a record of its own, or,
 //! where even that fails, left alone and nothing is kept. A connection never blocks another tab's
@@ -14,7 +14,7 @@ use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
 use super::AppState;
 use crate::deep_link::DeepLink;
-use crate::keep::Saved;
+use crate::keep::SessionFile;
 
 const DB: &str = "batchlab";
 const STORE: &str = "session";
@@ -115,7 +115,7 @@ pub fn open_session(state: AppState, link: DeepLink) {
         // Whether this page may keep its session over the record: not over one it could not read and
         // could not keep aside either.
         let mut keeps = !link.embed;
-        match kept.map(|text| text.map(|t| (Saved::read(&t), t))) {
+        match kept.map(|text| text.map(|t| (SessionFile::read(&t), t))) {
             Ok(Some((Ok(k), _)))
                 if fresh
                     || (!starts
@@ -160,11 +160,11 @@ pub fn open_session(state: AppState, link: DeepLink) {
         return;
     }
     // Save on every change that matters, and every few seconds while something trains.
-    let signature = Memo::new(move |_| state.lab.with(Saved::signature) + &format!("{:?}", state.charts.get()));
+    let signature = Memo::new(move |_| state.lab.with(SessionFile::signature) + &format!("{:?}", state.charts.get()));
     let save = move || {
-        let text = state
-            .lab
-            .with_untracked(|l| Saved::of(l, &state.config.get_untracked(), state.charts.get_untracked()).write());
+        let text = state.lab.with_untracked(|l| {
+            SessionFile::of(l, &state.config.get_untracked(), state.charts.get_untracked()).write()
+        });
         let key = record.get_value();
         leptos::task::spawn_local(async move {
             match put(&key, text).await {

@@ -97,7 +97,10 @@ impl Settings {
     /// set's name or a `csv:` word is left as it is.
     pub fn with_table(&self) -> Result<(Self, Option<Table>), String> {
         let path = match self.get("dataset") {
-            Some(v) if !v.starts_with("csv:") && DatasetKind::from_name(v).is_none() => std::path::PathBuf::from(v),
+            // The bare word `csv` is no file: the settings refuse it.
+            Some(v) if v != "csv" && !v.starts_with("csv:") && DatasetKind::from_name(v).is_none() => {
+                std::path::PathBuf::from(v)
+            }
             _ if self.label.is_some() || !self.drop.is_empty() => {
                 return Err("--label and --drop go with --dataset FILE.csv".to_owned())
             }

@@ -63,7 +63,7 @@ pub struct Run {
     pub fork: Option<Fork>,
     pub view: RunView,
     /// Its look: the index of its colour and glyph (`batchlab_chart::Theme::look`).
-    pub colour: usize,
+    pub look: usize,
     pub visible: bool,
     /// Runs that differ only in their seed share a group, and are drawn as an ensemble.
     pub group: u32,
@@ -90,18 +90,20 @@ pub struct Imported {
     pub fork: Option<ForkFrom>,
 }
 
-/// A run as kept between visits: its points so far, and its summary once it ended.
+/// One run as a kept session stores it (a `keep::SessionFile`'s runs, and a [`RestorableSession`]'s):
+/// its points so far, and its summary once it ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SavedRun {
+pub struct StoredRun {
     pub points: Vec<(Point, f64)>,
     pub summary: Option<Summary>,
 }
 
-/// A kept session, read and checked (`keep::Saved::read`): what [`Lab::restore`] puts back.
+/// A kept session, read from its file and checked (`keep::SessionFile::read`): the lab's state to
+/// put back, which [`Lab::restore`] takes.
 #[derive(Debug)]
-pub struct Kept {
+pub struct RestorableSession {
     pub link: DeepLink,
-    pub runs: Vec<SavedRun>,
+    pub runs: Vec<StoredRun>,
     pub sweep_csv: Option<String>,
     pub tables: Vec<Table>,
 }
@@ -283,12 +285,12 @@ impl Lab {
 
     /// Whether a run or the sweep trains on the table of that shape.
     fn uses(&self, shape: TableShape) -> bool {
-        self.runs.iter().any(|r| r.config.dataset.table == Some(shape))
+        self.runs.iter().any(|r| r.config.dataset.table() == Some(shape))
             || self
                 .sweep
                 .as_ref()
                 .and_then(|s| s.grid.base_config().ok())
-                .is_some_and(|c| c.dataset.table == Some(shape))
+                .is_some_and(|c| c.dataset.table() == Some(shape))
     }
 
     /// Forgets a table that no run and no sweep trains on (an edit the person went past).
@@ -305,12 +307,12 @@ impl Lab {
 
     /// The tables the runs, the sweep and the `form` train on (what a kept session keeps).
     pub fn tables_in_use(&self, form: &RunConfig) -> Vec<Arc<Table>> {
-        self.tables.iter().filter(|t| form.dataset.table == Some(t.shape) || self.uses(t.shape)).cloned().collect()
+        self.tables.iter().filter(|t| form.dataset.table() == Some(t.shape) || self.uses(t.shape)).cloned().collect()
     }
 
     /// Why runs on these configs cannot train here: a CSV file's table this page has not read.
     pub fn missing_table<'a>(&self, configs: impl IntoIterator<Item = &'a RunConfig>) -> Option<String> {
-        let missing = configs.into_iter().filter_map(|c| c.dataset.table).find(|t| self.table(*t).is_none())?;
+        let missing = configs.into_iter().filter_map(|c| c.dataset.table()).find(|t| self.table(*t).is_none())?;
         Some(format!(
             "it trains on a CSV file (dataset=csv:{missing}) that this page has not read: open that file with \
              Load CSV, then this again"
@@ -349,8 +351,8 @@ impl Lab {
         self.runs.iter().filter(|r| r.kind == RunKind::RangeTest)
     }
 
-    fn free_colour(&self) -> usize {
-        (0..LOOKS).find(|c| !self.runs.iter().any(|r| r.colour == *c)).unwrap_or(self.runs.len() % LOOKS)
+    fn free_look(&self) -> usize {
+        (0..LOOKS).find(|c| !self.runs.iter().any(|r| r.look == *c)).unwrap_or(self.runs.len() % LOOKS)
     }
 
     /// Whether `more` runs fit on the page beside its runs ([`MAX_RUNS`]).
@@ -397,8 +399,8 @@ impl Lab {
     fn push_run(&mut self, config: RunConfig, kind: RunKind, fork: Option<Fork>, group: u32, view: RunView) -> RunId {
         let id = self.next_run;
         self.next_run += 1;
-        let colour = self.runs.iter().find(|r| r.group == group).map_or_else(|| self.free_colour(), |r| r.colour);
-        self.runs.push(Run { id, kind, config, fork, view, colour, visible: true, group });
+        let look = self.runs.iter().find(|r| r.group == group).map_or_else(|| self.free_look(), |r| r.look);
+        self.runs.push(Run { id, kind, config, fork, view, look, visible: true, group });
         if kind == RunKind::Curve {
             self.selected = Some(id);
         }
@@ -410,7 +412,7 @@ impl Lab {
         let Some(run) = self.run(id) else { return Vec::new() };
         let fork_from = run.fork.as_ref().map(|f| Box::new(f.from.clone()));
         let config = run.config.clone();
-        let table = config.dataset.table.and_then(|t| self.table(t));
+        let table = config.dataset.table().and_then(|t| self.table(t));
         self.pool.submit(Target::Run(id), config, fork_from, Mode::Curves, table);
         self.dispatch()
     }
@@ -419,8 +421,8 @@ impl Lab {
     /// that was training stopped at its last point ([`Lab::retrain`] trains it again) — and its sweep,
     /// as it was kept (one opened from a file read against the kept form, as it was opened). Returns the
     /// commands, and a notice for each part that could not be put back.
-    pub fn restore(&mut self, kept: Kept, now_ms: f64) -> (Vec<Command>, Vec<String>) {
-        let Kept { link, runs, sweep_csv, tables } = kept;
+    pub fn restore(&mut self, session: RestorableSession, now_ms: f64) -> (Vec<Command>, Vec<String>) {
+        let RestorableSession { link, runs, sweep_csv, tables } = session;
         let mut notices = Vec::new();
         for t in tables {
             self.add_table(t);
@@ -455,13 +457,13 @@ impl Lab {
     }
 
     /// Puts kept runs on the page, as they were.
-    fn put_back(&mut self, specs: &[RunSpec], kept: Vec<SavedRun>, now_ms: f64) {
+    fn put_back(&mut self, specs: &[RunSpec], stored: Vec<StoredRun>, now_ms: f64) {
         let mut ids: Vec<RunId> = Vec::with_capacity(specs.len());
-        for (spec, kept) in specs.iter().zip(kept) {
+        for (spec, run) in specs.iter().zip(stored) {
             let (group, fork) = self.origin(&spec.origin, &ids);
-            let view = match kept.summary {
-                Some(summary) => RunView::imported(summary, kept.points),
-                None => RunView::stopped_at(kept.points),
+            let view = match run.summary {
+                Some(summary) => RunView::imported(summary, run.points),
+                None => RunView::stopped_at(run.points),
             };
             let id =
                 self.push_run(spec.config.clone(), spec.kind, fork, group, RunView { started_at_ms: now_ms, ..view });
@@ -763,7 +765,9 @@ impl Lab {
                 let value = match s.key {
                     "lr" => value.parse().map_or(value, fmt_lr),
                     // A CSV file goes by its name (its shape and digest are in the link).
-                    "dataset" => run.config.dataset.table.and_then(|t| self.table(t)).map_or(value, |t| t.name.clone()),
+                    "dataset" => {
+                        run.config.dataset.table().and_then(|t| self.table(t)).map_or(value, |t| t.name.clone())
+                    }
                     _ => value,
                 };
                 parts.push(format!("{} {value}", short_name(s.key)));
@@ -782,7 +786,7 @@ impl Lab {
         if let Some(why) = self.missing_table([&base]) {
             return Err(why);
         }
-        let table = base.dataset.table.and_then(|t| self.table(t));
+        let table = base.dataset.table().and_then(|t| self.table(t));
         let mut out = self.cancel_sweep();
         let cells = grid.cells();
         for (index, cell) in cells.iter().enumerate().skip(shard.index - 1).step_by(shard.count) {
@@ -920,7 +924,7 @@ mod tests {
         assert!(lab.runs.iter().all(|r| !r.view.status.is_active() && r.view.summary.is_some()));
         let labels: Vec<String> = lab.runs.iter().map(|r| lab.label(r.id)).collect();
         assert_eq!(labels, ["B 32, η 0.001", "B 128, η 0.01", "B 512, η 0.1"]);
-        assert_eq!(lab.runs.iter().map(|r| r.colour).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(lab.runs.iter().map(|r| r.look).collect::<Vec<_>>(), [0, 1, 2]);
     }
 
     /// A session's link, opened in a fresh lab, replays the same runs to the same results bit for
@@ -964,7 +968,7 @@ mod tests {
         commands.extend(more);
         drive(&mut lab, commands);
         let (a, b) = (lab.run(first).unwrap(), lab.run(second).unwrap());
-        assert_eq!((a.group, a.colour), (b.group, b.colour), "one ensemble, one colour");
+        assert_eq!((a.group, a.look), (b.group, b.look), "one ensemble, one colour");
         assert_eq!(b.config.seed, 2);
         assert_eq!(lab.label(second), "B 32, η 0.1, seed 2");
         let f = lab.run(fork).unwrap();

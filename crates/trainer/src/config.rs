@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{DatasetConfig, DatasetKind};
+use crate::data::{DataSource, DatasetConfig, DatasetKind};
 use crate::diagnostics::{sharpness_vectors, Cadence, DiagnosticsConfig, CHUNK};
 use crate::loss::LossKind;
 use crate::model::{Activation, ModelConfig};
@@ -75,7 +75,7 @@ pub const EVAL_CHUNK: usize = 512;
 impl RunConfig {
     /// Every field zero or its first variant: the base the settings table's defaults are applied to.
     pub(crate) const BLANK: RunConfig = RunConfig {
-        dataset: DatasetConfig { kind: DatasetKind::Digits, points: 0, noise: 0.0, table: None },
+        dataset: DatasetConfig { source: DataSource::Named(DatasetKind::Digits), points: 0, noise: 0.0 },
         model: ModelConfig { hidden: Vec::new(), activation: Activation::Relu, loss: LossKind::CrossEntropy },
         optimizer: OptimizerConfig {
             kind: OptimizerKind::Sgd,

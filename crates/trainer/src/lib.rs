@@ -35,7 +35,7 @@ pub mod sweep;
 pub mod train;
 
 pub use config::{BatchSize, RunConfig};
-pub use data::{Dataset, DatasetKind};
+pub use data::{DataSource, Dataset, DatasetKind};
 pub use outcome::Outcome;
 /// For `named_enum!` in other crates.
 #[doc(hidden)]

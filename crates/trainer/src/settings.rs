@@ -11,7 +11,7 @@ use std::fmt::{self, Write as _};
 use thiserror::Error;
 
 use crate::config::{BatchSize, RunConfig, MAX_MEMORY_BYTES};
-use crate::data::{DatasetKind, TableShape};
+use crate::data::{DataSource, DatasetKind, TableShape};
 use crate::diagnostics::Cadence;
 use crate::loss::LossKind;
 use crate::model::Activation;
@@ -50,7 +50,7 @@ pub struct Setting {
 pub enum Domain {
     /// One of these words (`names`), shown to people as `labels`.
     Choice { names: &'static [&'static str], labels: &'static [&'static str] },
-    /// A named data set (one of [`DatasetKind`]'s words but `csv`), or a CSV file's table by its
+    /// A named data set (one of [`DatasetKind`]'s words), or a CSV file's table by its
     /// shape and digest: `csv:150x4x3:9d1c…`.
     Data,
     /// A whole number in `min..=max`, or one of `words`.
@@ -163,10 +163,7 @@ impl Domain {
             ),
             Domain::Data => match v.strip_prefix("csv:") {
                 Some(shape) => Value::Table(shape.parse().map_err(|e| format!("{e}; {}", self.expected()))?),
-                None => DatasetKind::from_name(v)
-                    .filter(|k| *k != DatasetKind::Csv)
-                    .map(|k| Value::Word(k.name()))
-                    .ok_or_else(|| self.expected())?,
+                None => DatasetKind::from_name(v).map(|k| Value::Word(k.name())).ok_or_else(|| self.expected())?,
             },
             Domain::Growth if v == "off" => Value::Word("off"),
             Domain::Growth => {
@@ -189,7 +186,7 @@ impl Domain {
             (Domain::Widths, Value::Widths(w)) => {
                 w.len() <= MAX_LAYERS && w.iter().all(|w| (1..=MAX_WIDTH).contains(w))
             }
-            (Domain::Data, Value::Word(w)) => *w != DatasetKind::Csv.name() && DatasetKind::NAMES.contains(w),
+            (Domain::Data, Value::Word(w)) => DatasetKind::NAMES.contains(w),
             (Domain::Data, Value::Table(t)) => t.check().is_ok(),
             (Domain::Growth, Value::Word("off")) => true,
             (Domain::Growth, Value::Growth(g)) => {
@@ -219,10 +216,9 @@ impl Domain {
                 format!("a number from {} to {}{}", fmt_limit(min), fmt_limit(max), or_word(words))
             }
             Domain::Data => {
-                let named: Vec<&str> = DatasetKind::NAMES.iter().copied().filter(|n| *n != "csv").collect();
                 format!(
                     "{}, or csv:ROWSxFEATURESxCLASSES:DIGEST (your CSV file, as Load CSV or --dataset FILE.csv names it)",
-                    named.join(", ")
+                    DatasetKind::NAMES.join(", ")
                 )
             }
             Domain::Widths => {
@@ -305,10 +301,6 @@ fn named<T>(v: &Value, from_name: fn(&str) -> Option<T>) -> Result<T, WrongKind>
     from_name(word(v)?).ok_or(WrongKind)
 }
 
-fn toy_or_digits(kind: DatasetKind) -> Option<DatasetKind> {
-    (kind != DatasetKind::Csv).then_some(kind)
-}
-
 fn whole(v: &Value) -> Result<usize, WrongKind> {
     match v {
         Value::Whole(n) => usize::try_from(*n).map_err(|_| WrongKind),
@@ -364,10 +356,10 @@ fn cadence_value(c: Cadence) -> Value {
 }
 
 fn toy_only(c: &RunConfig) -> Result<(), String> {
-    if matches!(c.dataset.kind, DatasetKind::Digits | DatasetKind::Csv) {
+    if matches!(c.dataset.source, DataSource::Named(DatasetKind::Digits) | DataSource::Csv(_)) {
         Err(format!(
             "only the toy data sets (moons, circles, spiral, xor, blobs) have it; dataset is {}",
-            c.dataset.kind
+            c.dataset.source.name()
         ))
     } else {
         Ok(())
@@ -394,18 +386,18 @@ pub static SETTINGS: &[Setting] = &[
         help: "The data: the UCI handwritten digits, a 2-D toy set generated from the seed, or your CSV file.",
         forkable: false,
         apply: |c, v| {
-            (c.dataset.kind, c.dataset.table) = match v {
-                Value::Table(t) => (DatasetKind::Csv, Some(*t)),
+            c.dataset.source = match v {
+                Value::Table(t) => DataSource::Csv(*t),
                 // A CSV data set is only ever its table (`Value::Table`), never the bare word.
-                _ => (named(v, DatasetKind::from_name).and_then(|k| toy_or_digits(k).ok_or(WrongKind))?, None),
+                _ => DataSource::Named(named(v, DatasetKind::from_name)?),
             };
             Ok(())
         },
         read: |c| {
-            Ok(c.dataset
-                .table
-                .filter(|_| c.dataset.kind == DatasetKind::Csv)
-                .map_or(Value::Word(c.dataset.kind.name()), Value::Table))
+            Ok(match c.dataset.source {
+                DataSource::Named(kind) => Value::Word(kind.name()),
+                DataSource::Csv(table) => Value::Table(table),
+            })
         },
     },
     Setting {
@@ -958,13 +950,6 @@ impl RunConfig {
                     problem,
                 })?;
             }
-        }
-        if self.dataset.table.is_some() != (self.dataset.kind == DatasetKind::Csv) {
-            return Err(ConfigError::BadValue {
-                key: "dataset".to_owned(),
-                value: self.dataset.kind.name().to_owned(),
-                problem: "a CSV file's table goes with dataset=csv:…, and only with it".to_owned(),
-            });
         }
         let needed = self.memory_bytes();
         if needed > MAX_MEMORY_BYTES {

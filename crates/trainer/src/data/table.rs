@@ -1061,7 +1061,7 @@ mod tests {
         let word = format!("csv:{}", t.shape);
         let mut c = RunConfig::default();
         assert_eq!(c.set_all([("dataset", word.as_str()), ("hidden", "8"), ("epochs", "2")]), []);
-        assert_eq!(c.dataset.table, Some(t.shape));
+        assert_eq!(c.dataset.table(), Some(t.shape));
         assert!(c.to_params().contains(&("dataset", word.clone())));
         assert_eq!((c.dataset.features(), c.dataset.classes(), c.train_len()), (2, 3, 8));
         // Bare `csv`, a toy set's settings, and the run without its table are refused with a reason.
@@ -1083,7 +1083,7 @@ mod tests {
 
     #[test]
     fn a_toy_set_is_edited_point_by_point_into_a_new_table() {
-        use crate::{DatasetKind, RunConfig};
+        use crate::{DataSource, DatasetKind, RunConfig};
         let mut c = RunConfig::default();
         assert_eq!(c.set_all([("dataset", "moons"), ("n", "40"), ("noise", "0.1")]), []);
         let t = c.dataset.toy_table(c.seed).unwrap();
@@ -1107,7 +1107,7 @@ mod tests {
         assert!(added.without_point(50.0, 50.0, 0.5, (1.0, 1.0)).is_err(), "nothing near");
         assert!(t.with_point(0.0, 0.0, 2).is_err(), "no class 2 in moons");
         let digits = RunConfig::default();
-        assert_eq!(digits.dataset.kind, DatasetKind::Digits);
+        assert_eq!(digits.dataset.source, DataSource::Named(DatasetKind::Digits));
         assert!(digits.dataset.toy_table(1).is_none());
         let mut big = c.clone();
         big.dataset.points = MAX_ROWS + 1;

@@ -78,13 +78,14 @@ pub fn generate(name: &str, shape: Shape, classes: usize, n: usize, noise: f64, 
 
 #[cfg(test)]
 mod tests {
-    use crate::data::{Dataset, DatasetConfig, DatasetKind};
+    use crate::data::{DataSource, Dataset, DatasetConfig, DatasetKind};
 
     #[test]
     fn every_kind_is_seeded_and_split() {
         for &kind in DatasetKind::ALL.iter().filter(|k| k.shape().is_some()) {
             let config = |seed| {
-                Dataset::load(&DatasetConfig { kind, points: 200, noise: 0.1, table: None }, seed, None).unwrap()
+                Dataset::load(&DatasetConfig { source: DataSource::Named(kind), points: 200, noise: 0.1 }, seed, None)
+                    .unwrap()
             };
             let (a, b, c) = (config(5), config(5), config(6));
             assert_eq!(a.x_train, b.x_train, "{kind:?} is not reproducible");

@@ -6,7 +6,7 @@
 use batchlab_trainer::data::Table;
 use batchlab_trainer::diagnostics::Cadence;
 use batchlab_trainer::settings::{Domain, SETTINGS};
-use batchlab_trainer::{DatasetKind, RunConfig};
+use batchlab_trainer::{DataSource, DatasetKind, RunConfig};
 use proptest::prelude::*;
 
 /// A value for a setting of `domain`: usually valid (log-uniform over the range for numbers, so
@@ -121,9 +121,9 @@ proptest! {
         prop_assume!(init_cost < 3e8);
         let budget = (3e8 / step_cost(&c)).clamp(1.0, 600.0) as usize;
         // A CSV file's config names a table by its shape; give it one of that shape.
-        let table = c.dataset.table.map(|shape| {
+        let table = c.dataset.table().map(|shape| {
             let t = table_of(shape.rows, shape.features, shape.classes);
-            c.dataset.table = Some(t.shape);
+            c.dataset.source = DataSource::Csv(t.shape);
             t
         });
         let mut trainer = c.init_on(table.as_ref()).expect("a validated config initialises");

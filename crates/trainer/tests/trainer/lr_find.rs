@@ -5,7 +5,7 @@ use batchlab_trainer::RunConfig;
 
 /// On digits at B 8–512 the suggestion stays within a factor of two of the stability edge 2/λ₀
 /// measured at the start, and barely moves with B (a sweep's best η rises with B: see
-/// `sweep::tests` and the note in docs/science).
+/// `sweep::table`'s tests and the note in docs/science).
 #[test]
 fn the_suggestion_tracks_the_stability_edge_at_every_batch_size() {
     let mut suggestions = Vec::new();
