@@ -6,15 +6,18 @@
 //! Each worker runs one job at a time: a run on screen, or one cell of a sweep ([`Pool`] schedules
 //! them). Every message about a job carries its id, so a late message of a job that was stopped is
 //! dropped. A run's view changes only through [`RunView`]'s methods.
+//!
+//! This file holds the runs and their pool; beside it, `sweep.rs` (the sweep and its state),
+//! `tables.rs` (the CSV files' tables the runs name) and `labels.rs` (what tells runs apart).
+
+mod labels;
+mod sweep;
+mod tables;
 
 use std::sync::Arc;
 
-use batchlab_trainer::data::{Table, TableShape};
-use batchlab_trainer::settings::{setting, SETTINGS};
-use batchlab_trainer::sweep::{
-    axes, read_sweep_csv, to_csv, to_csv_unfinished, to_csv_with_grid, Cell, CellRow, Grid, Measure, Shard, SweepCsv,
-    SweepTable, Unfinished, DEFAULT_TARGET,
-};
+use batchlab_trainer::data::Table;
+use batchlab_trainer::sweep::{read_sweep_csv, CellRow, SweepCsv};
 use batchlab_trainer::train::Point;
 use batchlab_trainer::{ConfigError, RunConfig, Summary};
 use serde::{Deserialize, Serialize};
@@ -25,8 +28,10 @@ pub use crate::pool::{Command, RunId};
 use crate::pool::{Job, Pool, Target};
 use crate::protocol::{ForkFrom, FromWorker, Mode, ToWorker};
 pub use crate::share::RunKind;
-use crate::share::{ChartOptions, Origin, RunSpec, SweepLink, MAX_RUNS};
-use crate::view_state::{fmt_lr, RunView, Status};
+use crate::share::{ChartOptions, Origin, RunSpec, MAX_RUNS};
+use crate::view_state::{RunView, Status};
+
+pub use sweep::{Sweep, SweepState};
 
 /// Why the lab added no run.
 #[derive(Debug, Error, PartialEq)]
@@ -108,129 +113,6 @@ pub struct RestorableSession {
     pub tables: Vec<Table>,
 }
 
-/// A sweep over batch sizes × learning rates × seeds, its cells run as jobs of the pool.
-#[derive(Clone, Debug)]
-pub struct Sweep {
-    pub grid: Grid,
-    /// Results in grid order; `None` until the cell is done.
-    pub rows: Vec<Option<CellRow>>,
-    pub started_ms: f64,
-    pub state: SweepState,
-    /// The part of the grid this page runs (a class splits one sweep among its students).
-    pub shard: Shard,
-}
-
-/// Where a sweep's results come from, and where it stands.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum SweepState {
-    /// Its cells are training on this page.
-    Running,
-    /// Every cell of its shard trained on this page, the last by `at_ms`.
-    Finished { at_ms: f64 },
-    /// Stopped before its end: by the person, a worker's death, or a visit that ended (kept).
-    Cancelled,
-    /// Read back (joined from its shards' files, or kept), not trained on this page.
-    ReadBack,
-    /// Opened from a `sweep.csv`, which records no base settings: its cells cannot be reopened.
-    /// `unfinished` when its file was written before its sweep ended (its `# partial:` line).
-    Imported { unfinished: Option<Unfinished> },
-}
-
-impl Sweep {
-    pub fn is_running(&self) -> bool {
-        self.state == SweepState::Running
-    }
-
-    /// Whether it has its results: every cell trained, or read back.
-    pub fn is_finished(&self) -> bool {
-        matches!(self.state, SweepState::Finished { .. } | SweepState::ReadBack | SweepState::Imported { .. })
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.state == SweepState::Cancelled
-    }
-
-    /// Opened from a `sweep.csv` that records no base settings.
-    pub fn is_imported(&self) -> bool {
-        matches!(self.state, SweepState::Imported { .. })
-    }
-
-    /// What the file of an unfinished sweep said it was to run.
-    pub fn unfinished(&self) -> Option<Unfinished> {
-        match self.state {
-            SweepState::Imported { unfinished } => unfinished,
-            _ => None,
-        }
-    }
-
-    pub fn done(&self) -> usize {
-        self.rows.iter().filter(|r| r.is_some()).count()
-    }
-
-    /// The cells this page runs: its shard's.
-    pub fn expected(&self) -> usize {
-        self.grid.shard(self.shard).len()
-    }
-
-    /// The sweep as a link carries it; `None` for one opened from a file that records no grid.
-    pub fn link(&self) -> Option<SweepLink> {
-        (!self.is_imported()).then(|| SweepLink { grid: self.grid.clone(), shard: self.shard })
-    }
-
-    /// Its `sweep.csv`: the done cells in grid order, under the grid and shard they belong to.
-    pub fn csv(&self) -> Option<String> {
-        let rows: Vec<CellRow> = self.rows.iter().flatten().cloned().collect();
-        if rows.is_empty() {
-            return None;
-        }
-        match self.state {
-            SweepState::Imported { unfinished: Some(u) } => to_csv_unfinished(u, &rows).ok(),
-            SweepState::Imported { unfinished: None } => to_csv(&rows).ok(),
-            _ => to_csv_with_grid(&self.grid, self.shard, &rows).ok(),
-        }
-    }
-
-    /// Where the sweep is, in words: cells done (rows read, for one read back) and what is left.
-    pub fn progress(&self, now_ms: f64) -> String {
-        let (done, total) = (self.done(), self.expected());
-        let part =
-            if self.shard == Shard::WHOLE { String::new() } else { format!("shard {} of the grid: ", self.shard) };
-        let state = match self.state {
-            SweepState::Imported { unfinished: Some(u) } => format!(
-                "unfinished: {done} runs read back of the {} its sweep was to run (its file says the sweep was still \
-                 running, or was interrupted)",
-                u.cells
-            ),
-            SweepState::Cancelled => format!("cancelled after {done} of {total} runs"),
-            SweepState::ReadBack | SweepState::Imported { unfinished: None } => {
-                format!("{done} runs done (read back, not trained on this page)")
-            }
-            SweepState::Finished { at_ms } => {
-                format!("{total} runs done in {:.1} s", (at_ms - self.started_ms) / 1000.0)
-            }
-            SweepState::Running => {
-                let left =
-                    self.ms_left(now_ms).map(|ms| format!(" · about {:.1} s left", ms / 1000.0)).unwrap_or_default();
-                format!("{done} / {total} runs{left}")
-            }
-        };
-        part + &state
-    }
-
-    /// Milliseconds left, from the time the cells done so far took.
-    pub fn ms_left(&self, now_ms: f64) -> Option<f64> {
-        let done = self.done();
-        (done > 0 && self.is_running())
-            .then(|| (now_ms - self.started_ms) / done as f64 * self.expected().saturating_sub(done) as f64)
-    }
-
-    /// The results so far, coloured by `measure`.
-    pub fn table(&self, measure: Measure) -> SweepTable {
-        let rows: Vec<CellRow> = self.rows.iter().flatten().cloned().collect();
-        SweepTable::new(&rows, &self.grid.batch_sizes, &self.grid.lrs, self.grid.seeds.len(), measure)
-    }
-}
-
 /// The page's runs, pool and sweep.
 #[derive(Clone, Debug)]
 pub struct Lab {
@@ -245,15 +127,6 @@ pub struct Lab {
     next_group: u32,
 }
 
-/// The short name of a setting in a run's label.
-fn short_name(key: &str) -> &str {
-    match key {
-        "bs" => "B",
-        "lr" => "η",
-        other => other,
-    }
-}
-
 impl Lab {
     /// A lab with a pool of `workers` workers (at least one).
     pub fn new(workers: usize) -> Self {
@@ -266,57 +139,6 @@ impl Lab {
             next_run: 1,
             next_group: 1,
         }
-    }
-
-    /// Keeps a CSV file's table for the runs that name it (once, however often it is read).
-    pub fn add_table(&mut self, table: Table) -> Arc<Table> {
-        if let Some(t) = self.table(table.shape) {
-            return t;
-        }
-        let t = Arc::new(table);
-        self.tables.push(Arc::clone(&t));
-        t
-    }
-
-    /// The table of that shape, if this page has read it.
-    pub fn table(&self, shape: TableShape) -> Option<Arc<Table>> {
-        self.tables.iter().find(|t| t.shape == shape).cloned()
-    }
-
-    /// Whether a run or the sweep trains on the table of that shape.
-    fn uses(&self, shape: TableShape) -> bool {
-        self.runs.iter().any(|r| r.config.dataset.table() == Some(shape))
-            || self
-                .sweep
-                .as_ref()
-                .and_then(|s| s.grid.base_config().ok())
-                .is_some_and(|c| c.dataset.table() == Some(shape))
-    }
-
-    /// Forgets a table that no run and no sweep trains on (an edit the person went past).
-    pub fn forget_table(&mut self, shape: TableShape) {
-        if !self.uses(shape) {
-            self.tables.retain(|t| t.shape != shape);
-        }
-    }
-
-    /// The tables this page has read, in the order it read them.
-    pub fn tables(&self) -> &[Arc<Table>] {
-        &self.tables
-    }
-
-    /// The tables the runs, the sweep and the `form` train on (what a kept session keeps).
-    pub fn tables_in_use(&self, form: &RunConfig) -> Vec<Arc<Table>> {
-        self.tables.iter().filter(|t| form.dataset.table() == Some(t.shape) || self.uses(t.shape)).cloned().collect()
-    }
-
-    /// Why runs on these configs cannot train here: a CSV file's table this page has not read.
-    pub fn missing_table<'a>(&self, configs: impl IntoIterator<Item = &'a RunConfig>) -> Option<String> {
-        let missing = configs.into_iter().filter_map(|c| c.dataset.table()).find(|t| self.table(*t).is_none())?;
-        Some(format!(
-            "it trains on a CSV file (dataset=csv:{missing}) that this page has not read: open that file with \
-             Load CSV, then this again"
-        ))
     }
 
     pub fn workers(&self) -> usize {
@@ -726,158 +548,12 @@ impl Lab {
         }
         Ok(out)
     }
-
-    /// What tells run `id` apart from the first run on the page ("B 512, η 0.1"), or from its parent
-    /// for a fork.
-    pub fn label(&self, id: RunId) -> String {
-        let Some(run) = self.run(id) else { return String::new() };
-        if run.kind == RunKind::RangeTest {
-            return format!("range test at B {}", run.config.batch_size);
-        }
-        let first = self.curves().next().filter(|f| f.id != id);
-        let (base, prefix) = match &run.fork {
-            Some(Fork { of, from }) => {
-                let step = from.at_step;
-                let prefix = match of.and_then(|p| self.run(p)) {
-                    Some(parent) => format!("fork of #{} at step {step}: ", parent.id),
-                    None => format!("fork at step {step}: "),
-                };
-                (Some(&from.parent), prefix)
-            }
-            None => (first.map(|f| &f.config), String::new()),
-        };
-        let params = |c: &RunConfig| c.to_params().into_iter().collect::<std::collections::BTreeMap<_, _>>();
-        let mine = params(&run.config);
-        let theirs = base.map(params);
-        let mut parts: Vec<String> = Vec::new();
-        // B and η first: they are what the page is about.
-        let order = SETTINGS
-            .iter()
-            .filter(|s| matches!(s.key, "bs" | "lr"))
-            .rev()
-            .chain(SETTINGS.iter().filter(|s| !matches!(s.key, "bs" | "lr")));
-        for s in order {
-            let (a, b) = (mine.get(s.key), theirs.as_ref().and_then(|t| t.get(s.key)));
-            let differs = theirs.is_some() && a != b;
-            let always = matches!(s.key, "bs" | "lr") && run.fork.is_none();
-            if differs || always {
-                let value = a.cloned().or_else(|| setting(s.key).map(|s| s.default.to_owned())).unwrap_or_default();
-                let value = match s.key {
-                    "lr" => value.parse().map_or(value, fmt_lr),
-                    // A CSV file goes by its name (its shape and digest are in the link).
-                    "dataset" => {
-                        run.config.dataset.table().and_then(|t| self.table(t)).map_or(value, |t| t.name.clone())
-                    }
-                    _ => value,
-                };
-                parts.push(format!("{} {value}", short_name(s.key)));
-            }
-        }
-        format!("{prefix}{}", parts.join(", "))
-    }
-
-    /// Starts a sweep over `base` × `batch_sizes` × `lrs` × `seeds` (only `shard`'s cells of it),
-    /// replacing (and stopping) any other; its cells wait behind the runs.
-    pub fn start_sweep(&mut self, grid: Grid, shard: Shard, now_ms: f64) -> Result<Vec<Command>, String> {
-        let base = grid.base_config().map_err(|e| e.to_string())?;
-        for cell in grid.cells() {
-            cell.config(&base).validate().map_err(|e| e.to_string())?;
-        }
-        if let Some(why) = self.missing_table([&base]) {
-            return Err(why);
-        }
-        let table = base.dataset.table().and_then(|t| self.table(t));
-        let mut out = self.cancel_sweep();
-        let cells = grid.cells();
-        for (index, cell) in cells.iter().enumerate().skip(shard.index - 1).step_by(shard.count) {
-            let (config, mode) = (cell.sweep_config(&base), Mode::Cell { target: grid.target });
-            self.pool.submit(Target::Cell(index), config, None, mode, table.clone());
-        }
-        let rows = vec![None; cells.len()];
-        self.sweep = Some(Sweep { grid, rows, started_ms: now_ms, state: SweepState::Running, shard });
-        out.extend(self.dispatch());
-        Ok(out)
-    }
-
-    /// Shows a kept sweep's results; one kept part way through shows as cancelled there.
-    pub fn show_kept(&mut self, grid: Grid, shard: Shard, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
-        let expected = grid.shard(shard).len();
-        let out = self.show_merged(grid, rows, now_ms);
-        if let Some(s) = self.sweep.as_mut() {
-            s.shard = shard;
-            if s.done() < expected {
-                s.state = SweepState::Cancelled;
-            }
-        }
-        out
-    }
-
-    /// Shows a whole sweep joined from its shards' files: its grid is known, so its cells open.
-    pub fn show_merged(&mut self, grid: Grid, rows: &[CellRow], now_ms: f64) -> Vec<Command> {
-        self.show_rows(grid, rows, SweepState::ReadBack, now_ms)
-    }
-
-    /// Shows finished rows as the sweep over `grid`, in place of any other, read back as `state` says.
-    fn show_rows(&mut self, grid: Grid, rows: &[CellRow], state: SweepState, now_ms: f64) -> Vec<Command> {
-        let out = self.cancel_sweep();
-        self.sweep = Some(Sweep { rows: grid.place(rows), grid, started_ms: now_ms, state, shard: Shard::WHOLE });
-        out
-    }
-
-    /// Stops the sweep: queued cells are dropped, running ones stopped; its results so far stay.
-    pub fn cancel_sweep(&mut self) -> Vec<Command> {
-        let mut out = self.pool.cancel(|t| matches!(t, Target::Cell(_)));
-        if let Some(s) = self.sweep.as_mut().filter(|s| s.is_running()) {
-            s.state = SweepState::Cancelled;
-        }
-        out.extend(self.dispatch());
-        out
-    }
-
-    /// Shows the rows of a `sweep.csv` as the sweep (its grid read off the rows, on `base`), marked
-    /// unfinished when its file says so; refuses, naming its size, a grid larger than a sweep can be
-    /// ([`Grid::check_size`]) before anything is sized by it. Nothing changes on a refusal.
-    pub fn import_sweep(
-        &mut self,
-        rows: Vec<CellRow>,
-        unfinished: Option<Unfinished>,
-        base: &RunConfig,
-        now_ms: f64,
-    ) -> Result<Vec<Command>, String> {
-        let (batch_sizes, mut lrs, mut seeds) = axes(&rows);
-        lrs.sort_by(f64::total_cmp);
-        seeds.sort_unstable();
-        let grid = Grid::new(base, &batch_sizes, &lrs, &seeds, DEFAULT_TARGET);
-        grid.check_size().map_err(|e| format!("its rows make a grid of {e}"))?;
-        Ok(self.show_rows(grid, &rows, SweepState::Imported { unfinished }, now_ms))
-    }
-
-    /// Opens the cell in row `row` (batch size) and column `column` (learning rate, ascending) as a
-    /// run on screen, with the sweep's first seed: bit for bit the cell's run. `None` for a sweep opened
-    /// from a file, whose base settings are unknown (the page says so).
-    pub fn open_cell(
-        &mut self,
-        row: usize,
-        column: usize,
-        now_ms: f64,
-    ) -> Option<Result<(RunId, Vec<Command>), NotAdded>> {
-        let sweep = self.sweep.as_ref().filter(|s| !s.is_imported())?;
-        let table = sweep.table(Measure::FinalTrainLoss);
-        let cell = Cell {
-            batch_size: *table.batch_sizes.get(row)?,
-            lr: *table.lrs.get(column)?,
-            seed: *sweep.grid.seeds.first()?,
-        };
-        let config = cell.config(&sweep.grid.base_config().ok()?);
-        Some(self.add_run(config, RunKind::Curve, now_ms))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{config, csv_table, drive, row};
-    use batchlab_trainer::BatchSize;
+    use crate::testing::{config, csv_table, drive};
 
     #[test]
     fn a_run_on_a_csv_file_carries_its_table_to_the_worker_and_a_page_without_it_says_so() {
@@ -981,36 +657,6 @@ mod tests {
     }
 
     #[test]
-    fn a_sweep_runs_behind_the_runs_and_can_be_cancelled() {
-        let mut lab = Lab::new(2);
-        let base = config(&[("dataset", "moons"), ("epochs", "2")]);
-        let bs = [BatchSize::Examples(8), BatchSize::Examples(32), BatchSize::Full];
-        let grid = Grid::new(&base, &bs, &[0.03, 0.1, 0.3, 1.0], &[1], 0.8);
-        let mut commands = lab.start_sweep(grid.clone(), Shard::WHOLE, 0.0).unwrap();
-        let (run, more) = lab.add_run(base.clone(), RunKind::Curve, 0.0).unwrap();
-        commands.extend(more);
-        assert_eq!(lab.pool.next_queued(), Some(Target::Run(run)), "the run goes first");
-        drive(&mut lab, commands);
-        let sweep = lab.sweep.as_ref().unwrap();
-        assert_eq!(sweep.done(), 12);
-        assert!(sweep.is_finished());
-        let table = sweep.table(Measure::FinalTrainLoss);
-        assert!(table.best_lr().iter().all(|(_, best)| best.is_some()));
-        // Opening a cell runs it again, bit for bit.
-        let (opened, commands) = lab.open_cell(0, 1, 0.0).unwrap().unwrap();
-        drive(&mut lab, commands);
-        let digest = lab.run(opened).unwrap().view.summary.as_ref().unwrap().digest.clone();
-        let row = lab.sweep.as_ref().unwrap().rows.iter().flatten().find(|r| r.bs == bs[0] && r.lr == 0.1).unwrap();
-        assert_eq!(digest, row.digest);
-        // Cancel: queued cells go, running ones stop, results so far stay.
-        let commands = lab.start_sweep(grid, Shard::WHOLE, 0.0).unwrap();
-        assert_eq!(commands.iter().filter(|c| matches!(c.msg, ToWorker::Start { .. })).count(), 2);
-        let stops = lab.cancel_sweep();
-        assert_eq!(stops.iter().filter(|c| c.msg == ToWorker::Stop).count(), 2);
-        assert!(lab.sweep.as_ref().unwrap().is_cancelled() && lab.pool.queued() == 0);
-    }
-
-    #[test]
     fn a_dead_worker_fails_its_run_and_the_next_job_takes_the_slot() {
         let mut lab = Lab::new(1);
         let (a, _) = lab.add_run(config(&[]), RunKind::Curve, 0.0).unwrap();
@@ -1023,32 +669,5 @@ mod tests {
         let (c, _) = lab.on_message(0, FromWorker::Started { job: 1, total_steps: 9, plane: None }, 1.0);
         assert!(c.is_empty());
         assert_eq!(lab.run(a).unwrap().view.status, Status::Failed);
-    }
-
-    /// A sweep.csv's rows make its table whatever their grid: "N runs done" counts the rows read, an
-    /// unfinished file says so, and rows making a grid larger than a sweep can be are refused by its
-    /// size before anything is sized by it.
-    #[test]
-    fn an_opened_sweep_csv_is_shown_as_what_it_holds() {
-        let mut lab = Lab::new(1);
-        // 4 rows of a 2 × 2 × 3 grid.
-        let rows = vec![row(8, 0.1, 1), row(8, 0.3, 2), row(64, 0.1, 3), row(64, 0.3, 1)];
-        lab.import_sweep(rows.clone(), None, &RunConfig::default(), 0.0).unwrap();
-        let sweep = lab.sweep.as_ref().unwrap();
-        assert_eq!((sweep.done(), sweep.expected()), (4, 12));
-        assert_eq!(sweep.progress(0.0), "4 runs done (read back, not trained on this page)");
-        let unfinished = Unfinished { done: 5, cells: 24 };
-        lab.import_sweep(rows, Some(unfinished), &RunConfig::default(), 0.0).unwrap();
-        let sweep = lab.sweep.as_ref().unwrap();
-        assert!(sweep.progress(0.0).starts_with("unfinished: 4 runs read back of the 24"), "{}", sweep.progress(0.0));
-        // Kept, it is still unfinished.
-        let read = read_sweep_csv(&sweep.csv().unwrap()).unwrap();
-        assert_eq!((read.unfinished, read.rows.len()), (Some(unfinished), 4));
-        // 20,000 rows over 64 B × 64 η × 20,000 seeds: 81,920,000 cells, refused by that size at once.
-        let huge: Vec<CellRow> =
-            (0..20_000u32).map(|k| row(k as usize % 64 + 1, 0.01 * f64::from(k / 64 % 64 + 1), k)).collect();
-        let e = lab.import_sweep(huge, None, &RunConfig::default(), 0.0).unwrap_err();
-        assert!(e.contains("64 batch sizes × 64 learning rates × 20000 seeds is 81920000 runs"), "{e}");
-        assert_eq!(lab.sweep.as_ref().unwrap().unfinished(), Some(unfinished), "the refusal changed nothing");
     }
 }
