@@ -16,8 +16,7 @@ fn value(domain: Domain) -> BoxedStrategy<String> {
     let valid: BoxedStrategy<String> = match domain {
         Domain::Choice { names, .. } => proptest::sample::select(names).prop_map(str::to_owned).boxed(),
         Domain::Data => prop_oneof![
-            3 => proptest::sample::select(DatasetKind::NAMES.iter().copied().filter(|n| *n != "csv").collect::<Vec<_>>())
-                .prop_map(str::to_owned),
+            3 => proptest::sample::select(DatasetKind::NAMES).prop_map(str::to_owned),
             1 => (10usize..=2000, 1usize..=64, 2usize..=12).prop_map(|(r, f, c)| format!("csv:{r}x{f}x{c}:0123456789abcdef")),
         ]
         .boxed(),
