@@ -1,5 +1,5 @@
-//! BatchLab in the browser: the Leptos UI, the Web Worker that trains, and the files the page writes
-//! and reads. The training lives in `batchlab-trainer`, the drawing in `batchlab-chart`, and what the
+//! BatchLab in the browser: the Leptos UI and the files the page writes and reads (the Web Worker
+//! that trains is `crates/worker`). The training lives in `batchlab-trainer`, the drawing in `batchlab-chart`, and what the
 //! page and the worker decide in `batchlab-lab`, whose modules are re-exported here under their names
 //! (`crate::lab`, `crate::protocol`, …).
 //!
@@ -16,7 +16,3 @@ pub mod keep;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
-#[cfg(target_arch = "wasm32")]
-mod wire;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;

@@ -112,5 +112,5 @@ impl Drop for WorkerClient {
 }
 
 fn post(worker: &Worker, msg: &ToWorker) {
-    crate::wire::post(|v| worker.post_message(v), msg);
+    batchlab_worker::wire::post(|v| worker.post_message(v), msg);
 }

@@ -83,25 +83,32 @@ fn serve() -> Result {
         .args(["serve", "--release"]))
 }
 
-/// Crates that must never appear in the dependency tree of the trainer or the lab.
+/// Crates of the browser.
 const WEB_CRATES: &[&str] = &["web-sys", "wasm-bindgen", "js-sys", "leptos", "plotters-canvas", "gloo"];
+/// Crates of the page's UI.
+const UI_CRATES: &[&str] = &["leptos", "tachys", "reactive_graph", "plotters-canvas"];
 
-/// The packages that must build without a browser: the trainer core, and the lab below the UI.
-const PURE_PACKAGES: &[&str] = &["batchlab-trainer", "batchlab-lab"];
+/// Each layer and what its dependency tree must not hold: the trainer core and the lab build
+/// without a browser; the worker builds without the UI.
+const LAYERS: &[(&str, &[&str], &str)] = &[
+    ("batchlab-trainer", WEB_CRATES, "browser"),
+    ("batchlab-lab", WEB_CRATES, "browser"),
+    ("batchlab-worker", UI_CRATES, "UI"),
+];
 
 fn check_core_purity() -> Result {
-    for package in PURE_PACKAGES {
+    for (package, forbidden, what) in LAYERS {
         let tree =
             output(cargo().args(["tree", "-p", package, "-e", "normal", "--target", "all", "--prefix", "none"]))?;
         let bad: Vec<&str> = tree
             .lines()
             .filter_map(|l| l.split_whitespace().next())
-            .filter(|name| WEB_CRATES.iter().any(|w| name.starts_with(w)))
+            .filter(|name| forbidden.iter().any(|w| name.starts_with(w)))
             .collect();
         if !bad.is_empty() {
-            return Err(format!("{package} depends on browser crates: {bad:?}"));
+            return Err(format!("{package} depends on {what} crates: {bad:?}"));
         }
-        eprintln!("xtask: {package} depends on no browser crate");
+        eprintln!("xtask: {package} depends on no {what} crate");
     }
     // matrixmultiply's `std` picks kernels at run time, fused multiply-adds among them, for every
     // crate of a build that turns it on (nalgebra's `std` did): native bits would then differ.
@@ -144,7 +151,8 @@ fn test() -> Result {
     let all =
         ["clippy", "--workspace", "--all-targets", "--features", "batchlab-trainer/bench", "--", "-D", "warnings"];
     run(cargo().args(all))?;
-    run(cargo().args(["clippy", "-p", "batchlab", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    let wasm = ["clippy", "-p", "batchlab", "-p", "batchlab-worker", "--target", "wasm32-unknown-unknown"];
+    run(cargo().args(wasm).args(["--", "-D", "warnings"]))?;
     // The site's release build ends in one long single-threaded link (fat LTO, one codegen unit),
     // and the native tests have long single-threaded stretches: side by side, the two cores stay
     // busy. Its output goes to a file, shown when it ends, so the two logs do not interleave.

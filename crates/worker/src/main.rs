@@ -1,7 +1,7 @@
 //! The training Web Worker (built by Trunk as `worker_loader.js` + wasm).
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    batchlab::worker::run();
+    batchlab_worker::run();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -8,8 +8,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::protocol::{FromWorker, ToWorker};
-use crate::session::{Session, HEARTBEAT_MS};
+use batchlab_lab::protocol::{FromWorker, ToWorker};
+use batchlab_lab::session::{Session, HEARTBEAT_MS};
 
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
