@@ -4,6 +4,7 @@
 use batchlab_trainer::data::Table;
 use batchlab_trainer::edge::MaxLrSearch;
 use batchlab_trainer::regime::Limits;
+use batchlab_trainer::sweep::TargetWatch;
 use batchlab_trainer::{bench, Observer, Point, Summary, Trainer};
 
 use crate::protocol::{
@@ -52,16 +53,13 @@ struct Outbox {
     points: Vec<Stamped>,
     /// Points whose time stamp is still to be set (at the end of their slice).
     unstamped: usize,
-    target: Option<f64>,
-    reached_target: Option<usize>,
+    target: TargetWatch,
     finished: Option<Summary>,
 }
 
 impl Observer for Outbox {
     fn on_point(&mut self, point: &Point) {
-        if self.reached_target.is_none() && self.target.is_some_and(|t| point.val_acc >= t) {
-            self.reached_target = Some(point.step);
-        }
+        self.target.on_point(point);
         if self.keep_points {
             self.points.push(Stamped { point: point.clone(), secs: f64::NAN });
             self.unstamped += 1;
@@ -122,7 +120,11 @@ impl Session {
                             Mode::Cell { target } => Some(target),
                             Mode::Curves => None,
                         };
-                        let outbox = Outbox { keep_points: mode == Mode::Curves, target, ..Outbox::default() };
+                        let outbox = Outbox {
+                            keep_points: mode == Mode::Curves,
+                            target: TargetWatch::new(target),
+                            ..Outbox::default()
+                        };
                         self.job = Some(Job {
                             id: job,
                             trainer,
@@ -280,7 +282,7 @@ impl Job {
         let over = self.is_over();
         if let Some(summary) = self.outbox.finished.take_if(|_| over) {
             let limits = self.limits.clone().map(Box::new);
-            let steps_to_target = self.outbox.reached_target;
+            let steps_to_target = self.outbox.target.hit();
             let weights = match self.mode {
                 Mode::Curves if self.trainer.model().param_count() <= MAX_SENT_WEIGHTS => {
                     self.trainer.weights_file().map(Box::new)

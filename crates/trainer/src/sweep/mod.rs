@@ -19,7 +19,7 @@ pub use file::{
 };
 pub use grid::{log_grid, Cell, Grid, Shard, DEFAULT_TARGET};
 pub use merge::{merge, MergeError};
-pub use run::run_cell;
+pub use run::{run_cell, TargetWatch};
 pub use table::{axes, CellSummary, Measure, Scaling, SweepTable};
 
 /// The base run of the tests that train cells: moons, for 20 epochs.

@@ -5,9 +5,24 @@ use super::{Cell, CellRow};
 use crate::config::RunConfig;
 use crate::train::{InitError, Observer, Point};
 
-struct TargetWatch {
+/// When a run first reached a validation accuracy: a cell's "steps to the target", the same rule for
+/// the CLI's and the page's sweeps (the worker's `Session` watches with it too).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TargetWatch {
     target: Option<f64>,
     hit: Option<usize>,
+}
+
+impl TargetWatch {
+    /// Watches for `target` (none: never hit).
+    pub fn new(target: Option<f64>) -> Self {
+        Self { target, hit: None }
+    }
+
+    /// The step of the first point at or above the target, once there is one.
+    pub fn hit(&self) -> Option<usize> {
+        self.hit
+    }
 }
 
 impl Observer for TargetWatch {
@@ -30,10 +45,10 @@ pub fn run_cell(
     table: Option<&crate::data::Table>,
 ) -> Result<CellRow, InitError> {
     let mut trainer = cell.sweep_config(base).init_on(table)?;
-    let mut watch = TargetWatch { target: target_val_acc, hit: None };
+    let mut watch = TargetWatch::new(target_val_acc);
     trainer.run(&mut watch);
     let summary = trainer.summary().expect("a finished run has a summary");
-    Ok(CellRow::new(cell, summary, watch.hit))
+    Ok(CellRow::new(cell, summary, watch.hit()))
 }
 
 #[cfg(test)]
